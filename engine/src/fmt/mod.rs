@@ -1,0 +1,1 @@
+//! `sakk fmt`: Terraform's canonical formatting.

@@ -1,0 +1,4 @@
+//! The HCL language: syntax tree, parsing (native and JSON), references.
+
+pub mod ast;
+pub mod parse;

@@ -1,0 +1,498 @@
+//! Native HCL syntax: parsed by hcl-edit, lowered into [`ast`](super::ast) with line/column ranges.
+
+use super::ast::*;
+use crate::diag::{Diagnostic, LineIndex, Range};
+use hcl_edit::expr as hx;
+use hcl_edit::structure as hs;
+use hcl_edit::template as ht;
+use hcl_edit::Span;
+use std::sync::Arc;
+
+/// Parses a whole `.tf` file.
+pub fn parse_body(filename: Arc<str>, src: Arc<str>) -> Result<Body, Diagnostic> {
+    let idx = LineIndex::new(filename, src.clone());
+    let body = hcl_edit::parser::parse_body(&src).map_err(|e| parse_error(&idx, &src, &e))?;
+    let lw = Lower { idx: &idx, src: &src };
+    Ok(lw.body(&body, 0..src.len()))
+}
+
+/// Parses a standalone expression (used by `--var` values, the console and `.tf.json` strings).
+pub fn parse_expr(filename: Arc<str>, src: &str) -> Result<Expr, Diagnostic> {
+    let src: Arc<str> = src.into();
+    let idx = LineIndex::new(filename, src.clone());
+    let e = hcl_edit::parser::parse_expr(&src).map_err(|e| parse_error(&idx, &src, &e))?;
+    Ok(Lower { idx: &idx, src: &src }.expr(&e))
+}
+
+/// Parses a string as a template (the content of a `.tf.json` string or a `templatefile`).
+pub fn parse_template(filename: Arc<str>, src: &str) -> Result<Expr, Diagnostic> {
+    let src: Arc<str> = src.into();
+    let idx = LineIndex::new(filename, src.clone());
+    let t = hcl_edit::parser::parse_template(&src).map_err(|e| parse_error(&idx, &src, &e))?;
+    let lw = Lower { idx: &idx, src: &src };
+    Ok(lw.template_expr(&t, 0..src.len()))
+}
+
+fn parse_error(idx: &LineIndex, src: &str, e: &hcl_edit::parser::Error) -> Diagnostic {
+    let loc = e.location();
+    // hcl-edit reports 1-based line and column; turn them into a byte offset for a full range.
+    let line_start: usize = src
+        .split_inclusive('\n')
+        .take(loc.line().saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let line = src[line_start..].lines().next().unwrap_or("");
+    let col_byte = line
+        .char_indices()
+        .nth(loc.column().saturating_sub(1))
+        .map(|(i, _)| i)
+        .unwrap_or(line.len());
+    let at = line_start + col_byte;
+    let end = (at + line[col_byte..].chars().next().map_or(0, char::len_utf8)).min(src.len());
+    let msg = e.message().trim();
+    let msg = if msg.is_empty() { "invalid syntax" } else { msg };
+    Diagnostic::error("Invalid HCL syntax")
+        .at(&idx.range(at..end))
+        .detail(format!("The parser stopped here: {msg}."))
+        .hint("check for a missing closing brace, quote or bracket, or a misspelled keyword just before this point")
+}
+
+struct Lower<'a> {
+    idx: &'a LineIndex,
+    src: &'a str,
+}
+
+impl Lower<'_> {
+    fn range(&self, span: Option<std::ops::Range<usize>>) -> Range {
+        self.idx.range(span.unwrap_or(0..0))
+    }
+
+    fn body(&self, b: &hs::Body, span: std::ops::Range<usize>) -> Body {
+        let mut out = Body {
+            attributes: Vec::new(),
+            blocks: Vec::new(),
+            range: self.idx.range(span),
+        };
+        for s in b.iter() {
+            match s {
+                hs::Structure::Attribute(a) => out.attributes.push(Attribute {
+                    name: a.key.as_str().to_string(),
+                    name_range: self.range(a.key.span()),
+                    expr: self.expr(&a.value),
+                    range: self.range(a.span()),
+                }),
+                hs::Structure::Block(bl) => out.blocks.push(self.block(bl)),
+            }
+        }
+        out
+    }
+
+    fn block(&self, b: &hs::Block) -> Block {
+        let whole = b.span().unwrap_or(0..0);
+        let kind_range = self.range(b.ident.span());
+        let header_end = self.src[whole.clone()]
+            .find('{')
+            .map(|i| whole.start + i + 1)
+            .unwrap_or(whole.end);
+        // The body's own span is the inside of the braces.
+        let body_span = header_end..whole.end.saturating_sub(1).max(header_end);
+        Block {
+            kind: b.ident.as_str().to_string(),
+            kind_range,
+            labels: b.labels.iter().map(|l| l.as_str().to_string()).collect(),
+            label_ranges: b.labels.iter().map(|l| self.range(l.span())).collect(),
+            body: self.body(&b.body, body_span),
+            def_range: self.idx.range(whole.start..header_end),
+            range: self.idx.range(whole),
+        }
+    }
+
+    fn expr(&self, e: &hx::Expression) -> Expr {
+        let range = self.range(e.span());
+        let kind = match e {
+            hx::Expression::Null(_) => ExprKind::Null,
+            hx::Expression::Bool(b) => ExprKind::Bool(*b.value()),
+            hx::Expression::Number(n) => {
+                // Keep the literal text so the evaluator can convert it exactly.
+                let text = e
+                    .span()
+                    .and_then(|s| self.src.get(s))
+                    .map(str::to_string)
+                    .unwrap_or_else(|| n.value().to_string());
+                ExprKind::Number(text)
+            }
+            hx::Expression::String(s) => ExprKind::String(s.value().to_string()),
+            hx::Expression::Array(a) => ExprKind::Tuple(a.iter().map(|x| self.expr(x)).collect()),
+            hx::Expression::Object(o) => ExprKind::Object(
+                o.iter()
+                    .map(|(k, v)| ObjectItem {
+                        key: match k {
+                            hx::ObjectKey::Ident(id) => {
+                                ObjectKey::Ident(id.as_str().to_string(), self.range(id.span()))
+                            }
+                            hx::ObjectKey::Expression(x) => ObjectKey::Expr(self.expr(x)),
+                        },
+                        value: self.expr(v.expr()),
+                    })
+                    .collect(),
+            ),
+            hx::Expression::StringTemplate(t) => {
+                return self.template_expr(t, e.span().unwrap_or(0..0));
+            }
+            hx::Expression::HeredocTemplate(h) => {
+                return self.template_expr(&h.template, e.span().unwrap_or(0..0));
+            }
+            hx::Expression::Parenthesis(p) => ExprKind::Parens(Box::new(self.expr(p.inner()))),
+            hx::Expression::Variable(v) => ExprKind::Variable(v.as_str().to_string()),
+            hx::Expression::Conditional(c) => ExprKind::Conditional {
+                cond: Box::new(self.expr(&c.cond_expr)),
+                then: Box::new(self.expr(&c.true_expr)),
+                other: Box::new(self.expr(&c.false_expr)),
+            },
+            hx::Expression::FuncCall(f) => {
+                let mut name = String::new();
+                for ns in &f.name.namespace {
+                    name.push_str(ns.as_str());
+                    name.push_str("::");
+                }
+                name.push_str(f.name.name.as_str());
+                ExprKind::FuncCall {
+                    name,
+                    name_range: self.range(f.name.name.span()),
+                    args: f.args.iter().map(|a| self.expr(a)).collect(),
+                    expand_final: f.args.expand_final(),
+                }
+            }
+            hx::Expression::Traversal(t) => return self.traversal(t, range),
+            hx::Expression::UnaryOp(u) => ExprKind::Unary {
+                op: match u.operator.value() {
+                    hx::UnaryOperator::Neg => UnaryOp::Neg,
+                    hx::UnaryOperator::Not => UnaryOp::Not,
+                },
+                expr: Box::new(self.expr(&u.expr)),
+            },
+            hx::Expression::BinaryOp(b) => ExprKind::Binary {
+                op: match b.operator.value() {
+                    hx::BinaryOperator::Eq => BinaryOp::Eq,
+                    hx::BinaryOperator::NotEq => BinaryOp::NotEq,
+                    hx::BinaryOperator::LessEq => BinaryOp::LtEq,
+                    hx::BinaryOperator::GreaterEq => BinaryOp::GtEq,
+                    hx::BinaryOperator::Less => BinaryOp::Lt,
+                    hx::BinaryOperator::Greater => BinaryOp::Gt,
+                    hx::BinaryOperator::Plus => BinaryOp::Add,
+                    hx::BinaryOperator::Minus => BinaryOp::Sub,
+                    hx::BinaryOperator::Mul => BinaryOp::Mul,
+                    hx::BinaryOperator::Div => BinaryOp::Div,
+                    hx::BinaryOperator::Mod => BinaryOp::Mod,
+                    hx::BinaryOperator::And => BinaryOp::And,
+                    hx::BinaryOperator::Or => BinaryOp::Or,
+                },
+                lhs: Box::new(self.expr(&b.lhs_expr)),
+                rhs: Box::new(self.expr(&b.rhs_expr)),
+            },
+            hx::Expression::ForExpr(f) => ExprKind::For(Box::new(ForExpr {
+                key_var: f.intro.key_var.as_ref().map(|k| k.as_str().to_string()),
+                value_var: f.intro.value_var.as_str().to_string(),
+                collection: self.expr(&f.intro.collection_expr),
+                key_expr: f.key_expr.as_ref().map(|k| self.expr(k)),
+                value_expr: self.expr(&f.value_expr),
+                cond: f.cond.as_ref().map(|c| self.expr(&c.expr)),
+                grouping: f.grouping,
+            })),
+        };
+        Expr { kind, range }
+    }
+
+    /// Lowers `base op op [*] op op ...` into nested Traversal / Splat nodes.
+    fn traversal(&self, t: &hx::Traversal, range: Range) -> Expr {
+        let mut cur = self.expr(&t.expr);
+        let mut ops: Vec<TraversalOp> = Vec::new();
+        // Some(true): inside a full splat; Some(false): inside a legacy attribute splat.
+        let mut splat: Option<bool> = None;
+        let mut end = cur.range.end;
+        let close = |cur: Expr, ops: Vec<TraversalOp>, splat: Option<bool>, end| -> Expr {
+            let range = Range {
+                filename: cur.range.filename.clone(),
+                start: cur.range.start,
+                end,
+            };
+            match splat {
+                Some(_) => Expr {
+                    kind: ExprKind::Splat {
+                        source: Box::new(cur),
+                        each: ops,
+                    },
+                    range,
+                },
+                None if ops.is_empty() => cur,
+                None => Expr {
+                    kind: ExprKind::Traversal {
+                        base: Box::new(cur),
+                        ops,
+                    },
+                    range,
+                },
+            }
+        };
+        for op in &t.operators {
+            let op_range = self.range(op.span());
+            match op.value() {
+                hx::TraversalOperator::FullSplat(_) | hx::TraversalOperator::AttrSplat(_) => {
+                    cur = close(cur, std::mem::take(&mut ops), splat, end);
+                    splat = Some(matches!(op.value(), hx::TraversalOperator::FullSplat(_)));
+                }
+                hx::TraversalOperator::GetAttr(id) => {
+                    ops.push(TraversalOp::GetAttr(id.as_str().to_string(), op_range.clone()))
+                }
+                hx::TraversalOperator::Index(x) => {
+                    if splat == Some(false) {
+                        // A legacy `.*` splat only takes attribute steps; an index ends it.
+                        cur = close(cur, std::mem::take(&mut ops), splat, end);
+                        splat = None;
+                    }
+                    ops.push(TraversalOp::Index(self.expr(x)))
+                }
+                hx::TraversalOperator::LegacyIndex(i) => {
+                    if splat == Some(false) {
+                        cur = close(cur, std::mem::take(&mut ops), splat, end);
+                        splat = None;
+                    }
+                    ops.push(TraversalOp::LegacyIndex(*i.value(), op_range.clone()))
+                }
+            }
+            end = op_range.end;
+        }
+        let mut out = close(cur, ops, splat, end);
+        out.range = range;
+        out
+    }
+
+    fn template_expr(&self, t: &ht::Template, span: std::ops::Range<usize>) -> Expr {
+        let range = self.idx.range(span);
+        let mut toks = Vec::new();
+        self.flatten(t, &mut toks);
+        apply_strips(&mut toks);
+        let mut it = toks.into_iter().peekable();
+        let parts = build_parts(&mut it);
+        let kind = match parts.as_slice() {
+            [] => ExprKind::String(String::new()),
+            [TemplatePart::Literal(s)] => ExprKind::String(s.clone()),
+            // "${x}" alone yields x's own value, not a string (Terraform's template unwrapping).
+            [TemplatePart::Interp(e)] => return e.clone(),
+            _ => ExprKind::Template(parts),
+        };
+        Expr { kind, range }
+    }
+
+    fn flatten(&self, t: &ht::Template, out: &mut Vec<Tok>) {
+        for el in t.iter() {
+            match el {
+                ht::Element::Literal(s) => out.push(Tok::Lit(s.value().to_string())),
+                ht::Element::Interpolation(i) => out.push(Tok::Interp(
+                    self.expr(&i.expr),
+                    i.strip.strip_start(),
+                    i.strip.strip_end(),
+                )),
+                ht::Element::Directive(dir) => match &**dir {
+                ht::Directive::If(d) => {
+                    let range = self.range(d.span());
+                    let s = d.if_expr.strip;
+                    out.push(Tok::If(
+                        self.expr(&d.if_expr.cond_expr),
+                        range,
+                        s.strip_start(),
+                        s.strip_end(),
+                    ));
+                    self.flatten(&d.if_expr.template, out);
+                    if let Some(e) = &d.else_expr {
+                        out.push(Tok::Else(e.strip.strip_start(), e.strip.strip_end()));
+                        self.flatten(&e.template, out);
+                    }
+                    let s = d.endif_expr.strip;
+                    out.push(Tok::End(s.strip_start(), s.strip_end()));
+                }
+                ht::Directive::For(d) => {
+                    let range = self.range(d.span());
+                    let f = &d.for_expr;
+                    out.push(Tok::For(
+                        f.key_var.as_ref().map(|k| k.as_str().to_string()),
+                        f.value_var.as_str().to_string(),
+                        self.expr(&f.collection_expr),
+                        range,
+                        f.strip.strip_start(),
+                        f.strip.strip_end(),
+                    ));
+                    self.flatten(&f.template, out);
+                    let s = d.endfor_expr.strip;
+                    out.push(Tok::End(s.strip_start(), s.strip_end()));
+                }
+                },
+            }
+        }
+    }
+}
+
+/// A flat template token; strip flags are (strip before, strip after).
+enum Tok {
+    Lit(String),
+    Interp(Expr, bool, bool),
+    If(Expr, Range, bool, bool),
+    For(Option<String>, String, Expr, Range, bool, bool),
+    Else(bool, bool),
+    End(bool, bool),
+}
+
+impl Tok {
+    fn strips(&self) -> (bool, bool) {
+        match self {
+            Tok::Lit(_) => (false, false),
+            Tok::Interp(_, a, b)
+            | Tok::If(_, _, a, b)
+            | Tok::For(_, _, _, _, a, b)
+            | Tok::Else(a, b)
+            | Tok::End(a, b) => (*a, *b),
+        }
+    }
+}
+
+/// `~` removes all whitespace (including newlines) on that side up to the neighbouring literal.
+fn apply_strips(toks: &mut [Tok]) {
+    for i in 0..toks.len() {
+        let (before, after) = toks[i].strips();
+        if before && i > 0 {
+            if let Tok::Lit(s) = &mut toks[i - 1] {
+                let t = s.trim_end().len();
+                s.truncate(t);
+            }
+        }
+        if after && i + 1 < toks.len() {
+            if let Tok::Lit(s) = &mut toks[i + 1] {
+                *s = s.trim_start().to_string();
+            }
+        }
+    }
+}
+
+fn build_parts(it: &mut std::iter::Peekable<std::vec::IntoIter<Tok>>) -> Vec<TemplatePart> {
+    let mut parts = Vec::new();
+    while let Some(tok) = it.peek() {
+        if matches!(tok, Tok::Else(..) | Tok::End(..)) {
+            break;
+        }
+        let Some(tok) = it.next() else { break };
+        match tok {
+            Tok::Lit(s) => {
+                if !s.is_empty() {
+                    parts.push(TemplatePart::Literal(s))
+                }
+            }
+            Tok::Interp(e, ..) => parts.push(TemplatePart::Interp(e)),
+            Tok::If(cond, range, ..) => {
+                let then = build_parts(it);
+                let mut other = Vec::new();
+                if matches!(it.peek(), Some(Tok::Else(..))) {
+                    it.next();
+                    other = build_parts(it);
+                }
+                it.next(); // endif
+                parts.push(TemplatePart::If {
+                    cond,
+                    then,
+                    other,
+                    range,
+                });
+            }
+            Tok::For(key_var, value_var, collection, range, ..) => {
+                let body = build_parts(it);
+                it.next(); // endfor
+                parts.push(TemplatePart::For {
+                    key_var,
+                    value_var,
+                    collection,
+                    body,
+                    range,
+                });
+            }
+            Tok::Else(..) | Tok::End(..) => unreachable!("checked by peek above"),
+        }
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(src: &str) -> Body {
+        parse_body("t.tf".into(), src.into()).expect("parses")
+    }
+    fn expr(src: &str) -> Expr {
+        parse_expr("t.tf".into(), src).expect("parses")
+    }
+
+    #[test]
+    fn blocks_and_attributes_have_ranges() {
+        let b = body("variable \"x\" {\n  default = 1\n}\n");
+        let blk = &b.blocks[0];
+        assert_eq!(blk.kind, "variable");
+        assert_eq!(blk.labels, vec!["x"]);
+        assert_eq!(blk.def_range.start.line, 1);
+        let a = &blk.body.attributes[0];
+        assert_eq!(a.name, "default");
+        assert_eq!((a.range.start.line, a.range.start.column), (2, 3));
+        assert_eq!(a.expr.kind, ExprKind::Number("1".into()));
+    }
+
+    #[test]
+    fn numbers_keep_their_text() {
+        assert_eq!(
+            expr("9007199254740993").kind,
+            ExprKind::Number("9007199254740993".into())
+        );
+        assert_eq!(expr("1.5e3").kind, ExprKind::Number("1.5e3".into()));
+    }
+
+    #[test]
+    fn single_interpolation_unwraps() {
+        assert!(matches!(expr("\"${var.x}\"").kind, ExprKind::Traversal { .. }));
+        assert!(matches!(expr("\"a${var.x}\"").kind, ExprKind::Template(_)));
+    }
+
+    #[test]
+    fn strip_markers_remove_whitespace() {
+        let e = expr("<<EOT\nhello\n%{~ if true ~}\n  yes\n%{~ endif ~}\nEOT");
+        let ExprKind::Template(parts) = e.kind else {
+            panic!("template expected")
+        };
+        assert_eq!(parts[0], TemplatePart::Literal("hello".into()));
+        let TemplatePart::If { then, .. } = &parts[1] else {
+            panic!("if expected")
+        };
+        assert_eq!(then, &vec![TemplatePart::Literal("yes".into())]);
+    }
+
+    #[test]
+    fn splats_lower_to_splat_nodes() {
+        let e = expr("aws_subnet.x[*].id");
+        let ExprKind::Splat { source, each } = e.kind else {
+            panic!("splat expected: {e:?}")
+        };
+        assert!(matches!(source.kind, ExprKind::Traversal { .. }));
+        assert_eq!(each.len(), 1);
+        let e = expr("a.*.b[0]");
+        // legacy splat ends at the index: (a.*.b)[0]
+        let ExprKind::Traversal { base, ops } = e.kind else {
+            panic!("traversal expected")
+        };
+        assert!(matches!(base.kind, ExprKind::Splat { .. }));
+        assert_eq!(ops.len(), 1);
+    }
+
+    #[test]
+    fn parse_errors_have_locations() {
+        let err = parse_body("a.tf".into(), "x = 1\ny = \n".into()).unwrap_err();
+        let r = err.range.expect("range");
+        assert_eq!(r.filename.as_ref(), "a.tf");
+        assert!(r.start.line >= 2, "{r:?}");
+    }
+}

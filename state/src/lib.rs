@@ -1,0 +1,1 @@
+//! sakk state model, backends and locks (see issue 4).
