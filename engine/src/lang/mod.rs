@@ -1,5 +1,6 @@
 //! The HCL language: syntax tree, parsing (native and JSON), references.
 
 pub mod ast;
+pub mod json;
 pub mod parse;
 pub mod refs;

@@ -1,0 +1,209 @@
+//! The module tree: the root module and, recursively, the modules its `module` blocks call.
+
+use super::load::load_module;
+use super::{Module, ModuleCall};
+use crate::diag::{display_path, suggest, Diagnostic, Diagnostics, Sources};
+use indexmap::IndexMap;
+use std::path::{Path, PathBuf};
+
+/// The path of a module in the tree: the names of the module calls from the root (`[]` = root).
+pub type ModulePath = Vec<String>;
+
+/// Renders a module path as `module.a.module.b` (empty for the root).
+pub fn module_path_string(path: &[String]) -> String {
+    path.iter()
+        .map(|p| format!("module.{p}"))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+#[derive(Debug, Clone)]
+pub struct ModuleNode {
+    pub path: ModulePath,
+    pub module: Module,
+    pub children: IndexMap<String, ModuleNode>,
+}
+
+impl ModuleNode {
+    /// Every module in the tree, parents before children.
+    pub fn walk(&self) -> Vec<&ModuleNode> {
+        let mut out = vec![self];
+        for c in self.children.values() {
+            out.extend(c.walk());
+        }
+        out
+    }
+
+    pub fn descendant(&self, path: &[String]) -> Option<&ModuleNode> {
+        match path.split_first() {
+            None => Some(self),
+            Some((first, rest)) => self.children.get(first)?.descendant(rest),
+        }
+    }
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub root: ModuleNode,
+}
+
+impl Config {
+    pub fn module(&self, path: &[String]) -> Option<&ModuleNode> {
+        self.root.descendant(path)
+    }
+}
+
+/// Finds the directory of a non-local module source (installed by `sakk init`).
+pub trait SourceResolver {
+    /// `key` is the dotted chain of call names from the root (`a.b`).
+    fn resolve(&self, key: &str, call: &ModuleCall) -> Result<PathBuf, Diagnostic>;
+}
+
+/// A resolver for configurations that only use local sources.
+pub struct LocalOnly;
+
+impl SourceResolver for LocalOnly {
+    fn resolve(&self, _key: &str, call: &ModuleCall) -> Result<PathBuf, Diagnostic> {
+        Err(Diagnostic::error("Module not installed")
+            .at(&call.source_range)
+            .detail(format!(
+                "Module \"{}\" comes from \"{}\", which has not been downloaded.",
+                call.name, call.source
+            ))
+            .hint("run `sakk init` to install the modules this configuration uses"))
+    }
+}
+
+/// Whether a source string is a local path (`./x`, `../x`), as Terraform decides it.
+pub fn is_local_source(source: &str) -> bool {
+    source.starts_with("./")
+        || source.starts_with("../")
+        || source.starts_with(".\\")
+        || source.starts_with("..\\")
+}
+
+const MAX_DEPTH: usize = 64;
+
+/// Loads the configuration rooted at `dir`: the root module and every module it calls.
+pub fn load_config(
+    dir: &Path,
+    resolver: &dyn SourceResolver,
+    sources: &mut Sources,
+) -> (Config, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let root = load_node(
+        dir,
+        Vec::new(),
+        resolver,
+        sources,
+        &mut diags,
+        &mut Vec::new(),
+    );
+    (Config { root }, diags)
+}
+
+fn load_node(
+    dir: &Path,
+    path: ModulePath,
+    resolver: &dyn SourceResolver,
+    sources: &mut Sources,
+    diags: &mut Diagnostics,
+    stack: &mut Vec<PathBuf>,
+) -> ModuleNode {
+    let (module, ds) = load_module(dir, sources);
+    diags.extend(ds);
+    let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    stack.push(canonical);
+    let mut children = IndexMap::new();
+    for (name, call) in &module.module_calls {
+        let child_dir = if is_local_source(&call.source) {
+            Ok(dir.join(&call.source))
+        } else {
+            let mut key_parts = path.clone();
+            key_parts.push(name.clone());
+            resolver.resolve(&key_parts.join("."), call)
+        };
+        let child_dir = match child_dir {
+            Ok(d) => d,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        if !child_dir.is_dir() {
+            diags.push(
+                Diagnostic::error("Module directory not found")
+                    .at(&call.source_range)
+                    .detail(format!(
+                        "Module \"{name}\" points at {}, which is not a directory.",
+                        display_path(&child_dir)
+                    ))
+                    .hint("fix the source path; local paths are relative to the calling module's directory"),
+            );
+            continue;
+        }
+        let canon = child_dir
+            .canonicalize()
+            .unwrap_or_else(|_| child_dir.clone());
+        if stack.contains(&canon) || stack.len() >= MAX_DEPTH {
+            diags.push(
+                Diagnostic::error("Module calls itself")
+                    .at(&call.source_range)
+                    .detail(format!(
+                        "Module \"{name}\" loads {}, which is already being loaded further up the module tree; this recursion would never end.",
+                        display_path(&child_dir)
+                    ))
+                    .hint("break the loop of module sources"),
+            );
+            continue;
+        }
+        let mut child_path = path.clone();
+        child_path.push(name.clone());
+        let child = load_node(&child_dir, child_path, resolver, sources, diags, stack);
+        check_inputs(call, &child.module, diags);
+        children.insert(name.clone(), child);
+    }
+    stack.pop();
+    ModuleNode {
+        path,
+        module,
+        children,
+    }
+}
+
+/// Every input a call passes must be a variable of the child; every required variable must be
+/// passed.
+fn check_inputs(call: &ModuleCall, child: &Module, diags: &mut Diagnostics) {
+    for (name, attr) in &call.inputs {
+        if !child.variables.contains_key(name) {
+            let mut d = Diagnostic::error("Unsupported argument")
+                .at(&attr.name_range)
+                .detail(format!(
+                    "Module \"{}\" ({}) has no input variable named \"{name}\".",
+                    call.name, call.source
+                ));
+            d = match suggest(name, child.variables.keys().map(String::as_str)) {
+                Some(s) => d.hint(format!("did you mean \"{s}\"?")),
+                None => d.hint(format!(
+                    "remove it, or declare variable \"{name}\" in the module"
+                )),
+            };
+            diags.push(d);
+        }
+    }
+    for (name, v) in &child.variables {
+        if v.is_required() && !call.inputs.contains_key(name) {
+            diags.push(
+                Diagnostic::error(format!("Missing required argument \"{name}\""))
+                    .at(&call.decl_range)
+                    .detail(format!(
+                        "Module \"{}\" requires the input \"{name}\" (declared at {}), which has no default.",
+                        call.name, v.decl_range
+                    ))
+                    .related("variable declared here", &v.decl_range)
+                    .hint(format!("add {name} = ... to the module block")),
+            );
+        }
+    }
+}

@@ -1,0 +1,607 @@
+//! JSON syntax (`*.tf.json`), lowered into the same [`ast`](super::ast) as native syntax.
+//!
+//! As in HCL's JSON syntax, strings are templates (`"${var.x}"`), and whether an object is a
+//! block or an attribute value depends on where it appears: the top level and the bodies of
+//! known block types (`variable`, `output`, `resource`, ...) are decoded as blocks with labels
+//! taken from the nesting of object keys; everything else is an attribute. Keys named `//` are
+//! comments.
+
+use super::ast::*;
+use crate::diag::{Diagnostic, LineIndex, Range};
+use std::sync::Arc;
+
+/// A parsed JSON value with its range.
+#[derive(Debug, Clone)]
+enum J {
+    Null,
+    Bool(bool),
+    Number(String),
+    String(String),
+    Array(Vec<(J, Range)>),
+    Object(Vec<(String, Range, J, Range)>),
+}
+
+/// Block types and how many labels each takes at the top level of a file.
+fn top_level_labels(kind: &str) -> Option<usize> {
+    Some(match kind {
+        "terraform" | "locals" => 0,
+        "variable" | "output" | "module" | "provider" => 1,
+        "resource" | "data" => 2,
+        "moved" | "import" | "check" => 0,
+        _ => return None,
+    })
+}
+
+/// Nested blocks known inside a block type (name, number of labels).
+fn nested_blocks(kind: &str) -> &'static [(&'static str, usize)] {
+    match kind {
+        "terraform" => &[("required_providers", 0), ("backend", 1)],
+        "variable" => &[("validation", 0)],
+        "resource" | "data" => &[("lifecycle", 0)],
+        _ => &[],
+    }
+}
+
+pub fn parse_body(filename: Arc<str>, src: Arc<str>) -> Result<Body, Diagnostic> {
+    let idx = LineIndex::new(filename.clone(), src.clone());
+    let mut p = Parser {
+        s: src.as_bytes(),
+        i: 0,
+        idx: &idx,
+    };
+    p.ws();
+    let (root, root_range) = p.value()?;
+    p.ws();
+    if p.i < p.s.len() {
+        return Err(p.err(
+            "Extra characters after the JSON value",
+            "remove everything after the closing brace",
+        ));
+    }
+    let J::Object(items) = root else {
+        return Err(Diagnostic::error("Invalid JSON configuration")
+            .at(&root_range)
+            .detail("The root of a .tf.json file must be a JSON object whose keys are block types.")
+            .hint("wrap the content in { ... }"));
+    };
+    let mut body = Body {
+        attributes: Vec::new(),
+        blocks: Vec::new(),
+        range: root_range,
+    };
+    for (key, krange, val, vrange) in items {
+        if key == "//" {
+            continue;
+        }
+        match top_level_labels(&key) {
+            Some(n) => blocks(
+                &key,
+                &krange,
+                n,
+                Vec::new(),
+                &val,
+                &vrange,
+                &filename,
+                &mut body,
+            )?,
+            None => {
+                // Let the config decoder report the unknown block type with its location.
+                body.blocks.push(Block {
+                    kind: key.clone(),
+                    kind_range: krange.clone(),
+                    labels: Vec::new(),
+                    label_ranges: Vec::new(),
+                    body: Body::default(),
+                    def_range: krange.clone(),
+                    range: krange.to(&vrange),
+                })
+            }
+        }
+    }
+    Ok(body)
+}
+
+/// Decodes `val` as the body (or bodies) of blocks of `kind`, consuming `labels_left` levels of
+/// object keys as labels first.
+#[allow(clippy::too_many_arguments)]
+fn blocks(
+    kind: &str,
+    krange: &Range,
+    labels_left: usize,
+    labels: Vec<(String, Range)>,
+    val: &J,
+    vrange: &Range,
+    filename: &Arc<str>,
+    out: &mut Body,
+) -> Result<(), Diagnostic> {
+    if labels_left > 0 {
+        let J::Object(items) = val else {
+            return Err(Diagnostic::error(format!("Invalid {kind} block"))
+                .at(vrange)
+                .detail(format!(
+                    "A {kind} block in JSON is an object keyed by its label(s)."
+                ))
+                .hint(format!("write it as \"{kind}\": {{ \"name\": {{ ... }} }}")));
+        };
+        for (k, kr, v, vr) in items {
+            if k == "//" {
+                continue;
+            }
+            let mut l = labels.clone();
+            l.push((k.clone(), kr.clone()));
+            blocks(kind, krange, labels_left - 1, l, v, vr, filename, out)?;
+        }
+        return Ok(());
+    }
+    // An array gives several blocks of the same type and labels.
+    let bodies: Vec<(&J, &Range)> = match val {
+        J::Array(items) => items.iter().map(|(j, r)| (j, r)).collect(),
+        _ => vec![(val, vrange)],
+    };
+    for (b, br) in bodies {
+        let J::Object(items) = b else {
+            return Err(Diagnostic::error(format!("Invalid {kind} block"))
+                .at(br)
+                .detail(format!("The body of a {kind} block must be a JSON object."))
+                .hint("use { ... }"));
+        };
+        let mut body = Body {
+            attributes: Vec::new(),
+            blocks: Vec::new(),
+            range: br.clone(),
+        };
+        let nested = nested_blocks(kind);
+        for (k, kr, v, vr) in items {
+            if k == "//" {
+                continue;
+            }
+            if let Some((_, n)) = nested.iter().find(|(name, _)| *name == k) {
+                blocks(k, kr, *n, Vec::new(), v, vr, filename, &mut body)?;
+            } else {
+                body.attributes.push(Attribute {
+                    name: k.clone(),
+                    name_range: kr.clone(),
+                    expr: expr(v, vr, filename)?,
+                    range: kr.to(vr),
+                });
+            }
+        }
+        out.blocks.push(Block {
+            kind: kind.to_string(),
+            kind_range: krange.clone(),
+            labels: labels.iter().map(|(l, _)| l.clone()).collect(),
+            label_ranges: labels.iter().map(|(_, r)| r.clone()).collect(),
+            body,
+            def_range: krange.clone(),
+            range: krange.to(br),
+        });
+    }
+    Ok(())
+}
+
+fn expr(v: &J, range: &Range, filename: &Arc<str>) -> Result<Expr, Diagnostic> {
+    let kind = match v {
+        J::Null => ExprKind::Null,
+        J::Bool(b) => ExprKind::Bool(*b),
+        J::Number(n) => ExprKind::Number(n.clone()),
+        J::String(s) => {
+            if !s.contains("${") && !s.contains("%{") {
+                ExprKind::String(s.clone())
+            } else {
+                let mut e = super::parse::parse_template(filename.clone(), s).map_err(|d| {
+                    // Point at the JSON string; the template's own positions are inside it.
+                    let detail = d.detail.clone();
+                    Diagnostic::error("Invalid template in JSON string")
+                        .at(range)
+                        .detail(detail)
+                        .hint("check the ${...} and %{...} sequences in this string")
+                })?;
+                relocate(&mut e, range);
+                return Ok(e);
+            }
+        }
+        J::Array(items) => ExprKind::Tuple(
+            items
+                .iter()
+                .map(|(j, r)| expr(j, r, filename))
+                .collect::<Result<_, _>>()?,
+        ),
+        J::Object(items) => ExprKind::Object(
+            items
+                .iter()
+                .filter(|(k, ..)| k != "//")
+                .map(|(k, kr, j, r)| {
+                    Ok(ObjectItem {
+                        key: ObjectKey::Expr(Expr {
+                            kind: ExprKind::String(k.clone()),
+                            range: kr.clone(),
+                        }),
+                        value: expr(j, r, filename)?,
+                    })
+                })
+                .collect::<Result<_, Diagnostic>>()?,
+        ),
+    };
+    Ok(Expr {
+        kind,
+        range: range.clone(),
+    })
+}
+
+/// Moves every range of a template parsed from a JSON string's content to the string's position:
+/// positions on the first line shift by the column of the string's content, later lines by the
+/// string's line. Escape sequences can make columns off by a few characters; the line is exact.
+fn relocate(e: &mut Expr, at: &Range) {
+    let base_line = at.start.line;
+    let base_col = at.start.column; // the opening quote; content starts one after
+    let fix = |r: &mut Range| {
+        for p in [&mut r.start, &mut r.end] {
+            if p.line == 1 {
+                p.column += base_col;
+            }
+            p.line += base_line - 1;
+            p.byte += at.start.byte + 1;
+        }
+    };
+    visit_ranges(e, &fix);
+}
+
+fn visit_ranges(e: &mut Expr, f: &dyn Fn(&mut Range)) {
+    f(&mut e.range);
+    match &mut e.kind {
+        ExprKind::Null
+        | ExprKind::Bool(_)
+        | ExprKind::Number(_)
+        | ExprKind::String(_)
+        | ExprKind::Variable(_) => {}
+        ExprKind::Template(parts) => visit_parts(parts, f),
+        ExprKind::Tuple(items) => items.iter_mut().for_each(|x| visit_ranges(x, f)),
+        ExprKind::Object(items) => {
+            for it in items {
+                match &mut it.key {
+                    ObjectKey::Ident(_, r) => f(r),
+                    ObjectKey::Expr(k) => visit_ranges(k, f),
+                }
+                visit_ranges(&mut it.value, f);
+            }
+        }
+        ExprKind::Traversal { base, ops } => {
+            visit_ranges(base, f);
+            visit_ops(ops, f);
+        }
+        ExprKind::Splat { source, each } => {
+            visit_ranges(source, f);
+            visit_ops(each, f);
+        }
+        ExprKind::FuncCall {
+            name_range, args, ..
+        } => {
+            f(name_range);
+            args.iter_mut().for_each(|x| visit_ranges(x, f));
+        }
+        ExprKind::Conditional { cond, then, other } => {
+            visit_ranges(cond, f);
+            visit_ranges(then, f);
+            visit_ranges(other, f);
+        }
+        ExprKind::Unary { expr, .. } => visit_ranges(expr, f),
+        ExprKind::Binary { lhs, rhs, .. } => {
+            visit_ranges(lhs, f);
+            visit_ranges(rhs, f);
+        }
+        ExprKind::For(fe) => {
+            visit_ranges(&mut fe.collection, f);
+            if let Some(k) = &mut fe.key_expr {
+                visit_ranges(k, f);
+            }
+            visit_ranges(&mut fe.value_expr, f);
+            if let Some(c) = &mut fe.cond {
+                visit_ranges(c, f);
+            }
+        }
+        ExprKind::Parens(x) => visit_ranges(x, f),
+    }
+}
+
+fn visit_ops(ops: &mut [TraversalOp], f: &dyn Fn(&mut Range)) {
+    for op in ops {
+        match op {
+            TraversalOp::GetAttr(_, r) | TraversalOp::LegacyIndex(_, r) => f(r),
+            TraversalOp::Index(e) => visit_ranges(e, f),
+        }
+    }
+}
+
+fn visit_parts(parts: &mut [TemplatePart], f: &dyn Fn(&mut Range)) {
+    for p in parts {
+        match p {
+            TemplatePart::Literal(_) => {}
+            TemplatePart::Interp(e) => visit_ranges(e, f),
+            TemplatePart::If {
+                cond,
+                then,
+                other,
+                range,
+            } => {
+                f(range);
+                visit_ranges(cond, f);
+                visit_parts(then, f);
+                visit_parts(other, f);
+            }
+            TemplatePart::For {
+                collection,
+                body,
+                range,
+                ..
+            } => {
+                f(range);
+                visit_ranges(collection, f);
+                visit_parts(body, f);
+            }
+        }
+    }
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+    idx: &'a LineIndex,
+}
+
+impl Parser<'_> {
+    fn err(&self, what: &str, hint: &str) -> Diagnostic {
+        let end = (self.i + 1).min(self.s.len());
+        Diagnostic::error("Invalid JSON syntax")
+            .at(&self.idx.range(self.i..end))
+            .detail(format!("{what}."))
+            .hint(hint.to_string())
+    }
+
+    fn ws(&mut self) {
+        while self.i < self.s.len() && matches!(self.s[self.i], b' ' | b'\t' | b'\n' | b'\r') {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, lit: &str) -> bool {
+        if self.s[self.i..].starts_with(lit.as_bytes()) {
+            self.i += lit.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn value(&mut self) -> Result<(J, Range), Diagnostic> {
+        let start = self.i;
+        let j = match self.s.get(self.i) {
+            None => return Err(self.err("Unexpected end of file", "complete the JSON document")),
+            Some(b'{') => {
+                self.i += 1;
+                let mut items = Vec::new();
+                self.ws();
+                if !self.eat("}") {
+                    loop {
+                        self.ws();
+                        let ks = self.i;
+                        if self.s.get(self.i) != Some(&b'"') {
+                            return Err(self.err(
+                                "Expected a quoted object key",
+                                "object keys must be strings in double quotes",
+                            ));
+                        }
+                        let k = self.string()?;
+                        let kr = self.idx.range(ks..self.i);
+                        self.ws();
+                        if !self.eat(":") {
+                            return Err(self.err(
+                                "Expected ':' after the object key",
+                                "add a colon between key and value",
+                            ));
+                        }
+                        self.ws();
+                        let (v, vr) = self.value()?;
+                        items.push((k, kr, v, vr));
+                        self.ws();
+                        if self.eat(",") {
+                            continue;
+                        }
+                        if self.eat("}") {
+                            break;
+                        }
+                        return Err(
+                            self.err("Expected ',' or '}'", "separate object members with commas")
+                        );
+                    }
+                }
+                J::Object(items)
+            }
+            Some(b'[') => {
+                self.i += 1;
+                let mut items = Vec::new();
+                self.ws();
+                if !self.eat("]") {
+                    loop {
+                        self.ws();
+                        items.push(self.value()?);
+                        self.ws();
+                        if self.eat(",") {
+                            continue;
+                        }
+                        if self.eat("]") {
+                            break;
+                        }
+                        return Err(
+                            self.err("Expected ',' or ']'", "separate array elements with commas")
+                        );
+                    }
+                }
+                J::Array(items)
+            }
+            Some(b'"') => J::String(self.string()?),
+            Some(b't') if self.eat("true") => J::Bool(true),
+            Some(b'f') if self.eat("false") => J::Bool(false),
+            Some(b'n') if self.eat("null") => J::Null,
+            Some(c) if *c == b'-' || c.is_ascii_digit() => {
+                while self.i < self.s.len()
+                    && matches!(
+                        self.s[self.i],
+                        b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'
+                    )
+                {
+                    self.i += 1;
+                }
+                let text = String::from_utf8_lossy(&self.s[start..self.i]).into_owned();
+                if text.parse::<f64>().is_err() {
+                    self.i = start;
+                    return Err(self.err("Invalid number", "write a JSON number like 42 or 1.5e3"));
+                }
+                J::Number(text)
+            }
+            Some(_) => {
+                return Err(self.err(
+                    "Unexpected character",
+                    "expected a JSON value: object, array, string, number, true, false or null",
+                ))
+            }
+        };
+        Ok((j, self.idx.range(start..self.i)))
+    }
+
+    fn string(&mut self) -> Result<String, Diagnostic> {
+        self.i += 1; // opening quote
+        let mut out = String::new();
+        loop {
+            let Some(&c) = self.s.get(self.i) else {
+                return Err(self.err(
+                    "Unterminated string",
+                    "close the string with a double quote",
+                ));
+            };
+            match c {
+                b'"' => {
+                    self.i += 1;
+                    return Ok(out);
+                }
+                b'\\' => {
+                    self.i += 1;
+                    let Some(&e) = self.s.get(self.i) else {
+                        return Err(self.err("Unterminated escape", "complete the escape sequence"));
+                    };
+                    self.i += 1;
+                    match e {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => {
+                            let cp = self.hex4()?;
+                            let ch = if (0xD800..0xDC00).contains(&cp) && self.eat("\\u") {
+                                let lo = self.hex4()?;
+                                char::from_u32(
+                                    0x10000
+                                        + ((cp - 0xD800) << 10)
+                                        + (lo.wrapping_sub(0xDC00) & 0x3FF),
+                                )
+                            } else {
+                                char::from_u32(cp)
+                            };
+                            out.push(ch.unwrap_or('\u{FFFD}'));
+                        }
+                        _ => {
+                            self.i -= 1;
+                            return Err(self.err(
+                                "Invalid escape sequence",
+                                "valid escapes are \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX",
+                            ));
+                        }
+                    }
+                }
+                _ => {
+                    // Copy one UTF-8 character.
+                    let rest = &self.s[self.i..];
+                    let len = match c {
+                        0x00..=0x7F => 1,
+                        0xC0..=0xDF => 2,
+                        0xE0..=0xEF => 3,
+                        _ => 4,
+                    }
+                    .min(rest.len());
+                    out.push_str(&String::from_utf8_lossy(&rest[..len]));
+                    self.i += len;
+                }
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, Diagnostic> {
+        let h = self
+            .s
+            .get(self.i..self.i + 4)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .and_then(|t| u32::from_str_radix(t, 16).ok());
+        match h {
+            Some(v) => {
+                self.i += 4;
+                Ok(v)
+            }
+            None => Err(self.err(
+                "Invalid \\u escape",
+                "write \\u followed by four hex digits",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(src: &str) -> Result<Body, Diagnostic> {
+        parse_body("main.tf.json".into(), src.into())
+    }
+
+    #[test]
+    fn blocks_with_labels_and_templates() {
+        let b = parse(
+            r#"{
+  "variable": {"region": {"default": "eu-west-1", "validation": {"condition": "${length(var.region) > 0}", "error_message": "empty"}}},
+  "resource": {"aws_s3_bucket": {"b": {"bucket": "x-${var.region}", "count": 2}}},
+  "//": "comment"
+}"#,
+        )
+        .expect("parses");
+        assert_eq!(b.blocks.len(), 2);
+        let v = &b.blocks[0];
+        assert_eq!(
+            (v.kind.as_str(), v.labels.clone()),
+            ("variable", vec!["region".to_string()])
+        );
+        assert_eq!(v.body.blocks[0].kind, "validation");
+        let r = &b.blocks[1];
+        assert_eq!(r.labels, vec!["aws_s3_bucket", "b"]);
+        let bucket = r.body.attribute("bucket").expect("bucket");
+        assert!(matches!(bucket.expr.kind, ExprKind::Template(_)));
+        assert_eq!(bucket.expr.range.start.line, 3);
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        let e = parse("{\n  \"locals\": {\"a\": 1,}\n}").unwrap_err();
+        let r = e.range.expect("range");
+        assert_eq!(r.start.line, 2);
+    }
+
+    #[test]
+    fn interpolation_ranges_point_into_the_string() {
+        let b = parse("{\"output\": {\"x\": {\"value\": \"${var.nope}\"}}}").expect("parses");
+        let e = &b.blocks[0].body.attributes[0].expr;
+        // "${var.nope}" unwraps to the traversal; it starts after `"${` at column 30.
+        assert_eq!(e.range.start.line, 1);
+        assert!(e.range.start.column > 27, "{:?}", e.range);
+    }
+}

@@ -1,0 +1,50 @@
+//! One module per subcommand.
+
+mod graph;
+mod validate;
+mod version;
+
+use crate::cli::Command;
+use crate::ui::Ui;
+use engine::config::tree::{load_config, Config, LocalOnly};
+use engine::diag::{Diagnostics, Sources};
+use engine::graph::Graph;
+use std::path::Path;
+
+pub fn run(cmd: Command, ui: &Ui) -> u8 {
+    match cmd {
+        Command::Validate(a) => validate::run(&a, ui),
+        Command::Graph(a) => graph::run(&a, ui),
+        Command::Version(a) => version::run(&a),
+        Command::Init(_)
+        | Command::Fmt(_)
+        | Command::Plan(_)
+        | Command::Apply(_)
+        | Command::Output(_) => {
+            ui.error("not implemented yet");
+            1
+        }
+    }
+}
+
+/// The loaded configuration and its graph, with every diagnostic found on the way.
+pub struct Loaded {
+    pub config: Config,
+    pub graph: Graph,
+    pub diags: Diagnostics,
+    pub sources: Sources,
+}
+
+/// Loads the configuration in the current directory and builds its graph.
+pub fn load(dir: &Path) -> Loaded {
+    let mut sources = Sources::new();
+    let (config, mut diags) = load_config(dir, &LocalOnly, &mut sources);
+    let (graph, gd) = engine::graph::build(&config);
+    diags.extend(gd);
+    Loaded {
+        config,
+        graph,
+        diags,
+        sources,
+    }
+}
