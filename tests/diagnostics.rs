@@ -16,7 +16,10 @@ fn loc(summary: &str, file: &str, line: u64, col: u64) -> (String, String, u64, 
 
 #[test]
 fn valid_configuration_says_so() {
-    let p = project(&[("main.tf", "variable \"x\" {}\noutput \"y\" { value = var.x }\n")]);
+    let p = project(&[(
+        "main.tf",
+        "variable \"x\" {}\noutput \"y\" { value = var.x }\n",
+    )]);
     let o = run_in(p.path(), &["validate"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("Success! The configuration is valid."));
@@ -44,9 +47,20 @@ fn unknown_variable_suggests_the_close_name() {
         "main.tf",
         "variable \"name\" {}\n\nlocals {\n  greeting = \"hi ${var.nmae}\"\n}\n",
     )]);
-    assert_eq!(l, vec![loc("Reference to undeclared input variable", "main.tf", 4, 20)]);
+    assert_eq!(
+        l,
+        vec![loc(
+            "Reference to undeclared input variable",
+            "main.tf",
+            4,
+            20
+        )]
+    );
     assert_eq!(v["diagnostics"][0]["hint"], "did you mean \"name\"?");
-    assert_eq!(v["diagnostics"][0]["snippet"]["code"], "  greeting = \"hi ${var.nmae}\"");
+    assert_eq!(
+        v["diagnostics"][0]["snippet"]["code"],
+        "  greeting = \"hi ${var.nmae}\""
+    );
 }
 
 #[test]
@@ -70,7 +84,10 @@ fn unknown_local_module_and_resource_references() {
 fn duplicate_definitions_point_at_the_second_and_name_the_first() {
     let (v, l) = one(&[
         ("a.tf", "variable \"x\" {}\noutput \"o\" { value = 1 }\n"),
-        ("b.tf", "\nvariable \"x\" {}\nlocals { l = 1 }\nlocals { l = 2 }\n"),
+        (
+            "b.tf",
+            "\nvariable \"x\" {}\nlocals { l = 1 }\nlocals { l = 2 }\n",
+        ),
     ]);
     assert_eq!(
         l,
@@ -79,7 +96,10 @@ fn duplicate_definitions_point_at_the_second_and_name_the_first() {
             loc("Duplicate local value \"l\"", "b.tf", 4, 10),
         ]
     );
-    assert!(v["diagnostics"][0]["detail"].as_str().unwrap_or_default().contains("a.tf:1:1"));
+    assert!(v["diagnostics"][0]["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("a.tf:1:1"));
 }
 
 #[test]
@@ -89,7 +109,10 @@ fn module_inputs_missing_and_unknown() {
             "main.tf",
             "module \"net\" {\n  source = \"./net\"\n  cidr   = \"10.0.0.0/16\"\n  zonez  = 3\n}\n",
         ),
-        ("net/main.tf", "variable \"cidr\" {}\nvariable \"zones\" {}\nvariable \"opt\" {\n  default = 1\n}\n"),
+        (
+            "net/main.tf",
+            "variable \"cidr\" {}\nvariable \"zones\" {}\nvariable \"opt\" {\n  default = 1\n}\n",
+        ),
     ]);
     assert_eq!(
         l,
@@ -111,7 +134,12 @@ fn unknown_top_level_block_and_misplaced_each() {
         l,
         vec![
             loc("Unsupported block type", "main.tf", 1, 1),
-            loc("Reference to \"each\" in context without for_each", "main.tf", 3, 7),
+            loc(
+                "Reference to \"each\" in context without for_each",
+                "main.tf",
+                3,
+                7
+            ),
         ]
     );
     assert_eq!(v["diagnostics"][0]["hint"], "did you mean \"resource\"?");
@@ -145,7 +173,12 @@ fn cycle_across_two_modules_lists_every_member() {
         "{err}"
     );
     // every member with its file:line
-    for member in ["a/main.tf:3:1", "a/main.tf:1:1", "b/main.tf:3:1", "b/main.tf:1:1"] {
+    for member in [
+        "a/main.tf:3:1",
+        "a/main.tf:1:1",
+        "b/main.tf:3:1",
+        "b/main.tf:1:1",
+    ] {
         assert!(err.contains(member), "missing {member} in {err}");
     }
     // modules that feed each other without a real cycle are fine
@@ -161,10 +194,16 @@ fn cycle_across_two_modules_lists_every_member() {
 fn json_syntax_files_are_loaded_with_locations() {
     let (_, l) = one(&[
         ("main.tf", "variable \"region\" {}\n"),
-        ("extra.tf.json", "{\n  \"output\": {\n    \"r\": {\"value\": \"${var.regoin}\"}\n  }\n}\n"),
+        (
+            "extra.tf.json",
+            "{\n  \"output\": {\n    \"r\": {\"value\": \"${var.regoin}\"}\n  }\n}\n",
+        ),
     ]);
     assert_eq!(l.len(), 1, "{l:?}");
-    assert_eq!((l[0].0.as_str(), l[0].1.as_str(), l[0].2), ("Reference to undeclared input variable", "extra.tf.json", 3));
+    assert_eq!(
+        (l[0].0.as_str(), l[0].1.as_str(), l[0].2),
+        ("Reference to undeclared input variable", "extra.tf.json", 3)
+    );
 }
 
 #[test]
@@ -186,7 +225,12 @@ fn examples_simple_validates_and_graphs() {
         .spawn()
     {
         use std::io::Write;
-        child.stdin.take().expect("stdin").write_all(dot.as_bytes()).expect("write");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(dot.as_bytes())
+            .expect("write");
         let out = child.wait_with_output().expect("dot");
         assert!(out.status.success());
         assert!(String::from_utf8_lossy(&out.stdout).contains("<svg"));
@@ -200,5 +244,8 @@ fn single_dash_terraform_spellings() {
     let p = project(&[("sub/main.tf", "variable \"x\" {}\n")]);
     let o = run_in(p.path(), &["-chdir=sub", "validate", "-json"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("json")["valid"], true);
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("json")["valid"],
+        true
+    );
 }

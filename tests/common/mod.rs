@@ -24,7 +24,11 @@ pub fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
 }
 
 pub fn run_in(dir: &Path, args: &[&str]) -> Output {
-    sakk().current_dir(dir).args(args).output().expect("run sakk")
+    sakk()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run sakk")
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -54,7 +58,10 @@ pub fn diag_locations(v: &serde_json::Value) -> Vec<(String, String, u64, u64)> 
                 .map(|d| {
                     (
                         d["summary"].as_str().unwrap_or_default().to_string(),
-                        d["range"]["filename"].as_str().unwrap_or_default().to_string(),
+                        d["range"]["filename"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_string(),
                         d["range"]["start"]["line"].as_u64().unwrap_or(0),
                         d["range"]["start"]["column"].as_u64().unwrap_or(0),
                     )
