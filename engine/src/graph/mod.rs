@@ -488,12 +488,12 @@ impl EdgeCtx<'_> {
                         let key = resource_key(*mode, type_, name);
                         let keys: Vec<&String> = m.resources.keys().collect();
                         self.diags.push(undeclared(
-                            &format!("Reference to undeclared resource"),
+                            "Reference to undeclared resource",
                             &format!("A {what} \"{type_}\" \"{name}\" has not been declared in {}.", module_label(scope)),
                             &key,
                             keys.into_iter(),
                             &r.range,
-                            &format!("declare it, or check the spelling of the type and name"),
+                            "declare it, or check the spelling of the type and name",
                         ))
                     }
                 }

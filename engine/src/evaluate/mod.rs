@@ -1,0 +1,4 @@
+//! Evaluation of a whole configuration: input variables, module instances (count/for_each),
+//! locals and outputs, walked in dependency order.
+
+pub mod inputs;
