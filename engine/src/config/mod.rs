@@ -1,1 +1,3 @@
 //! The module tree.
+pub mod manifest;
+pub mod source;
