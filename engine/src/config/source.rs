@@ -77,7 +77,7 @@ pub struct RegistrySource {
 pub struct OtherSource {
     /// The getter that would handle it: `s3`, `gcs`, `http`, `hg`, `bitbucket`, `file`.
     pub getter: String,
-    /// The address as written, without the forced-getter prefix.
+    /// The address as written (with its forced-getter prefix, if any).
     pub address: String,
 }
 
@@ -132,7 +132,7 @@ pub fn parse(s: &str) -> Result<ModuleSource, String> {
                 } else {
                     g.into()
                 },
-                address: rest.to_string(),
+                address: s.to_string(),
             }))
         }
         Some(g) => Err(format!(
@@ -636,19 +636,7 @@ impl fmt::Display for RegistrySource {
 
 impl fmt::Display for OtherSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.getter.as_str() {
-            // Written without a prefix; the detector finds them again.
-            "bitbucket" => f.write_str(&self.address),
-            g => {
-                if self.address.starts_with(&format!("{g}::")) {
-                    f.write_str(&self.address)
-                } else if g == "http" && url_scheme(&self.address).is_some() {
-                    f.write_str(&self.address)
-                } else {
-                    write!(f, "{g}::{}", self.address)
-                }
-            }
-        }
+        f.write_str(&self.address)
     }
 }
 
