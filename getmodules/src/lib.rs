@@ -674,7 +674,10 @@ impl Installer<'_> {
         // Packages of Git module calls no longer in the configuration.
         if let Some(old) = &self.old {
             for e in old.modules.iter().filter(|e| e.commit.is_some()) {
-                let still = self.entries.iter().any(|n| n.key == e.key);
+                let still = self
+                    .entries
+                    .iter()
+                    .any(|n| n.key == e.key && n.commit.is_some());
                 if !still && !e.key.is_empty() && e.key.split('.').all(valid_name) {
                     let dir = self.modules_dir.join(&e.key);
                     if dir.is_dir() {
@@ -685,6 +688,19 @@ impl Installer<'_> {
                             ));
                         }
                     }
+                }
+            }
+        }
+        // Staging directories left by an interrupted install.
+        let ours = self.staging.as_ref().map(|s| s.path().to_path_buf());
+        if let Ok(rd) = std::fs::read_dir(&self.modules_dir) {
+            for e in rd.filter_map(Result::ok) {
+                let p = e.path();
+                let stale = e.file_name().to_string_lossy().starts_with(".staging-")
+                    && Some(&p) != ours.as_ref()
+                    && p.is_dir();
+                if stale {
+                    let _ = std::fs::remove_dir_all(&p);
                 }
             }
         }

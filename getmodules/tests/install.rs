@@ -397,6 +397,20 @@ fn same_repo_and_ref_is_fetched_once() {
     assert_eq!(report.modules[0].action, Action::Reused);
     assert_eq!(fx.modules_dir_names(), vec!["a", "modules.json"]);
     assert!(fx.manifest().lookup("b").is_none());
+
+    // Switching a call to a local source removes its fetched package, and an interrupted
+    // install's staging directory is cleaned up.
+    write(&fx.root.join("local/main.tf"), "locals {}\n");
+    std::fs::create_dir_all(fx.root.join(".sakk/modules/.staging-old/x")).expect("mkdir");
+    fx.call("a", "./local");
+    fx.install(false).expect("local");
+    assert_eq!(fx.modules_dir_names(), vec!["modules.json"]);
+    assert_eq!(
+        fx.manifest()
+            .lookup("a")
+            .map(|e| (e.dir.as_str(), e.commit.is_none())),
+        Some(("local", true))
+    );
 }
 
 #[test]

@@ -487,6 +487,9 @@ fn percent_decode(s: &str) -> Option<String> {
         match b[i] {
             b'%' => {
                 let hex = s.get(i + 1..i + 3)?;
+                if !hex.bytes().all(|h| h.is_ascii_hexdigit()) {
+                    return None;
+                }
                 out.push(u8::from_str_radix(hex, 16).ok()?);
                 i += 3;
             }
@@ -914,6 +917,46 @@ mod tests {
             }
             roundtrip(input);
         }
+    }
+
+    #[test]
+    fn odd_inputs_do_not_panic() {
+        for s in [
+            "::",
+            "a::",
+            "::b",
+            "git::",
+            "git::://",
+            "git::https://",
+            "git::@:",
+            "git@:x",
+            "git@h:",
+            "%",
+            "git::https://h/r?ref=%",
+            "git::https://h/r?ref=%+1",
+            "é",
+            "./é",
+            "github.com/",
+            "github.com//",
+            "github.com/é/ü//x?ref=ü",
+            "git::é@ü:x",
+            "s3::",
+            "a/b/c/d/e",
+            "a//b",
+            "//",
+            "?",
+            "??ref=x",
+            "x:y",
+            "C:",
+            "\\\\server\\share",
+            "git::file://",
+            "git::file:///",
+            "git::ssh://:22/x",
+            "h.example.com/a/b/c//../x",
+        ] {
+            let _ = parse(s);
+        }
+        assert!(err("git::https://h/r?ref=%+1").contains("%-escape"));
     }
 
     #[test]
