@@ -1,12 +1,13 @@
 //! One module per subcommand.
 
 mod graph;
+mod init;
 mod validate;
 mod version;
 
 use crate::cli::Command;
 use crate::ui::Ui;
-use engine::config::tree::{load_config, Config, LocalOnly};
+use engine::config::tree::{load_config, Config, ManifestResolver};
 use engine::diag::{Diagnostics, Sources};
 use engine::graph::Graph;
 use std::path::Path;
@@ -16,11 +17,8 @@ pub fn run(cmd: Command, ui: &Ui) -> u8 {
         Command::Validate(a) => validate::run(&a, ui),
         Command::Graph(a) => graph::run(&a, ui),
         Command::Version(a) => version::run(&a),
-        Command::Init(_)
-        | Command::Fmt(_)
-        | Command::Plan(_)
-        | Command::Apply(_)
-        | Command::Output(_) => {
+        Command::Init(a) => init::run(&a, ui),
+        Command::Fmt(_) | Command::Plan(_) | Command::Apply(_) | Command::Output(_) => {
             ui.error("not implemented yet");
             1
         }
@@ -38,7 +36,7 @@ pub struct Loaded {
 /// Loads the configuration in the current directory and builds its graph.
 pub fn load(dir: &Path) -> Loaded {
     let mut sources = Sources::new();
-    let (config, mut diags) = load_config(dir, &LocalOnly, &mut sources);
+    let (config, mut diags) = load_config(dir, &ManifestResolver::new(dir), &mut sources);
     let (graph, gd) = engine::graph::build(&config);
     diags.extend(gd);
     Loaded {
