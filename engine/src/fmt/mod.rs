@@ -25,6 +25,8 @@ use std::sync::Arc;
 /// Formats the text of one file. Returns a syntax error (with its position) if `src` is not
 /// valid HCL native syntax; such a file must be left as it is.
 pub fn format_source(filename: &str, src: &str) -> Result<String, Diagnostic> {
+    // Terraform drops a byte order mark.
+    let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     // (The parser also rejects an argument set twice in one body, as Terraform's does.)
     crate::lang::parse::parse_body(filename.into(), src.into())?;
     Ok(format_unchecked(src))
@@ -326,6 +328,23 @@ mod tests {
         assert_eq!(
             format_source("a.tf", src).unwrap(),
             "variable \"v\" {\n  type = map(string)\n}\nx = var.v\ny = \"a${b}\"\n"
+        );
+    }
+
+    #[test]
+    fn nested_interpolation_unwraps_one_level_per_run() {
+        // Like terraform fmt, which is not idempotent here: a second run unwraps again.
+        let once = format_source("a.tf", "x = \"${ \"${a}\" }\"\n").unwrap();
+        assert_eq!(once, "x = \"${a}\"\n");
+        assert_eq!(format_source("a.tf", &once).unwrap(), "x = a\n");
+    }
+
+    #[test]
+    fn multi_line_interpolation_is_parenthesised() {
+        let src = "x = \"${a ?\nb : c}\"\ny = \"${(a +\nb)}\"\n";
+        assert_eq!(
+            format_source("a.tf", src).unwrap(),
+            "x = (a ?\nb : c)\ny = (a +\nb)\n"
         );
     }
 

@@ -156,8 +156,10 @@ impl Walker<'_> {
                 _ => return k.max(ty + 1),
             }
         }
-        if let (Some(first), Some(last)) = (labels.first(), labels.last()) {
-            let range = first.0.start..last.0.end;
+        // Like `hclwrite`'s `SetLabels`, this also drops comments among the labels (and between
+        // the block type and the first label).
+        if let Some(last) = labels.last() {
+            let range = ty + 1..last.0.end;
             let mut new = Vec::new();
             for (_, value) in &labels {
                 if let Some(v) = value {
@@ -215,7 +217,21 @@ fn value_expr(tokens: &[Token]) -> Option<Vec<Token>> {
         .iter()
         .rposition(|t| t.kind != Kind::Newline)
         .map_or(start, |i| i + 1);
-    Some(inside[start..end.max(start)].to_vec())
+    let trimmed = &inside[start..end.max(start)];
+    // A multi-line expression is parenthesised so that it still parses (e.g. a conditional
+    // split over lines), unless it already starts and ends with parentheses.
+    let multi_line = trimmed.iter().any(|t| t.kind == Kind::Newline);
+    let parens = trimmed.len() > 1
+        && trimmed.first().is_some_and(|t| t.kind == Kind::OParen)
+        && trimmed.last().is_some_and(|t| t.kind == Kind::CParen);
+    if multi_line && !parens {
+        let mut wrapped = Vec::with_capacity(trimmed.len() + 2);
+        wrapped.push(Token::new(Kind::OParen, "("));
+        wrapped.extend_from_slice(trimmed);
+        wrapped.push(Token::new(Kind::CParen, ")"));
+        return Some(wrapped);
+    }
+    Some(trimmed.to_vec())
 }
 
 /// Legacy type constraints in a `variable` block's `type`.
