@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod fmt;
 mod graph;
 mod init;
 mod validate;
@@ -18,7 +19,8 @@ pub fn run(cmd: Command, ui: &Ui) -> u8 {
         Command::Graph(a) => graph::run(&a, ui),
         Command::Version(a) => version::run(&a),
         Command::Init(a) => init::run(&a, ui),
-        Command::Fmt(_) | Command::Plan(_) | Command::Apply(_) | Command::Output(_) => {
+        Command::Fmt(a) => fmt::run(&a, ui),
+        Command::Plan(_) | Command::Apply(_) | Command::Output(_) => {
             ui.error("not implemented yet");
             1
         }
