@@ -195,10 +195,10 @@ fn check_inputs(call: &ModuleCall, child: &Module, diags: &mut Diagnostics) {
     for (name, v) in &child.variables {
         if v.is_required() && !call.inputs.contains_key(name) {
             diags.push(
-                Diagnostic::error(format!("Missing required argument \"{name}\""))
+                Diagnostic::error("Missing required argument")
                     .at(&call.decl_range)
                     .detail(format!(
-                        "Module \"{}\" requires the input \"{name}\" (declared at {}), which has no default.",
+                        "The argument \"{name}\" is required, but no definition was found: module \"{}\" declares it at {} without a default.",
                         call.name, v.decl_range
                     ))
                     .related("variable declared here", &v.decl_range)
