@@ -39,7 +39,11 @@ impl Range {
 
 impl std::fmt::Display for Range {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}", self.filename, self.start.line, self.start.column)
+        write!(
+            f,
+            "{}:{}:{}",
+            self.filename, self.start.line, self.start.column
+        )
     }
 }
 
@@ -321,7 +325,10 @@ fn snippet(out: &mut String, r: &Range, sources: &Sources, style: Style) {
     let width = line.chars().count();
     let start = r.start.column.saturating_sub(1).min(width);
     let end = if r.end.line == r.start.line {
-        r.end.column.saturating_sub(1).clamp(start + 1, width.max(start + 1))
+        r.end
+            .column
+            .saturating_sub(1)
+            .clamp(start + 1, width.max(start + 1))
     } else {
         width.max(start + 1)
     };
@@ -364,8 +371,22 @@ mod tests {
     #[test]
     fn positions_count_lines_and_chars() {
         let idx = LineIndex::new("a.tf".into(), "ab\ncä d\n".into());
-        assert_eq!(idx.pos(0), Pos { line: 1, column: 1, byte: 0 });
-        assert_eq!(idx.pos(3), Pos { line: 2, column: 1, byte: 3 });
+        assert_eq!(
+            idx.pos(0),
+            Pos {
+                line: 1,
+                column: 1,
+                byte: 0
+            }
+        );
+        assert_eq!(
+            idx.pos(3),
+            Pos {
+                line: 2,
+                column: 1,
+                byte: 3
+            }
+        );
         // 'ä' is two bytes but one column
         assert_eq!(idx.pos(6).column, 3);
     }
@@ -380,7 +401,10 @@ mod tests {
             .hint("did you mean \"name\"?");
         let text = render(&d, &s, Style::default());
         assert!(text.contains("  on main.tf:2:7:"), "{text}");
-        assert!(text.contains("  2 |   y = var.nope\n    |       ^^^^^^^^\n"), "{text}");
+        assert!(
+            text.contains("  2 |   y = var.nope\n    |       ^^^^^^^^\n"),
+            "{text}"
+        );
         assert!(text.contains("Hint: did you mean \"name\"?"));
     }
 

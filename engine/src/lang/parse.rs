@@ -12,7 +12,10 @@ use std::sync::Arc;
 pub fn parse_body(filename: Arc<str>, src: Arc<str>) -> Result<Body, Diagnostic> {
     let idx = LineIndex::new(filename, src.clone());
     let body = hcl_edit::parser::parse_body(&src).map_err(|e| parse_error(&idx, &src, &e))?;
-    let lw = Lower { idx: &idx, src: &src };
+    let lw = Lower {
+        idx: &idx,
+        src: &src,
+    };
     Ok(lw.body(&body, 0..src.len()))
 }
 
@@ -21,7 +24,11 @@ pub fn parse_expr(filename: Arc<str>, src: &str) -> Result<Expr, Diagnostic> {
     let src: Arc<str> = src.into();
     let idx = LineIndex::new(filename, src.clone());
     let e = hcl_edit::parser::parse_expr(&src).map_err(|e| parse_error(&idx, &src, &e))?;
-    Ok(Lower { idx: &idx, src: &src }.expr(&e))
+    Ok(Lower {
+        idx: &idx,
+        src: &src,
+    }
+    .expr(&e))
 }
 
 /// Parses a string as a template (the content of a `.tf.json` string or a `templatefile`).
@@ -29,7 +36,10 @@ pub fn parse_template(filename: Arc<str>, src: &str) -> Result<Expr, Diagnostic>
     let src: Arc<str> = src.into();
     let idx = LineIndex::new(filename, src.clone());
     let t = hcl_edit::parser::parse_template(&src).map_err(|e| parse_error(&idx, &src, &e))?;
-    let lw = Lower { idx: &idx, src: &src };
+    let lw = Lower {
+        idx: &idx,
+        src: &src,
+    };
     Ok(lw.template_expr(&t, 0..src.len()))
 }
 
@@ -50,7 +60,11 @@ fn parse_error(idx: &LineIndex, src: &str, e: &hcl_edit::parser::Error) -> Diagn
     let at = line_start + col_byte;
     let end = (at + line[col_byte..].chars().next().map_or(0, char::len_utf8)).min(src.len());
     let msg = e.message().trim();
-    let msg = if msg.is_empty() { "invalid syntax" } else { msg };
+    let msg = if msg.is_empty() {
+        "invalid syntax"
+    } else {
+        msg
+    };
     Diagnostic::error("Invalid HCL syntax")
         .at(&idx.range(at..end))
         .detail(format!("The parser stopped here: {msg}."))
@@ -241,9 +255,10 @@ impl Lower<'_> {
                     cur = close(cur, std::mem::take(&mut ops), splat, end);
                     splat = Some(matches!(op.value(), hx::TraversalOperator::FullSplat(_)));
                 }
-                hx::TraversalOperator::GetAttr(id) => {
-                    ops.push(TraversalOp::GetAttr(id.as_str().to_string(), op_range.clone()))
-                }
+                hx::TraversalOperator::GetAttr(id) => ops.push(TraversalOp::GetAttr(
+                    id.as_str().to_string(),
+                    op_range.clone(),
+                )),
                 hx::TraversalOperator::Index(x) => {
                     if splat == Some(false) {
                         // A legacy `.*` splat only takes attribute steps; an index ends it.
@@ -294,38 +309,38 @@ impl Lower<'_> {
                     i.strip.strip_end(),
                 )),
                 ht::Element::Directive(dir) => match &**dir {
-                ht::Directive::If(d) => {
-                    let range = self.range(d.span());
-                    let s = d.if_expr.strip;
-                    out.push(Tok::If(
-                        self.expr(&d.if_expr.cond_expr),
-                        range,
-                        s.strip_start(),
-                        s.strip_end(),
-                    ));
-                    self.flatten(&d.if_expr.template, out);
-                    if let Some(e) = &d.else_expr {
-                        out.push(Tok::Else(e.strip.strip_start(), e.strip.strip_end()));
-                        self.flatten(&e.template, out);
+                    ht::Directive::If(d) => {
+                        let range = self.range(d.span());
+                        let s = d.if_expr.strip;
+                        out.push(Tok::If(
+                            self.expr(&d.if_expr.cond_expr),
+                            range,
+                            s.strip_start(),
+                            s.strip_end(),
+                        ));
+                        self.flatten(&d.if_expr.template, out);
+                        if let Some(e) = &d.else_expr {
+                            out.push(Tok::Else(e.strip.strip_start(), e.strip.strip_end()));
+                            self.flatten(&e.template, out);
+                        }
+                        let s = d.endif_expr.strip;
+                        out.push(Tok::End(s.strip_start(), s.strip_end()));
                     }
-                    let s = d.endif_expr.strip;
-                    out.push(Tok::End(s.strip_start(), s.strip_end()));
-                }
-                ht::Directive::For(d) => {
-                    let range = self.range(d.span());
-                    let f = &d.for_expr;
-                    out.push(Tok::For(
-                        f.key_var.as_ref().map(|k| k.as_str().to_string()),
-                        f.value_var.as_str().to_string(),
-                        self.expr(&f.collection_expr),
-                        range,
-                        f.strip.strip_start(),
-                        f.strip.strip_end(),
-                    ));
-                    self.flatten(&f.template, out);
-                    let s = d.endfor_expr.strip;
-                    out.push(Tok::End(s.strip_start(), s.strip_end()));
-                }
+                    ht::Directive::For(d) => {
+                        let range = self.range(d.span());
+                        let f = &d.for_expr;
+                        out.push(Tok::For(
+                            f.key_var.as_ref().map(|k| k.as_str().to_string()),
+                            f.value_var.as_str().to_string(),
+                            self.expr(&f.collection_expr),
+                            range,
+                            f.strip.strip_start(),
+                            f.strip.strip_end(),
+                        ));
+                        self.flatten(&f.template, out);
+                        let s = d.endfor_expr.strip;
+                        out.push(Tok::End(s.strip_start(), s.strip_end()));
+                    }
                 },
             }
         }
@@ -454,7 +469,10 @@ mod tests {
 
     #[test]
     fn single_interpolation_unwraps() {
-        assert!(matches!(expr("\"${var.x}\"").kind, ExprKind::Traversal { .. }));
+        assert!(matches!(
+            expr("\"${var.x}\"").kind,
+            ExprKind::Traversal { .. }
+        ));
         assert!(matches!(expr("\"a${var.x}\"").kind, ExprKind::Template(_)));
     }
 

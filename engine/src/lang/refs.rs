@@ -199,7 +199,9 @@ pub fn reference_at<'a>(
         "resource" | "template" | "provider" | "lazy" | "arg" | "dependency" => {
             return Err(Diagnostic::error("Reserved symbol name")
                 .at(root_range)
-                .detail(format!("The symbol name \"{root}\" is reserved for future use."))
+                .detail(format!(
+                    "The symbol name \"{root}\" is reserved for future use."
+                ))
                 .hint("rename the object this refers to"))
         }
         _ => {
@@ -352,9 +354,8 @@ mod tests {
 
     #[test]
     fn finds_all_reference_kinds() {
-        let (r, d) = refs(
-            "\"${var.a}-${local.b}\" == module.m[0].out ? data.aws_x.y.id : aws_vpc.main.id",
-        );
+        let (r, d) =
+            refs("\"${var.a}-${local.b}\" == module.m[0].out ? data.aws_x.y.id : aws_vpc.main.id");
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(
             r,

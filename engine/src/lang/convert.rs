@@ -1,0 +1,1 @@
+//! Conversions (cty convert).
