@@ -2,3 +2,5 @@
 //! locals and outputs, walked in dependency order.
 
 pub mod inputs;
+pub mod scope;
+pub mod walk;
