@@ -1,8 +1,15 @@
 //! One module per subcommand.
 
+mod apply;
+mod console;
 mod fmt;
 mod graph;
 mod init;
+mod output;
+mod outputs;
+mod plan;
+mod prepare;
+mod state_io;
 mod validate;
 mod version;
 
@@ -20,10 +27,10 @@ pub fn run(cmd: Command, ui: &Ui) -> u8 {
         Command::Version(a) => version::run(&a),
         Command::Init(a) => init::run(&a, ui),
         Command::Fmt(a) => fmt::run(&a, ui),
-        Command::Plan(_) | Command::Apply(_) | Command::Output(_) => {
-            ui.error("not implemented yet");
-            1
-        }
+        Command::Plan(a) => plan::run(&a, ui),
+        Command::Apply(a) => apply::run(&a, ui),
+        Command::Output(a) => output::run(&a, ui),
+        Command::Console(a) => console::run(&a, ui),
     }
 }
 

@@ -4,7 +4,10 @@ use super::{load, Loaded};
 use crate::cli::VarArgs;
 use crate::ui::Ui;
 use engine::evaluate::inputs::{gather, CliInput};
-use engine::evaluate::walk::{evaluate, EvalOptions, Evaluated};
+use engine::diag::Diagnostics;
+use engine::evaluate::walk::{evaluate_then, EvalOptions, Evaluated};
+use engine::lang::ast::Expr;
+use engine::lang::value::Value;
 use std::path::Path;
 
 pub struct Prepared {
@@ -31,6 +34,15 @@ pub fn workspace() -> String {
 /// Loads and evaluates the configuration in the current directory. On any error, prints it and
 /// returns the exit code.
 pub fn prepare(vars: &VarArgs, ui: &Ui) -> Result<Prepared, u8> {
+    prepare_then(vars, ui, &mut |_| {})
+}
+
+/// Like [`prepare`], then runs `then` with an evaluator for more expressions in the root module.
+pub fn prepare_then(
+    vars: &VarArgs,
+    ui: &Ui,
+    then: &mut dyn FnMut(&dyn Fn(&Expr) -> Result<Value, Diagnostics>),
+) -> Result<Prepared, u8> {
     let root = Path::new(".");
     let mut loaded = load(root);
     if loaded.diags.has_errors() {
@@ -53,7 +65,7 @@ pub fn prepare(vars: &VarArgs, ui: &Ui) -> Result<Prepared, u8> {
         root_dir: cwd.clone(),
         cwd,
     };
-    let (evaluated, diags) = evaluate(&loaded.config, &loaded.graph, &inputs, &opts);
+    let (evaluated, diags) = evaluate_then(&loaded.config, &loaded.graph, &inputs, &opts, then);
     loaded.diags.extend(diags);
     ui.diagnostics(&loaded.diags, &loaded.sources);
     if loaded.diags.has_errors() {

@@ -100,6 +100,18 @@ pub fn evaluate(
     inputs: &[RawInput],
     opts: &EvalOptions,
 ) -> (Evaluated, Diagnostics) {
+    evaluate_then(config, graph, inputs, opts, &mut |_| {})
+}
+
+/// Evaluates `config`, then hands `then` an evaluator of further expressions in the root
+/// module's scope (for `sakk console`).
+pub fn evaluate_then(
+    config: &Config,
+    graph: &Graph,
+    inputs: &[RawInput],
+    opts: &EvalOptions,
+    then: &mut dyn FnMut(&dyn Fn(&Expr) -> Result<Value, Diagnostics>),
+) -> (Evaluated, Diagnostics) {
     let mut diags = Diagnostics::new();
     let mut walk = Walk::new(config, graph, opts);
     let root_vars = root_variable_values(&walk, inputs, &mut diags);
@@ -108,6 +120,18 @@ pub fn evaluate(
     }
     for n in graph.dependency_order() {
         walk.visit(n, &root_vars, &mut diags);
+    }
+    if !diags.has_errors() {
+        let root_eval = |e: &Expr| {
+            EvalScope {
+                walk: &walk,
+                slot: 0,
+                instance: 0,
+                rep: InstanceRep::None,
+            }
+            .eval(e)
+        };
+        then(&root_eval);
     }
     let mut out = Evaluated {
         module_instances: walk.slots.iter().map(|s| s.instances.len()).sum(),
