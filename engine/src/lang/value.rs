@@ -516,6 +516,19 @@ fn type_conforms(want: &Type, got: &Type) -> bool {
     }
 }
 
+/// cty's `HasWhollyKnownType`: no unknown value of (partly) dynamic type anywhere.
+fn has_wholly_known_type(v: &Value) -> bool {
+    match &v.v {
+        V::Null(_) => true,
+        V::Unknown(t) => !t.has_dynamic_types(),
+        V::List(c) | V::Set(c) => c.items.iter().all(has_wholly_known_type),
+        V::Tuple(s) => s.items.iter().all(has_wholly_known_type),
+        V::Map(m) => m.items.values().all(has_wholly_known_type),
+        V::Object(o) => o.attrs.values().all(has_wholly_known_type),
+        _ => true,
+    }
+}
+
 fn equals_inner(a: &Value, b: &Value) -> Value {
     let (ak, bk) = (a.is_known(), b.is_known());
     if !ak || !bk {
@@ -538,7 +551,7 @@ fn equals_inner(a: &Value, b: &Value) -> Value {
         _ => {}
     }
     let (at, bt) = (a.ty(), b.ty());
-    if at.has_dynamic_types() || bt.has_dynamic_types() {
+    if !has_wholly_known_type(a) || !has_wholly_known_type(b) {
         if !type_conforms(&at, &bt) {
             return Value::bool(false);
         }
