@@ -190,13 +190,26 @@ impl Value {
             )
         });
         let mut out: Vec<Value> = Vec::with_capacity(items.len());
+        let mut out_hash: Vec<Option<String>> = Vec::with_capacity(items.len());
+        let mut hashes = hashes;
         let mut taken: Vec<Option<Value>> = items.drain(..).map(Some).collect();
+        // Equal values sort next to each other, so duplicates are found within the run of
+        // elements that compare equal to the new one (linear overall).
+        let mut run_start = 0;
         for i in idx {
             let Some(v) = taken[i].take() else { continue };
-            if v.is_wholly_known() && out.iter().rev().any(|o| o.raw_equal(&v)) {
+            let h = hashes[i].take();
+            if let Some(last) = out.last() {
+                let lh = out_hash.last().and_then(Option::as_deref);
+                if set_order(last, lh, &v, h.as_deref()) != Ordering::Equal {
+                    run_start = out.len();
+                }
+            }
+            if v.is_wholly_known() && out[run_start..].iter().any(|o| o.raw_equal(&v)) {
                 continue;
             }
             out.push(v);
+            out_hash.push(h);
         }
         Value::of(V::Set(Arc::new(Coll { elem, items: out }))).mark(marks)
     }
