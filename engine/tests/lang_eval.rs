@@ -205,3 +205,47 @@ fn big_collections_are_cheap() {
     }
     assert!(t.elapsed().as_secs_f64() < 2.0, "{:?}", t.elapsed());
 }
+
+/// Values and types as `terraform output -json` prints them (checked against Terraform 1.0.3).
+#[test]
+fn output_json_like_terraform() {
+    let cases = [
+        (
+            r#"{b = [1, "x", null], a = toset(["q", "p"]), c = tomap({z = 1/3})}"#,
+            r#"["object",{"a":["set","string"],"b":["tuple",["number","string","dynamic"]],"c":["map","number"]}]"#,
+            r#"{"a":["p","q"],"b":[1,"x",null],"c":{"z":0.33333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333333335}}"#,
+        ),
+        (
+            r#""<a & b>\n\t\u2028é""#,
+            r#""string""#,
+            r#""\u003ca \u0026 b\u003e\n\t\u2028é""#,
+        ),
+        (
+            "tolist([{k = true}])",
+            r#"["list",["object",{"k":"bool"}]]"#,
+            r#"[{"k":true}]"#,
+        ),
+        ("[]", r#"["tuple",[]]"#, "[]"),
+    ];
+    let funcs = Registry::builtins();
+    let ctx = EvalContext::new(&TestScope, &funcs);
+    for (src, ty, val) in cases {
+        let e = parse_expr("t.tf".into(), src).expect("parses");
+        let v = eval(&e, &ctx).expect("evaluates");
+        assert_eq!(v.ty().to_json().to_string(), ty, "{src}");
+        assert_eq!(v.to_json().unwrap(), val, "{src}");
+        let back = Value::from_json_with_type(val, &v.ty()).expect("reads back");
+        assert_eq!(back.to_json().unwrap(), val, "{src}");
+    }
+}
+
+#[test]
+fn big_sets_are_linear() {
+    let items: Vec<Value> = (0..40_000)
+        .map(|i| Value::string(format!("k{}", i % 20_000)))
+        .collect();
+    let t = std::time::Instant::now();
+    let s = Value::set(Type::String, items);
+    assert_eq!(s.length(), Some(20_000));
+    assert!(t.elapsed().as_secs_f64() < 2.0, "{:?}", t.elapsed());
+}

@@ -382,9 +382,11 @@ pub fn index(v: Value, key: Value, range: &Range) -> R {
                 match v.get_key(s) {
                     Some(x) => x.clone(),
                     None => {
-                        let mut d = Diagnostic::error("Invalid index")
-                            .at(range)
-                            .detail(format!("{NOT_ELEM}."));
+                        let mut detail = format!("{NOT_ELEM}.");
+                        if ty.is_object() && key.ty() == Type::Number {
+                            detail.push_str(" An object only supports looking up attributes by name, not by numeric index.");
+                        }
+                        let mut d = Diagnostic::error("Invalid index").at(range).detail(detail);
                         d = match v.entries().and_then(|m| suggest(s, m.keys().map(String::as_str))) {
                             Some(h) => d.hint(format!("did you mean {h:?}?")),
                             None => d.hint("use lookup(map, key, default) for keys that may be missing"),

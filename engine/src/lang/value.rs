@@ -190,13 +190,26 @@ impl Value {
             )
         });
         let mut out: Vec<Value> = Vec::with_capacity(items.len());
+        let mut out_hash: Vec<Option<String>> = Vec::with_capacity(items.len());
+        let mut hashes = hashes;
         let mut taken: Vec<Option<Value>> = items.drain(..).map(Some).collect();
+        // Equal values sort next to each other, so duplicates are found within the run of
+        // elements that compare equal to the new one (linear overall).
+        let mut run_start = 0;
         for i in idx {
             let Some(v) = taken[i].take() else { continue };
-            if v.is_wholly_known() && out.iter().rev().any(|o| o.raw_equal(&v)) {
+            let h = hashes[i].take();
+            if let Some(last) = out.last() {
+                let lh = out_hash.last().and_then(Option::as_deref);
+                if set_order(last, lh, &v, h.as_deref()) != Ordering::Equal {
+                    run_start = out.len();
+                }
+            }
+            if v.is_wholly_known() && out[run_start..].iter().any(|o| o.raw_equal(&v)) {
                 continue;
             }
             out.push(v);
+            out_hash.push(h);
         }
         Value::of(V::Set(Arc::new(Coll { elem, items: out }))).mark(marks)
     }
@@ -516,6 +529,19 @@ fn type_conforms(want: &Type, got: &Type) -> bool {
     }
 }
 
+/// cty's `HasWhollyKnownType`: no unknown value of (partly) dynamic type anywhere.
+fn has_wholly_known_type(v: &Value) -> bool {
+    match &v.v {
+        V::Null(_) => true,
+        V::Unknown(t) => !t.has_dynamic_types(),
+        V::List(c) | V::Set(c) => c.items.iter().all(has_wholly_known_type),
+        V::Tuple(s) => s.items.iter().all(has_wholly_known_type),
+        V::Map(m) => m.items.values().all(has_wholly_known_type),
+        V::Object(o) => o.attrs.values().all(has_wholly_known_type),
+        _ => true,
+    }
+}
+
 fn equals_inner(a: &Value, b: &Value) -> Value {
     let (ak, bk) = (a.is_known(), b.is_known());
     if !ak || !bk {
@@ -538,7 +564,7 @@ fn equals_inner(a: &Value, b: &Value) -> Value {
         _ => {}
     }
     let (at, bt) = (a.ty(), b.ty());
-    if at.has_dynamic_types() || bt.has_dynamic_types() {
+    if !has_wholly_known_type(a) || !has_wholly_known_type(b) {
         if !type_conforms(&at, &bt) {
             return Value::bool(false);
         }

@@ -277,34 +277,65 @@ fn str_arg(v: &Value) -> &str {
     v.as_str().unwrap_or_default()
 }
 
-/// cty's `MakeToFunc`: `tolist`, `toset`, `tomap` (and the primitive ones could use it too).
+/// Terraform's `MakeToFunc`: `tostring`, `tonumber`, `tobool`, `tolist`, `toset`, `tomap`.
+/// As in Terraform 1.0, a null or unknown argument of unknown type passes through unchanged.
 pub fn to_func(want: Type) -> Function {
     let want2 = want.clone();
-    let why = move |got: &Type, want: &Type| -> String {
-        let target = match want {
-            Type::List(e) if e.is_dynamic() => "list of any single type".to_string(),
-            Type::Set(e) if e.is_dynamic() => "set of any single type".to_string(),
-            Type::Map(e) if e.is_dynamic() => "map of any single type".to_string(),
-            t => t.friendly_name_for_constraint(),
-        };
-        format!("cannot convert {} to {target}", got.friendly_name())
-    };
     Function::new(
-        vec![Param::new("v", Type::Dynamic)
-            .allow_null()
-            .allow_dynamic_type()
-            .allow_marked()],
+        vec![Param::new("v", Type::Dynamic).allow_null().allow_marked()],
         move |a| {
             let got = a[0].ty();
-            if !convert::can_convert(&got, &want, true) {
-                return Err(FuncError::arg(0, why(&got, &want)));
+            if got == want {
+                return Ok(want.clone());
             }
-            Ok(convert::convert(&Value::unknown(got), &want)
-                .map(|v| v.ty())
-                .unwrap_or_else(|_| want.clone()))
+            if !convert::can_convert(&got, &want, true) {
+                let msg = match (&got, &want) {
+                    (Type::Tuple(_), Type::Tuple(_)) => format!(
+                        "incompatible tuple type for conversion: {}",
+                        convert::mismatch_message(&got, &want)
+                    ),
+                    (Type::Object(_), Type::Object(_)) => format!(
+                        "incompatible object type for conversion: {}",
+                        convert::mismatch_message(&got, &want)
+                    ),
+                    _ => format!(
+                        "cannot convert {} to {}",
+                        got.friendly_name(),
+                        friendly_to(&want)
+                    ),
+                };
+                return Err(FuncError::arg(0, msg));
+            }
+            Ok(want.clone())
         },
-        move |a, _| convert::convert(&a[0], &want2).map_err(|e| FuncError::arg(0, e.message)),
+        move |a, ret| {
+            convert::convert(&a[0], ret).map_err(|_| {
+                let (val, _) = a[0].clone().unmark_deep();
+                let got = val.ty();
+                let what = || val.as_str().map(|s| format!("{s:?}")).unwrap_or_else(|| "string".into());
+                let msg = if a[0].has_marks_deep() {
+                    format!("cannot convert this sensitive {} to {}", got.friendly_name(), friendly_to(&want2))
+                } else if got == Type::String && want2 == Type::Bool {
+                    format!("cannot convert {} to bool; only the strings \"true\" or \"false\" are allowed", what())
+                } else if got == Type::String && want2 == Type::Number {
+                    format!("cannot convert {} to number; given string must be a decimal representation of a number", what())
+                } else {
+                    format!("cannot convert {} to {}", got.friendly_name(), friendly_to(&want2))
+                };
+                FuncError::arg(0, msg)
+            })
+        },
     )
+}
+
+/// `list of any single type` for `list(any)`, as cty's `FriendlyNameForConstraint`.
+fn friendly_to(t: &Type) -> String {
+    match t {
+        Type::List(e) if e.is_dynamic() => "list of any single type".into(),
+        Type::Set(e) if e.is_dynamic() => "set of any single type".into(),
+        Type::Map(e) if e.is_dynamic() => "map of any single type".into(),
+        t => t.friendly_name_for_constraint(),
+    }
 }
 
 /// The handful of functions the evaluator's own tests need; the library adds the rest.
@@ -361,39 +392,9 @@ fn register_core(r: &mut Registry) {
             },
         ),
     );
-    r.register(
-        "tostring",
-        Function::new(
-            vec![Param::new("v", Type::Dynamic)
-                .allow_null()
-                .allow_dynamic_type()
-                .allow_marked()],
-            |_| Ok(Type::String),
-            |a, _| {
-                convert::convert(&a[0], &Type::String).map_err(|e| {
-                    let from = match a[0].ty() {
-                        t if t.is_object() || t.is_tuple() => t.friendly_name(),
-                        t => t.friendly_name(),
-                    };
-                    let _ = e;
-                    FuncError::arg(0, format!("cannot convert {from} to string"))
-                })
-            },
-        ),
-    );
-    r.register(
-        "tonumber",
-        Function::new(
-            vec![Param::new("v", Type::Dynamic).allow_null().allow_dynamic_type().allow_marked()],
-            |_| Ok(Type::Number),
-            |a, _| {
-                convert::convert(&a[0], &Type::Number).map_err(|_| match a[0].as_str() {
-                    Some(s) => FuncError::arg(0, format!("cannot convert {s:?} to number; given string must be a decimal representation of a number")),
-                    None => FuncError::arg(0, format!("cannot convert {} to number", a[0].ty().friendly_name())),
-                })
-            },
-        ),
-    );
+    r.register("tostring", to_func(Type::String));
+    r.register("tonumber", to_func(Type::Number));
+    r.register("tobool", to_func(Type::Bool));
     r.register(
         "sensitive",
         Function::new(
