@@ -1219,6 +1219,11 @@ fn same_ret(a: &[Value]) -> Result<Type, FuncError> {
     Ok(arg(a, 0).ty())
 }
 
+/// Registers this group's functions in the evaluator's registry.
+pub fn register(r: &mut super::Registry) {
+    super::typeconv::register_defs(r, defs());
+}
+
 pub fn defs() -> Vec<FuncDef> {
     let d = |name| Param::new(name, Type::Dynamic);
     let ld = |name| Param::new(name, Type::list(Type::Dynamic));

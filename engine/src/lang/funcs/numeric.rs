@@ -167,6 +167,11 @@ fn parse_big_int(s: &str, base: u32) -> Option<(bool, BigUint)> {
     Some((neg, acc))
 }
 
+/// Registers this group's functions in the evaluator's registry.
+pub fn register(r: &mut super::Registry) {
+    super::typeconv::register_defs(r, defs());
+}
+
 pub fn defs() -> Vec<FuncDef> {
     let n = |name| Param::new(name, Type::Number);
     vec![

@@ -928,6 +928,11 @@ fn formatlist_impl(a: &[Value]) -> Result<Value, FuncError> {
     Ok(Value::list(Type::String, out))
 }
 
+/// Registers this group's functions in the evaluator's registry.
+pub fn register(r: &mut super::Registry) {
+    super::typeconv::register_defs(r, defs());
+}
+
 pub fn defs() -> Vec<FuncDef> {
     let s = |name| Param::new(name, Type::String);
     let sd = |name| Param::new(name, Type::String).dynamic();

@@ -710,6 +710,48 @@ pub fn try_can(name: &str, nargs: usize, mut eval: impl FnMut(usize) -> LazyArg)
     TryCanOutcome::Error(FuncError::new("no expression succeeded"))
 }
 
+/// Adds `defs` to the evaluator's registry. A name the registry already has is kept (the
+/// registry's own definition wins), so the group files can be wired in without conflicts.
+pub fn register_defs(r: &mut super::Registry, defs: Vec<FuncDef>) {
+    for d in defs {
+        if r.get(d.name).is_some() {
+            continue;
+        }
+        let conv_param = |p: &Param| super::Param {
+            name: p.name,
+            ty: p.ty.clone(),
+            allow_null: p.allow_null,
+            allow_unknown: p.allow_unknown,
+            allow_dynamic_type: p.allow_dynamic,
+            allow_marked: p.allow_marked,
+        };
+        let conv_err = |e: FuncError| super::FuncError {
+            arg: e.arg,
+            message: e.msg,
+        };
+        let params = d.params.iter().map(conv_param).collect();
+        let ret = d.ret;
+        let imp = d.imp;
+        let mut f = super::Function::new(
+            params,
+            move |a| match ret {
+                Ret::Static(t) => Ok(t()),
+                Ret::Dyn(f) => f(a).map_err(conv_err),
+            },
+            move |a, _| imp(a).map_err(conv_err),
+        );
+        if let Some(v) = &d.variadic {
+            f = f.variadic(conv_param(v));
+        }
+        r.register(d.name, f);
+    }
+}
+
+/// Registers this group's functions (`try`/`can` are evaluator special forms, see [`try_can`]).
+pub fn register(r: &mut super::Registry) {
+    register_defs(r, defs());
+}
+
 /// The functions of this group (except `try` and `can`, which are evaluator special forms).
 pub fn defs() -> Vec<FuncDef> {
     let v = || Param::new("v", Type::Dynamic).null().marked();
