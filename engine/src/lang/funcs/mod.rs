@@ -32,6 +32,11 @@
 //! `Invalid value for "<param>" parameter: ...`) or [`FuncError::new`] for the call as a whole
 //! (`Call to function "f" failed: ...`). Never panic on user data.
 
+pub mod collection;
+pub mod numeric;
+pub mod string;
+pub mod typeconv;
+
 use super::convert;
 use super::types::Type;
 use super::value::{Kind, Marks, Value};
@@ -254,6 +259,10 @@ impl Registry {
     pub fn builtins() -> Registry {
         let mut r = Registry::new();
         register_core(&mut r);
+        string::register(&mut r);
+        collection::register(&mut r);
+        numeric::register(&mut r);
+        typeconv::register(&mut r);
         r
     }
 
