@@ -64,7 +64,9 @@ pub enum Command {
     )]
     Output(OutputArgs),
     /// Evaluate expressions against the configuration (reads stdin)
-    #[command(after_help = "Examples:\n  echo 'cidrsubnet(\"10.0.0.0/16\", 8, 2)' | sakk console\n  sakk console --var region=eu-west-1")]
+    #[command(
+        after_help = "Examples:\n  echo 'cidrsubnet(\"10.0.0.0/16\", 8, 2)' | sakk console\n  sakk console --var region=eu-west-1"
+    )]
     Console(ConsoleArgs),
     /// Print the version
     #[command(after_help = "Examples:\n  sakk version\n  sakk version --json")]

@@ -17,7 +17,11 @@ fn copy_dir(from: &Path, to: &Path) {
         let p = e.path();
         let name = e.file_name();
         let n = name.to_string_lossy();
-        if n.starts_with("expected") || n == "exit_code" || n == "error_match.txt" || n == "NONDETERMINISTIC" {
+        if n.starts_with("expected")
+            || n == "exit_code"
+            || n == "error_match.txt"
+            || n == "NONDETERMINISTIC"
+        {
             continue;
         }
         if p.is_dir() {
@@ -44,8 +48,12 @@ fn lines(p: &Path) -> Vec<String> {
 fn same(a: &J, b: &J) -> bool {
     match (a, b) {
         (J::Number(x), J::Number(y)) => x.as_f64() == y.as_f64(),
-        (J::Array(x), J::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b)),
-        (J::Object(x), J::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w))),
+        (J::Array(x), J::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+        }
+        (J::Object(x), J::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
         _ => a == b,
     }
 }
@@ -65,7 +73,9 @@ fn check(fixture: &Path, sakk_bin: &Path) -> Result<(), String> {
         let mut c = std::process::Command::new(sakk_bin);
         c.current_dir(&dir).args(args).env_clear();
         c.env("PATH", std::env::var("PATH").unwrap_or_default());
-        c.env("HOME", "/nonexistent-home").env("NO_COLOR", "1").env("LANG", "C.UTF-8");
+        c.env("HOME", "/nonexistent-home")
+            .env("NO_COLOR", "1")
+            .env("LANG", "C.UTF-8");
         for (k, v) in &env {
             c.env(k, v);
         }
@@ -90,13 +100,21 @@ fn check(fixture: &Path, sakk_bin: &Path) -> Result<(), String> {
 
     if fixture.join("expected.json").exists() {
         if let Some(code) = failed_status {
-            return Err(format!("expected success, sakk failed with {code}:\n{errors}"));
+            return Err(format!(
+                "expected success, sakk failed with {code}:\n{errors}"
+            ));
         }
         let out = run(&["output".to_string(), "--json".to_string()])?;
-        let got: J = serde_json::from_slice(&out.stdout)
-            .map_err(|e| format!("sakk output --json is not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))?;
-        let want: J = serde_json::from_str(&std::fs::read_to_string(fixture.join("expected.json")).map_err(|e| e.to_string())?)
-            .map_err(|e| e.to_string())?;
+        let got: J = serde_json::from_slice(&out.stdout).map_err(|e| {
+            format!(
+                "sakk output --json is not JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })?;
+        let want: J = serde_json::from_str(
+            &std::fs::read_to_string(fixture.join("expected.json")).map_err(|e| e.to_string())?,
+        )
+        .map_err(|e| e.to_string())?;
         let (J::Object(g), J::Object(w)) = (&got, &want) else {
             return Err("outputs are not objects".into());
         };
@@ -130,7 +148,8 @@ fn check(fixture: &Path, sakk_bin: &Path) -> Result<(), String> {
             return Err("expected an error, sakk succeeded".into());
         }
         // Every error summary terraform printed must be among sakk's.
-        let expected = std::fs::read_to_string(fixture.join("expected_error.txt")).unwrap_or_default();
+        let expected =
+            std::fs::read_to_string(fixture.join("expected_error.txt")).unwrap_or_default();
         let mut wanted: Vec<String> = expected
             .lines()
             .filter(|l| l.starts_with("Error: "))
@@ -140,9 +159,15 @@ fn check(fixture: &Path, sakk_bin: &Path) -> Result<(), String> {
         if !matches.is_empty() {
             // Stable substrings of a non-deterministic message; terraform's " (expand)" node
             // suffixes are its own graph's names.
-            wanted = matches.iter().map(|m| m.trim_end_matches(" (expand)").to_string()).collect();
+            wanted = matches
+                .iter()
+                .map(|m| m.trim_end_matches(" (expand)").to_string())
+                .collect();
         }
-        let missing: Vec<&String> = wanted.iter().filter(|w| !errors.contains(w.as_str())).collect();
+        let missing: Vec<&String> = wanted
+            .iter()
+            .filter(|w| !errors.contains(w.as_str()))
+            .collect();
         if missing.is_empty() {
             Ok(())
         } else {
@@ -159,7 +184,10 @@ fn terraform_oracle_corpus() {
         .unwrap_or_default()
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .filter_map(|l| l.split_once(char::is_whitespace).map(|(a, b)| (a.to_string(), b.trim().to_string())))
+        .filter_map(|l| {
+            l.split_once(char::is_whitespace)
+                .map(|(a, b)| (a.to_string(), b.trim().to_string()))
+        })
         .collect();
     let mut fixtures: Vec<PathBuf> = std::fs::read_dir(&root)
         .expect("fixtures")
@@ -172,7 +200,10 @@ fn terraform_oracle_corpus() {
     let (mut pass, mut outputs) = (0, 0);
     let mut unexpected = Vec::new();
     for f in &fixtures {
-        let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if only.as_deref().is_some_and(|o| !name.contains(o)) {
             continue;
         }
@@ -181,14 +212,27 @@ fn terraform_oracle_corpus() {
             (Ok(()), None) => {
                 pass += 1;
                 if let Ok(s) = std::fs::read_to_string(f.join("expected.json")) {
-                    outputs += serde_json::from_str::<J>(&s).ok().and_then(|v| v.as_object().map(|o| o.len())).unwrap_or(0);
+                    outputs += serde_json::from_str::<J>(&s)
+                        .ok()
+                        .and_then(|v| v.as_object().map(|o| o.len()))
+                        .unwrap_or(0);
                 }
             }
             (Err(_), Some(_)) => {}
-            (Ok(()), Some(why)) => unexpected.push(format!("{name}: passes now; remove it from KNOWN_DIFFERENCES ({why})")),
+            (Ok(()), Some(why)) => unexpected.push(format!(
+                "{name}: passes now; remove it from KNOWN_DIFFERENCES ({why})"
+            )),
             (Err(e), None) => unexpected.push(format!("{name}:\n{e}")),
         }
     }
-    eprintln!("oracle: {pass} fixtures agree with terraform ({outputs} outputs), {} known differences", known.len());
-    assert!(unexpected.is_empty(), "{} fixtures disagree with terraform:\n\n{}", unexpected.len(), unexpected.join("\n\n"));
+    eprintln!(
+        "oracle: {pass} fixtures agree with terraform ({outputs} outputs), {} known differences",
+        known.len()
+    );
+    assert!(
+        unexpected.is_empty(),
+        "{} fixtures disagree with terraform:\n\n{}",
+        unexpected.len(),
+        unexpected.join("\n\n")
+    );
 }

@@ -82,7 +82,11 @@ fn apply_locked(
         println!("\n{}", ui.green("Outputs:"));
         println!();
         for (name, o) in &st.outputs {
-            let shown = if o.sensitive { "<sensitive>".to_string() } else { outputs::render_raw(o) };
+            let shown = if o.sensitive {
+                "<sensitive>".to_string()
+            } else {
+                outputs::render_raw(o)
+            };
             println!("{name} = {shown}");
         }
     }

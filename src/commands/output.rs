@@ -20,9 +20,7 @@ pub fn run(args: &OutputArgs, ui: &Ui) -> u8 {
             return 1;
         }
     };
-    let json_of = |o: &state::model::OutputValue| {
-        serde_json::json!({"sensitive": o.sensitive, "type": o.type_, "value": o.value})
-    };
+    let json_of = |o: &state::model::OutputValue| serde_json::json!({"sensitive": o.sensitive, "type": o.type_, "value": o.value});
     match &args.name {
         Some(name) => {
             let Some(o) = st.outputs.get(name) else {
@@ -32,11 +30,16 @@ pub fn run(args: &OutputArgs, ui: &Ui) -> u8 {
                 return 1;
             };
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&o.value).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&o.value).unwrap_or_default()
+                );
             } else if args.raw {
                 match &o.value {
                     serde_json::Value::String(s) => print!("{s}"),
-                    serde_json::Value::Number(_) | serde_json::Value::Bool(_) => print!("{}", o.value),
+                    serde_json::Value::Number(_) | serde_json::Value::Bool(_) => {
+                        print!("{}", o.value)
+                    }
                     _ => {
                         ui.error(&format!("Unsupported value for raw output: the value for output \"{name}\" is {}; --raw only prints strings, numbers and bools. Use --json for complex values.", o.type_));
                         return 1;
@@ -54,8 +57,11 @@ pub fn run(args: &OutputArgs, ui: &Ui) -> u8 {
                 return 1;
             }
             if args.json {
-                let all: serde_json::Map<String, serde_json::Value> =
-                    st.outputs.iter().map(|(k, o)| (k.clone(), json_of(o))).collect();
+                let all: serde_json::Map<String, serde_json::Value> = st
+                    .outputs
+                    .iter()
+                    .map(|(k, o)| (k.clone(), json_of(o)))
+                    .collect();
                 println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
             } else {
                 if st.outputs.is_empty() {
@@ -63,7 +69,11 @@ pub fn run(args: &OutputArgs, ui: &Ui) -> u8 {
                     return 0;
                 }
                 for (name, o) in &st.outputs {
-                    let shown = if o.sensitive { "<sensitive>".to_string() } else { outputs::render_raw(o) };
+                    let shown = if o.sensitive {
+                        "<sensitive>".to_string()
+                    } else {
+                        outputs::render_raw(o)
+                    };
                     println!("{name} = {shown}");
                 }
             }

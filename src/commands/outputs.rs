@@ -80,7 +80,13 @@ pub fn indent(s: &str, n: usize) -> String {
     let pad = " ".repeat(n);
     s.lines()
         .enumerate()
-        .map(|(i, l)| if i == 0 { l.to_string() } else { format!("{pad}{l}") })
+        .map(|(i, l)| {
+            if i == 0 {
+                l.to_string()
+            } else {
+                format!("{pad}{l}")
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }

@@ -88,13 +88,18 @@ pub fn print_changes(changes: &[(&str, Change)], ui: &Ui) {
     println!("\nChanges to Outputs:");
     for (name, c) in changes {
         match c {
-            Change::Create(b) => println!("  + {name} = {}", outputs::indent(&outputs::render(b), 4)),
+            Change::Create(b) => {
+                println!("  + {name} = {}", outputs::indent(&outputs::render(b), 4))
+            }
             Change::Update(a, b) => println!(
                 "  ~ {name} = {} -> {}",
                 outputs::indent(&outputs::render(a), 4),
                 outputs::indent(&outputs::render(b), 4)
             ),
-            Change::Delete(a) => println!("  - {name} = {} -> null", outputs::indent(&outputs::render(a), 4)),
+            Change::Delete(a) => println!(
+                "  - {name} = {} -> null",
+                outputs::indent(&outputs::render(a), 4)
+            ),
         }
     }
     println!("\nYou can apply this plan to save these new output values to the state, without\nchanging any real infrastructure.");

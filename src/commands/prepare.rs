@@ -3,8 +3,8 @@
 use super::{load, Loaded};
 use crate::cli::VarArgs;
 use crate::ui::Ui;
-use engine::evaluate::inputs::{gather, CliInput};
 use engine::diag::Diagnostics;
+use engine::evaluate::inputs::{gather, CliInput};
 use engine::evaluate::walk::{evaluate_then, EvalOptions, Evaluated};
 use engine::lang::ast::Expr;
 use engine::lang::value::Value;

@@ -181,8 +181,14 @@ fn duplicate_summary(what: &str, key: &str) -> String {
         "local value" => "Duplicate local value definition".into(),
         "output" => "Duplicate output definition".into(),
         "module call" => "Duplicate module call".into(),
-        "resource" => format!("Duplicate resource \"{}\" configuration", key.split('.').next().unwrap_or(key)),
-        "data source" => format!("Duplicate data \"{}\" configuration", key.split('.').nth(1).unwrap_or(key)),
+        "resource" => format!(
+            "Duplicate resource \"{}\" configuration",
+            key.split('.').next().unwrap_or(key)
+        ),
+        "data source" => format!(
+            "Duplicate data \"{}\" configuration",
+            key.split('.').nth(1).unwrap_or(key)
+        ),
         _ => format!("Duplicate {what}"),
     }
 }

@@ -55,7 +55,10 @@ impl<'w, 'c> EvalScope<'w, 'c> {
 
     fn node_value(&self, kind: NodeKind) -> Option<Value> {
         let n = self.walk.slots[self.slot].nodes.get(&kind)?;
-        self.walk.values[n.index()].get(self.instance).cloned().flatten()
+        self.walk.values[n.index()]
+            .get(self.instance)
+            .cloned()
+            .flatten()
     }
 
     fn module_dir(&self) -> String {
@@ -75,8 +78,12 @@ impl Scope for EvalScope<'_, '_> {
         // value here means an upstream error, reported where it happened.
         let pending = || Value::unknown(Type::Dynamic);
         Ok(match subject {
-            Subject::Var(n) => self.node_value(NodeKind::Variable(n.clone())).unwrap_or_else(pending),
-            Subject::Local(n) => self.node_value(NodeKind::Local(n.clone())).unwrap_or_else(pending),
+            Subject::Var(n) => self
+                .node_value(NodeKind::Variable(n.clone()))
+                .unwrap_or_else(pending),
+            Subject::Local(n) => self
+                .node_value(NodeKind::Local(n.clone()))
+                .unwrap_or_else(pending),
             Subject::Module(n) => self
                 .walk
                 .module_object(self.slot, self.instance, n)

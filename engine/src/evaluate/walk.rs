@@ -139,7 +139,9 @@ pub fn evaluate_then(
     };
     let root = &config.root.module;
     for (name, o) in &root.outputs {
-        let Some(&n) = walk.slots[0].nodes.get(&NodeKind::Output(name.clone())) else { continue };
+        let Some(&n) = walk.slots[0].nodes.get(&NodeKind::Output(name.clone())) else {
+            continue;
+        };
         if let Some(Some(v)) = walk.values[n.index()].first() {
             out.outputs.insert(
                 name.clone(),
@@ -205,13 +207,17 @@ impl<'c> Walk<'c> {
 
     fn visit(&mut self, n: NodeIndex, root_vars: &HashMap<String, Value>, diags: &mut Diagnostics) {
         let addr = self.graph.g[n].addr.clone();
-        let Some(&slot) = self.slot_of.get(&addr.module) else { return };
+        let Some(&slot) = self.slot_of.get(&addr.module) else {
+            return;
+        };
         let count = self.slots[slot].instances.len();
         let module = self.slots[slot].module;
         let mut vals: Vec<Option<Value>> = Vec::with_capacity(count);
         match &addr.kind {
             NodeKind::Variable(name) => {
-                let Some(var) = module.variables.get(name) else { return };
+                let Some(var) = module.variables.get(name) else {
+                    return;
+                };
                 for i in 0..count {
                     let v = if slot == 0 {
                         root_vars.get(name).cloned()
@@ -223,13 +229,17 @@ impl<'c> Walk<'c> {
                 }
             }
             NodeKind::Local(name) => {
-                let Some(l) = module.locals.get(name) else { return };
+                let Some(l) = module.locals.get(name) else {
+                    return;
+                };
                 for i in 0..count {
                     vals.push(self.eval_in(slot, i, InstanceRep::None, &l.expr, diags));
                 }
             }
             NodeKind::Output(name) => {
-                let Some(o) = module.outputs.get(name) else { return };
+                let Some(o) = module.outputs.get(name) else {
+                    return;
+                };
                 for i in 0..count {
                     let v = self.eval_in(slot, i, InstanceRep::None, &o.value, diags);
                     let v = v.map(|v| {
@@ -252,8 +262,12 @@ impl<'c> Walk<'c> {
                 self.slots[slot].outputs_done += 1;
             }
             NodeKind::ModuleCall(name) => {
-                let Some(call) = module.module_calls.get(name) else { return };
-                let Some(&child) = self.slots[slot].child_slots.get(name) else { return };
+                let Some(call) = module.module_calls.get(name) else {
+                    return;
+                };
+                let Some(&child) = self.slots[slot].child_slots.get(name) else {
+                    return;
+                };
                 let mut exps = Vec::with_capacity(count);
                 for i in 0..count {
                     let e = self.expand(slot, i, child, call, diags);
@@ -305,14 +319,22 @@ impl<'c> Walk<'c> {
 
     /// A child module's input: the caller's expression, evaluated in the parent instance with
     /// the child instance's count.index / each.* and converted to the variable's type.
-    fn child_variable(&self, slot: usize, i: usize, var: &Variable, diags: &mut Diagnostics) -> Option<Value> {
+    fn child_variable(
+        &self,
+        slot: usize,
+        i: usize,
+        var: &Variable,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
         let inst = &self.slots[slot].instances[i];
         let parent_idx = inst.parent?;
         let (call_name, parent_path) = self.slots[slot].path.split_last()?;
         let parent_slot = *self.slot_of.get(parent_path)?;
         let call = self.slots[parent_slot].module.module_calls.get(call_name)?;
         let raw = match call.inputs.get(&var.name) {
-            Some(attr) => self.eval_in(parent_slot, parent_idx, inst.rep.clone(), &attr.expr, diags)?,
+            Some(attr) => {
+                self.eval_in(parent_slot, parent_idx, inst.rep.clone(), &attr.expr, diags)?
+            }
             None => match &var.default {
                 Some(d) => self.eval_in(slot, i, InstanceRep::None, d, diags)?,
                 None => return None, // reported by the config loader
@@ -327,7 +349,13 @@ impl<'c> Walk<'c> {
     }
 
     /// Converts a variable's value to its type, applies nullable and sensitive.
-    fn finish_variable(&self, var: &Variable, raw: Value, range: &Range, diags: &mut Diagnostics) -> Option<Value> {
+    fn finish_variable(
+        &self,
+        var: &Variable,
+        raw: Value,
+        range: &Range,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
         let ty = variable_type(var, diags)?;
         let v = if raw.is_null() && var.default.is_some() && !var.nullable {
             // nullable = false: a null from the caller means "use the default".
@@ -366,7 +394,14 @@ impl<'c> Walk<'c> {
     }
 
     /// Runs the variable's validation blocks; returns the value either way.
-    fn validate(&self, slot: usize, i: usize, var: &Variable, v: Value, diags: &mut Diagnostics) -> Value {
+    fn validate(
+        &self,
+        slot: usize,
+        i: usize,
+        var: &Variable,
+        v: Value,
+        diags: &mut Diagnostics,
+    ) -> Value {
         if var.validations.is_empty() || !v.is_wholly_known() {
             return v;
         }
@@ -397,8 +432,14 @@ impl<'c> Walk<'c> {
                     diags.push(
                         Diagnostic::error("Invalid value for variable")
                             .at(&val.range)
-                            .detail(format!("{msg}\n\nThis was checked by the validation rule at {}.", val.range))
-                            .hint(format!("give var.{} a value that satisfies the condition", var.name)),
+                            .detail(format!(
+                                "{msg}\n\nThis was checked by the validation rule at {}.",
+                                val.range
+                            ))
+                            .hint(format!(
+                                "give var.{} a value that satisfies the condition",
+                                var.name
+                            )),
                     );
                 }
                 _ => diags.push(
@@ -414,7 +455,14 @@ impl<'c> Walk<'c> {
 
     /// Evaluates count/for_each of a module call in parent instance `i` and creates the child
     /// instances.
-    fn expand(&mut self, slot: usize, i: usize, child: usize, call: &ModuleCall, diags: &mut Diagnostics) -> Expansion {
+    fn expand(
+        &mut self,
+        slot: usize,
+        i: usize,
+        child: usize,
+        call: &ModuleCall,
+        diags: &mut Diagnostics,
+    ) -> Expansion {
         let parent_addr = self.slots[slot].instances[i].addr.clone();
         let push = |walk: &mut Walk, key: Option<InstanceKey>, rep: InstanceRep| {
             let addr = parent_addr.child(&call.name, key);
@@ -447,7 +495,11 @@ impl<'c> Walk<'c> {
             let idx = items
                 .into_iter()
                 .map(|(k, val)| {
-                    let c = push(self, Some(InstanceKey::Str(k.clone())), InstanceRep::Each(k.clone(), val));
+                    let c = push(
+                        self,
+                        Some(InstanceKey::Str(k.clone())),
+                        InstanceRep::Each(k.clone(), val),
+                    );
                     (k, c)
                 })
                 .collect();
@@ -458,7 +510,9 @@ impl<'c> Walk<'c> {
 
     /// The value of `module.NAME` seen from instance `i` of `slot`.
     pub(super) fn module_object(&self, slot: usize, i: usize, name: &str) -> Option<Value> {
-        let call_node = *self.slots[slot].nodes.get(&NodeKind::ModuleCall(name.to_string()))?;
+        let call_node = *self.slots[slot]
+            .nodes
+            .get(&NodeKind::ModuleCall(name.to_string()))?;
         let child = *self.slots[slot].child_slots.get(name)?;
         let done = self.slots[child].outputs_done;
         if let Some((d, v)) = self.module_objects.borrow().get(&(call_node, i)) {
@@ -471,7 +525,15 @@ impl<'c> Walk<'c> {
             .module
             .outputs
             .keys()
-            .map(|o| (o.clone(), self.slots[child].nodes.get(&NodeKind::Output(o.clone())).copied()))
+            .map(|o| {
+                (
+                    o.clone(),
+                    self.slots[child]
+                        .nodes
+                        .get(&NodeKind::Output(o.clone()))
+                        .copied(),
+                )
+            })
             .collect();
         let object_of = |ci: usize| {
             Value::object(
@@ -489,9 +551,13 @@ impl<'c> Walk<'c> {
         let v = match exp {
             Expansion::Single(ci) => object_of(ci),
             Expansion::Count(cs) => Value::tuple(cs.into_iter().map(object_of).collect()),
-            Expansion::ForEach(cs) => Value::object(cs.into_iter().map(|(k, ci)| (k, object_of(ci))).collect()),
+            Expansion::ForEach(cs) => {
+                Value::object(cs.into_iter().map(|(k, ci)| (k, object_of(ci))).collect())
+            }
         };
-        self.module_objects.borrow_mut().insert((call_node, i), (done, v.clone()));
+        self.module_objects
+            .borrow_mut()
+            .insert((call_node, i), (done, v.clone()));
         Some(v)
     }
 }
@@ -521,7 +587,11 @@ fn wants_hcl(var: &Variable) -> bool {
 }
 
 /// The root module's variables from inputs and defaults.
-fn root_variable_values(walk: &Walk, inputs: &[RawInput], diags: &mut Diagnostics) -> HashMap<String, Value> {
+fn root_variable_values(
+    walk: &Walk,
+    inputs: &[RawInput],
+    diags: &mut Diagnostics,
+) -> HashMap<String, Value> {
     let root = &walk.config.root.module;
     let mut given: HashMap<&str, &RawInput> = HashMap::new();
     for inp in inputs {
@@ -546,14 +616,18 @@ fn root_variable_values(walk: &Walk, inputs: &[RawInput], diags: &mut Diagnostic
         let (raw, range) = match given.get(name.as_str()) {
             Some(inp) => {
                 let v = match &inp.value {
-                    RawValue::Text(t, r) if !wants_hcl(var) => Some((Value::string(t.as_str()), r.clone())),
-                    RawValue::Text(t, r) => match crate::lang::parse::parse_expr(r.filename.clone(), t) {
-                        Ok(e) => constant(walk, &e, diags).map(|v| (v, r.clone())),
-                        Err(d) => {
-                            diags.push(d);
-                            None
+                    RawValue::Text(t, r) if !wants_hcl(var) => {
+                        Some((Value::string(t.as_str()), r.clone()))
+                    }
+                    RawValue::Text(t, r) => {
+                        match crate::lang::parse::parse_expr(r.filename.clone(), t) {
+                            Ok(e) => constant(walk, &e, diags).map(|v| (v, r.clone())),
+                            Err(d) => {
+                                diags.push(d);
+                                None
+                            }
                         }
-                    },
+                    }
                     RawValue::Expr(e) => constant(walk, e, diags).map(|v| (v, e.range.clone())),
                 };
                 match v {
@@ -581,7 +655,9 @@ fn root_variable_values(walk: &Walk, inputs: &[RawInput], diags: &mut Diagnostic
             out.insert(name.clone(), v);
         } else if var.default.is_some() && !var.nullable {
             if let Some(d) = &var.default {
-                if let Some(v) = constant(walk, d, diags).and_then(|v| walk.finish_variable(var, v, &d.range, diags)) {
+                if let Some(v) = constant(walk, d, diags)
+                    .and_then(|v| walk.finish_variable(var, v, &d.range, diags))
+                {
                     out.insert(name.clone(), v);
                 }
             }
@@ -638,7 +714,11 @@ pub(super) fn count_value(v: &Value, e: &Expr, diags: &mut Diagnostics) -> Optio
 }
 
 /// The (key, value) pairs of a for_each value: a map, an object, or a set of strings.
-pub(super) fn for_each_items(v: &Value, e: &Expr, diags: &mut Diagnostics) -> Option<Vec<(String, Value)>> {
+pub(super) fn for_each_items(
+    v: &Value,
+    e: &Expr,
+    diags: &mut Diagnostics,
+) -> Option<Vec<(String, Value)>> {
     let bad = |summary: &str, detail: String, diags: &mut Diagnostics| {
         diags.push(
             Diagnostic::error(summary.to_string())

@@ -1154,6 +1154,9 @@ fn call(
     expand_final: bool,
     ctx: &EvalContext,
 ) -> R {
+    if (name == "try" || name == "can") && !expand_final {
+        return try_can_call(e, name, args, ctx);
+    }
     let Some(f) = ctx.funcs.get(name) else {
         let mut d = Diagnostic::error("Call to unknown function").at(name_range);
         let names = ctx.funcs.names();
@@ -1278,4 +1281,31 @@ fn call(
                 .hint("check the function's arguments")),
         }
     })
+}
+
+/// `try` and `can` evaluate their arguments lazily: an argument's errors are its result.
+fn try_can_call(e: &Expr, name: &str, args: &[Expr], ctx: &EvalContext) -> R {
+    use super::funcs::typeconv::{try_can, LazyArg, TryCanOutcome};
+    let outcome = try_can(name, args.len(), |i| {
+        match args.get(i).map(|a| ev(a, ctx)) {
+            Some(Ok(v)) => LazyArg::Value(v),
+            _ => LazyArg::Error,
+        }
+    });
+    match outcome {
+        TryCanOutcome::Value(v) => Ok(v),
+        TryCanOutcome::Error(err) => Err(d1(match err.arg {
+            Some(_) => Diagnostic::error("Invalid function argument")
+                .at(&e.range)
+                .detail(format!(
+                    "Invalid value for \"expressions\" parameter: {}.",
+                    err.msg
+                ))
+                .hint("give try at least one expression that can succeed"),
+            None => Diagnostic::error("Error in function call")
+                .at(&e.range)
+                .detail(format!("Call to function {name:?} failed: {}.", err.msg))
+                .hint("check the function's arguments"),
+        })),
+    }
 }
