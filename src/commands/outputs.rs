@@ -9,7 +9,11 @@ use state::model::OutputValue;
 /// Root outputs as stored in the state: JSON value, type, sensitive flag.
 pub fn to_state(ev: &Evaluated) -> Result<IndexMap<String, OutputValue>, String> {
     let mut out = IndexMap::new();
-    for (name, o) in &ev.outputs {
+    // Sorted by name, as Terraform stores and prints them.
+    let mut names: Vec<&String> = ev.outputs.keys().collect();
+    names.sort();
+    for name in names {
+        let o = &ev.outputs[name];
         let (v, marks) = o.value.clone().unmark_deep();
         if v.is_null() {
             // Terraform does not store null outputs.

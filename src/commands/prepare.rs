@@ -1,17 +1,13 @@
 //! What plan and apply share: load the configuration, gather the input variables, evaluate.
 
-use super::{load, Loaded};
+use super::load;
 use crate::cli::VarArgs;
 use crate::ui::Ui;
-use engine::diag::Diagnostics;
 use engine::evaluate::inputs::{gather, CliInput};
-use engine::evaluate::walk::{evaluate_then, EvalOptions, Evaluated};
-use engine::lang::ast::Expr;
-use engine::lang::value::Value;
+use engine::evaluate::walk::{evaluate_then, EvalOptions, Evaluated, RootEval};
 use std::path::Path;
 
 pub struct Prepared {
-    pub loaded: Loaded,
     pub evaluated: Evaluated,
 }
 
@@ -41,7 +37,7 @@ pub fn prepare(vars: &VarArgs, ui: &Ui) -> Result<Prepared, u8> {
 pub fn prepare_then(
     vars: &VarArgs,
     ui: &Ui,
-    then: &mut dyn FnMut(&dyn Fn(&Expr) -> Result<Value, Diagnostics>),
+    then: &mut dyn FnMut(RootEval),
 ) -> Result<Prepared, u8> {
     let root = Path::new(".");
     let mut loaded = load(root);
@@ -71,7 +67,7 @@ pub fn prepare_then(
     if loaded.diags.has_errors() {
         return Err(1);
     }
-    Ok(Prepared { loaded, evaluated })
+    Ok(Prepared { evaluated })
 }
 
 /// `--var` and `--var-file` in the order they were given on the command line.
