@@ -285,9 +285,7 @@ impl Number {
             Form::Zero => Some((false, BigUint::zero())),
             Form::Inf => None,
             Form::Finite { mant, exp } => {
-                if *exp < 0 {
-                    None
-                } else if *exp > 1_000_000 {
+                if *exp < 0 || *exp > 1_000_000 {
                     None
                 } else {
                     Some((self.neg, mant << (*exp as u64)))

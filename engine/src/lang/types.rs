@@ -4,6 +4,9 @@
 //! Also: Terraform's JSON encoding of types (`["list","string"]`) and the parsing of type
 //! constraints written in configuration (`list(object({a=string}))`).
 
+// Diagnostics are the project-wide error type.
+#![allow(clippy::result_large_err)]
+
 use super::ast::{Expr, ExprKind, ObjectKey};
 use crate::diag::Diagnostic;
 use std::collections::BTreeMap;

@@ -175,21 +175,41 @@ impl Value {
                 v
             })
             .collect();
-        let hashes: Vec<Option<u32>> = if needs_hash_order(&elem) {
+        let hashes: Vec<Option<String>> = if needs_hash_order(&elem) {
             items.iter().map(|v| Some(set_hash(v))).collect()
         } else {
             vec![None; items.len()]
         };
         let mut idx: Vec<usize> = (0..items.len()).collect();
-        idx.sort_by(|&a, &b| set_order(&items[a], hashes[a], &items[b], hashes[b]));
+        idx.sort_by(|&a, &b| {
+            set_order(
+                &items[a],
+                hashes[a].as_deref(),
+                &items[b],
+                hashes[b].as_deref(),
+            )
+        });
         let mut out: Vec<Value> = Vec::with_capacity(items.len());
+        let mut out_hash: Vec<Option<String>> = Vec::with_capacity(items.len());
+        let mut hashes = hashes;
         let mut taken: Vec<Option<Value>> = items.drain(..).map(Some).collect();
+        // Equal values sort next to each other, so duplicates are found within the run of
+        // elements that compare equal to the new one (linear overall).
+        let mut run_start = 0;
         for i in idx {
             let Some(v) = taken[i].take() else { continue };
-            if v.is_wholly_known() && out.iter().rev().any(|o| o.raw_equal(&v)) {
+            let h = hashes[i].take();
+            if let Some(last) = out.last() {
+                let lh = out_hash.last().and_then(Option::as_deref);
+                if set_order(last, lh, &v, h.as_deref()) != Ordering::Equal {
+                    run_start = out.len();
+                }
+            }
+            if v.is_wholly_known() && out[run_start..].iter().any(|o| o.raw_equal(&v)) {
                 continue;
             }
             out.push(v);
+            out_hash.push(h);
         }
         Value::of(V::Set(Arc::new(Coll { elem, items: out }))).mark(marks)
     }
@@ -509,6 +529,19 @@ fn type_conforms(want: &Type, got: &Type) -> bool {
     }
 }
 
+/// cty's `HasWhollyKnownType`: no unknown value of (partly) dynamic type anywhere.
+fn has_wholly_known_type(v: &Value) -> bool {
+    match &v.v {
+        V::Null(_) => true,
+        V::Unknown(t) => !t.has_dynamic_types(),
+        V::List(c) | V::Set(c) => c.items.iter().all(has_wholly_known_type),
+        V::Tuple(s) => s.items.iter().all(has_wholly_known_type),
+        V::Map(m) => m.items.values().all(has_wholly_known_type),
+        V::Object(o) => o.attrs.values().all(has_wholly_known_type),
+        _ => true,
+    }
+}
+
 fn equals_inner(a: &Value, b: &Value) -> Value {
     let (ak, bk) = (a.is_known(), b.is_known());
     if !ak || !bk {
@@ -531,7 +564,7 @@ fn equals_inner(a: &Value, b: &Value) -> Value {
         _ => {}
     }
     let (at, bt) = (a.ty(), b.ty());
-    if at.has_dynamic_types() || bt.has_dynamic_types() {
+    if !has_wholly_known_type(a) || !has_wholly_known_type(b) {
         if !type_conforms(&at, &bt) {
             return Value::bool(false);
         }
@@ -593,7 +626,15 @@ fn needs_hash_order(elem: &Type) -> bool {
     !matches!(elem, Type::String | Type::Number | Type::Bool)
 }
 
-fn set_order(a: &Value, ha: Option<u32>, b: &Value, hb: Option<u32>) -> Ordering {
+fn set_order(a: &Value, ha: Option<&str>, b: &Value, hb: Option<&str>) -> Ordering {
+    // Nulls after non-nulls, unknowns after knowns; then strings lexically, numbers
+    // numerically, false before true, anything else by its hash string (cty's setRules.Less).
+    match (a.is_null(), b.is_null()) {
+        (false, true) => return Ordering::Less,
+        (true, false) => return Ordering::Greater,
+        (true, true) => return Ordering::Equal,
+        _ => {}
+    }
     match (a.is_known(), b.is_known()) {
         (true, false) => return Ordering::Less,
         (false, true) => return Ordering::Greater,
@@ -605,17 +646,17 @@ fn set_order(a: &Value, ha: Option<u32>, b: &Value, hb: Option<u32>) -> Ordering
         (V::Number(x), V::Number(y)) => x.cmp_num(y),
         (V::Bool(x), V::Bool(y)) => x.cmp(y),
         _ => match (ha, hb) {
-            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(x), Some(y)) => x.as_bytes().cmp(y.as_bytes()),
             _ => Ordering::Equal,
         },
     }
 }
 
-/// cty's set hash: CRC-32 (IEEE) of the value's hash string.
-fn set_hash(v: &Value) -> u32 {
+/// cty's set hash string for a value.
+fn set_hash(v: &Value) -> String {
     let mut s = String::new();
     hash_string(v, &mut s);
-    crc32(s.as_bytes())
+    s
 }
 
 fn hash_string(v: &Value, buf: &mut String) {
@@ -660,18 +701,6 @@ fn hash_string(v: &Value, buf: &mut String) {
             buf.push('>');
         }
     }
-}
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in data {
-        crc ^= b as u32;
-        for _ in 0..8 {
-            let mask = (crc & 1).wrapping_neg();
-            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
-        }
-    }
-    !crc
 }
 
 /// Go's `strconv.Quote`.

@@ -11,36 +11,16 @@
 use crate::lang::ast::Expr;
 use crate::lang::number::Number;
 use crate::lang::types::Type;
-use crate::lang::value::{Attrs, Marks, Value};
+use crate::lang::value::{Attrs, Value};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-/// An error from a function: `arg` is the index of the argument it is about (Terraform then
-/// says "Invalid value for "NAME" parameter: MSG"), or `None` for a general failure ("Call to
-/// function "NAME" failed: MSG").
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FuncError {
-    pub arg: Option<usize>,
-    pub msg: String,
-}
+pub use super::FuncError;
 
 impl FuncError {
+    /// A failure of the call as a whole ("Call to function "NAME" failed: MSG").
     pub fn general(msg: impl Into<String>) -> FuncError {
-        FuncError {
-            arg: None,
-            msg: msg.into(),
-        }
-    }
-    pub fn arg(i: usize, msg: impl Into<String>) -> FuncError {
-        FuncError {
-            arg: Some(i),
-            msg: msg.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for FuncError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.msg)
+        FuncError::new(msg)
     }
 }
 
@@ -52,26 +32,26 @@ pub trait TemplateRenderer {
 }
 
 /// What the functions that touch the filesystem need to know about the calling module.
-#[derive(Clone, Copy)]
-pub struct FuncCtx<'a> {
+#[derive(Clone)]
+pub struct FuncCtx {
     /// The module's directory (`path.module`), as Terraform has it: relative paths given to
     /// `file`, `fileset`, ... are joined to it (and then used relative to the process's working
     /// directory, like Go's `os.Open`).
-    pub base_dir: &'a Path,
+    pub base_dir: PathBuf,
     /// Renders `templatefile` templates; `None` makes `templatefile` fail.
-    pub templates: Option<&'a dyn TemplateRenderer>,
+    pub templates: Option<Arc<dyn TemplateRenderer + Send + Sync>>,
 }
 
-impl<'a> FuncCtx<'a> {
-    pub fn new(base_dir: &'a Path) -> FuncCtx<'a> {
+impl FuncCtx {
+    pub fn new(base_dir: impl Into<PathBuf>) -> FuncCtx {
         FuncCtx {
-            base_dir,
+            base_dir: base_dir.into(),
             templates: None,
         }
     }
 }
 
-impl std::fmt::Debug for FuncCtx<'_> {
+impl std::fmt::Debug for FuncCtx {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FuncCtx")
             .field("base_dir", &self.base_dir)
@@ -119,7 +99,7 @@ impl Param {
 #[derive(Clone, Copy)]
 pub enum Ret {
     Static(fn() -> Type),
-    Dynamic(fn(&FuncCtx<'_>, &[Value]) -> Result<Type, FuncError>),
+    Dynamic(fn(&FuncCtx, &[Value]) -> Result<Type, FuncError>),
 }
 
 /// The implementation.
@@ -127,7 +107,7 @@ pub enum Ret {
 pub enum Impl {
     Pure(fn(&[Value]) -> Result<Value, FuncError>),
     /// Needs the module directory (and, for `templatefile`, the renderer).
-    Ctx(fn(&FuncCtx<'_>, &[Value]) -> Result<Value, FuncError>),
+    Ctx(fn(&FuncCtx, &[Value]) -> Result<Value, FuncError>),
 }
 
 #[derive(Clone)]
@@ -172,7 +152,7 @@ impl FuncDef {
         name: &'static str,
         params: Vec<Param>,
         ret: fn() -> Type,
-        imp: fn(&FuncCtx<'_>, &[Value]) -> Result<Value, FuncError>,
+        imp: fn(&FuncCtx, &[Value]) -> Result<Value, FuncError>,
     ) -> FuncDef {
         FuncDef {
             name,
@@ -187,10 +167,7 @@ impl FuncDef {
         self.var_param = Some(p);
         self
     }
-    pub fn dynamic_ret(
-        mut self,
-        f: fn(&FuncCtx<'_>, &[Value]) -> Result<Type, FuncError>,
-    ) -> FuncDef {
+    pub fn dynamic_ret(mut self, f: fn(&FuncCtx, &[Value]) -> Result<Type, FuncError>) -> FuncDef {
         self.ret = Ret::Dynamic(f);
         self
     }
@@ -205,7 +182,7 @@ impl FuncDef {
     }
 
     /// The return type for these arguments (`Dynamic` when it can't be known yet).
-    pub fn return_type(&self, ctx: &FuncCtx<'_>, args: &[Value]) -> Result<Type, FuncError> {
+    pub fn return_type(&self, ctx: &FuncCtx, args: &[Value]) -> Result<Type, FuncError> {
         match self.ret {
             Ret::Static(f) => Ok(f()),
             Ret::Dynamic(f) => f(ctx, args),
@@ -232,51 +209,52 @@ pub fn set_of_string() -> Type {
     Type::set(Type::String)
 }
 
-/// Calls `f` as cty's `Function.Call` does, for arguments already converted to the parameter
-/// types: arity, nulls, unknowns (an unknown where not allowed makes the result unknown),
-/// marks (removed where not allowed and put back on the result).
-pub fn call(f: &FuncDef, ctx: &FuncCtx<'_>, args: &[Value]) -> Result<Value, FuncError> {
-    let n = f.params.len();
-    if args.len() < n || (f.var_param.is_none() && args.len() > n) {
-        let msg = if args.len() < n {
-            format!(
-                "Function \"{}\" expects {} argument(s). Missing value for \"{}\".",
-                f.name,
-                n,
-                f.params[args.len()].name
-            )
-        } else {
-            format!("Function \"{}\" expects only {} argument(s).", f.name, n)
-        };
-        return Err(FuncError::general(msg));
+fn to_registry_param(p: &Param) -> super::Param {
+    let mut q = super::Param::new(p.name, p.ty.clone());
+    q.allow_null = p.allow_null;
+    q.allow_unknown = p.allow_unknown;
+    q.allow_marked = p.allow_marked;
+    // jsonencode/yamlencode take values of any type, `null` included (cty's AllowDynamicType).
+    q.allow_dynamic_type = p.ty.is_dynamic() && p.allow_null;
+    q
+}
+
+/// The registry's [`super::Function`] for `def`, with `ctx` for the filesystem functions.
+pub fn to_function(def: &FuncDef, ctx: Arc<FuncCtx>) -> super::Function {
+    let params = def.params.iter().map(to_registry_param).collect();
+    let ret = def.ret;
+    let imp = def.imp;
+    let c1 = ctx.clone();
+    let f = super::Function::new(
+        params,
+        move |a| match ret {
+            Ret::Static(t) => Ok(t()),
+            Ret::Dynamic(g) => g(&c1, a),
+        },
+        move |a, _| match imp {
+            Impl::Pure(i) => i(a),
+            Impl::Ctx(i) => i(&ctx, a),
+        },
+    );
+    match &def.var_param {
+        Some(p) => f.variadic(to_registry_param(p)),
+        None => f,
     }
-    for (i, a) in args.iter().enumerate() {
-        let Some(p) = f.param(i) else { continue };
-        if a.is_null() && !p.allow_null {
-            return Err(FuncError::arg(i, "argument must not be null"));
-        }
+}
+
+/// Registers every function of these groups, the filesystem ones working relative to
+/// `ctx.base_dir` (one registry per module directory).
+pub fn register_b(r: &mut super::Registry, ctx: FuncCtx) {
+    let ctx = Arc::new(ctx);
+    for d in super::functions_b() {
+        r.register(d.name, to_function(&d, ctx.clone()));
     }
-    let ret = f.return_type(ctx, args)?;
-    let mut marks = Marks::NONE;
-    let mut unmarked = Vec::with_capacity(args.len());
-    for (i, a) in args.iter().enumerate() {
-        let Some(p) = f.param(i) else { continue };
-        if !a.is_known() && !p.allow_unknown {
-            return Ok(Value::unknown(ret));
-        }
-        if p.allow_marked {
-            unmarked.push(a.clone());
-        } else {
-            let (v, m) = a.clone().unmark_deep();
-            marks |= m;
-            unmarked.push(v);
-        }
-    }
-    let out = match f.imp {
-        Impl::Pure(imp) => imp(&unmarked)?,
-        Impl::Ctx(imp) => imp(ctx, &unmarked)?,
-    };
-    Ok(out.mark(marks))
+}
+
+/// Calls `f` through the registry's call wrapper (cty's `Function.Call` rules for nulls,
+/// unknowns and marks), for arguments already converted to the parameter types.
+pub fn call(f: &FuncDef, ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
+    to_function(f, Arc::new(ctx.clone())).call(args.to_vec())
 }
 
 // ---- helpers for implementations ----
@@ -382,7 +360,7 @@ pub(crate) mod testutil {
     /// Calls and expects a string result.
     pub fn call_str(defs: &[FuncDef], name: &str, args: &[Value]) -> String {
         let v = call_in(defs, Path::new("."), name, args)
-            .unwrap_or_else(|e| panic!("{name}: {}", e.msg));
+            .unwrap_or_else(|e| panic!("{name}: {}", e.message));
         v.as_str()
             .unwrap_or_else(|| panic!("{name}: not a string: {v:?}"))
             .to_string()

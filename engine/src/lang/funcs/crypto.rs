@@ -94,7 +94,7 @@ fn hash_str<D: Digest>(args: &[Value], enc: Enc) -> Result<Value, FuncError> {
     Ok(Value::string(encode(&D::digest(s.as_bytes()), enc)))
 }
 
-fn hash_file<D: Digest>(ctx: &FuncCtx<'_>, args: &[Value], enc: Enc) -> Result<Value, FuncError> {
+fn hash_file<D: Digest>(ctx: &FuncCtx, args: &[Value], enc: Enc) -> Result<Value, FuncError> {
     let path = arg_str(args, 0)?;
     let full = resolve(ctx, path).map_err(FuncError::general)?;
     let data = go_read(&full).map_err(|(_, e)| FuncError::general(e))?;
@@ -304,9 +304,9 @@ mod tests {
             &[s("./nope/../missing")],
         )
         .unwrap_err();
-        assert_eq!(e.msg, "open missing: no such file or directory");
+        assert_eq!(e.message, "open missing: no such file or directory");
         let e = call_in(&f, d.path(), "filemd5", &[s(".")]).unwrap_err();
-        assert!(e.msg.ends_with(": is a directory"), "{}", e.msg);
+        assert!(e.message.ends_with(": is a directory"), "{}", e.message);
     }
 
     #[test]
@@ -334,7 +334,7 @@ mod tests {
             "a5008fae-b28c-5ba5-96cd-82b4c53552d6"
         );
         assert_eq!(
-            call_err(&f, "uuidv5", &[s("foo"), s("x")]).msg,
+            call_err(&f, "uuidv5", &[s("foo"), s("x")]).message,
             "uuidv5() doesn't support namespace foo (invalid UUID length: 3)"
         );
         let u = call_str(&f, "uuid", &[]);
@@ -353,11 +353,11 @@ mod tests {
         let h = call_str(&f, "bcrypt", &[s("hello"), i(1)]);
         assert_eq!(&h[..7], "$2a$10$");
         assert_eq!(
-            call_err(&f, "bcrypt", &[s("x"), i(32)]).msg,
+            call_err(&f, "bcrypt", &[s("x"), i(32)]).message,
             "error occured generating password crypto/bcrypt: bcrypt cost 32 is outside allowed range (4,31)"
         );
         assert_eq!(
-            call_err(&f, "bcrypt", &[s("x"), i(5), i(6)]).msg,
+            call_err(&f, "bcrypt", &[s("x"), i(5), i(6)]).message,
             "bcrypt() takes no more than two arguments"
         );
     }
@@ -368,11 +368,11 @@ mod tests {
         let e = call_err(&f, "rsadecrypt", &[s("!!"), s("k")]);
         assert_eq!(e.arg, Some(0));
         assert_eq!(
-            e.msg,
+            e.message,
             "failed to decode input \"!!\": cipher text must be base64-encoded"
         );
         let e = call_err(&f, "rsadecrypt", &[s("YQ=="), s("k")]);
         assert_eq!(e.arg, Some(1));
-        assert_eq!(e.msg, "invalid private key: ssh: no key found");
+        assert_eq!(e.message, "invalid private key: ssh: no key found");
     }
 }

@@ -689,35 +689,35 @@ mod tests {
         let x = e("YYY", t);
         assert_eq!(x.arg, Some(0));
         assert_eq!(
-            x.msg,
+            x.message,
             "invalid date format verb \"YYY\": year must either be \"YY\" or \"YYYY\""
         );
-        assert_eq!(e("x", t).msg, "invalid date format verb \"x\"");
-        assert_eq!(e("'abc", t).msg, "unterminated literal '");
+        assert_eq!(e("x", t).message, "invalid date format verb \"x\"");
+        assert_eq!(e("'abc", t).message, "unterminated literal '");
         let x = e("YYYY", "2018-01-02");
         assert_eq!(x.arg, Some(1));
         assert_eq!(
-            x.msg,
+            x.message,
             "not a valid RFC3339 timestamp: missing required time introducer 'T'"
         );
         assert_eq!(
-            e("YYYY", "2018-13-02T00:00:00Z").msg,
+            e("YYYY", "2018-13-02T00:00:00Z").message,
             "not a valid RFC3339 timestamp: cannot use \"-02T00:00:00Z\" as month"
         );
         assert_eq!(
-            e("YYYY", "2018-02-30T00:00:00Z").msg,
+            e("YYYY", "2018-02-30T00:00:00Z").message,
             "not a valid RFC3339 timestamp: day out of range"
         );
         assert_eq!(
-            e("YYYY", "2018-02-03T00:00:00").msg,
+            e("YYYY", "2018-02-03T00:00:00").message,
             "not a valid RFC3339 timestamp: end of string before UTC offset"
         );
         assert_eq!(
-            e("YYYY", "2018-02-03T00:00:00Zx").msg,
+            e("YYYY", "2018-02-03T00:00:00Zx").message,
             "not a valid RFC3339 timestamp: cannot use \"x\" as timestamp segment"
         );
         assert_eq!(
-            e("YYYY", "20180203").msg,
+            e("YYYY", "20180203").message,
             "not a valid RFC3339 timestamp: found \"0203\" where \"-\" is expected"
         );
     }
@@ -738,7 +738,7 @@ mod tests {
         assert_eq!(c("2020-12-31T23:59:59Z", "1s"), "2021-01-01T00:00:00Z");
         assert_eq!(c("2020-12-31T23:59:59.9Z", "0"), "2020-12-31T23:59:59Z");
         assert_eq!(c("1970-01-01T00:00:00Z", "-1s"), "1969-12-31T23:59:59Z");
-        let e = |ts: &str, d: &str| call_err(&f, "timeadd", &[s(ts), s(d)]).msg;
+        let e = |ts: &str, d: &str| call_err(&f, "timeadd", &[s(ts), s(d)]).message;
         assert_eq!(
             e("2017-11-22T00:00:00Z", "1"),
             "time: missing unit in duration \"1\""

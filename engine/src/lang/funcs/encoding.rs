@@ -1675,11 +1675,11 @@ mod tests {
         assert_eq!(call_str(&f, "base64decode", &[s("SGVs\nbG8=")]), "Hello");
         assert_eq!(call_str(&f, "base64decode", &[s("YR==")]), "a");
         assert_eq!(
-            call_err(&f, "base64decode", &[s("YQ")]).msg,
+            call_err(&f, "base64decode", &[s("YQ")]).message,
             "failed to decode base64 data 'YQ'"
         );
         assert_eq!(
-            call_err(&f, "base64decode", &[s("/w==")]).msg,
+            call_err(&f, "base64decode", &[s("/w==")]).message,
             "the result of decoding the provided string is not valid UTF-8"
         );
         assert_eq!(go_base64_decode("ab!c"), Err(2));
@@ -1727,23 +1727,23 @@ mod tests {
         let e = call_err(&f, "textencodebase64", &[s("☃"), s("ISO-8859-1")]);
         assert_eq!(e.arg, Some(0));
         assert_eq!(
-            e.msg,
+            e.message,
             "the given string contains characters that cannot be represented in ISO_8859-1:1987"
         );
         let e = call_err(&f, "textencodebase64", &[s("x"), s("UTF-32")]);
         assert_eq!(e.arg, Some(1));
         assert_eq!(
-            e.msg,
+            e.message,
             "\"UTF-32\" is not a supported IANA encoding name or alias in this Terraform version"
         );
         let e = call_err(&f, "textdecodebase64", &[s("!!"), s("UTF-8")]);
         assert_eq!(
-            e.msg,
+            e.message,
             "the given value is has an invalid base64 symbol at offset 0"
         );
         let e = call_err(&f, "textdecodebase64", &[s("/w=="), s("UTF-8")]);
         assert_eq!(
-            e.msg,
+            e.message,
             "the given string contains symbols that are not defined for UTF-8"
         );
     }
@@ -1801,7 +1801,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(big.to_json().unwrap(), "123456789012345678901234567890");
-        let err = |a: &str| call_err(&f, "jsondecode", &[s(a)]).msg;
+        let err = |a: &str| call_err(&f, "jsondecode", &[s(a)]).message;
         assert_eq!(err("{not json}"), "invalid character 'n'");
         assert_eq!(
             err("{\"a\":1,}"),
@@ -1849,19 +1849,22 @@ mod tests {
         let v = c("a,b\r\n\r\n\"x\ny\",2\r\n").unwrap();
         assert_eq!(v.to_json().unwrap(), r#"[{"a":"x\ny","b":"2"}]"#);
         assert_eq!(
-            c("a,b\n1,2,3").unwrap_err().msg,
+            c("a,b\n1,2,3").unwrap_err().message,
             "CSV parse error on line 2: wrong number of fields"
         );
         assert_eq!(
-            c("a,b\n1,\"x\"y\n").unwrap_err().msg,
+            c("a,b\n1,\"x\"y\n").unwrap_err().message,
             "CSV parse error on line 2: extraneous or missing \" in quoted-field"
         );
         assert_eq!(
-            c("a,b\n1,x\"y\n").unwrap_err().msg,
+            c("a,b\n1,x\"y\n").unwrap_err().message,
             "CSV parse error on line 2: bare \" in non-quoted-field"
         );
-        assert_eq!(c("").unwrap_err().msg, "missing header line");
-        assert_eq!(c("a,a\n").unwrap_err().msg, "duplicate column name \"a\"");
+        assert_eq!(c("").unwrap_err().message, "missing header line");
+        assert_eq!(
+            c("a,a\n").unwrap_err().message,
+            "duplicate column name \"a\""
+        );
     }
 
     fn yenc(v: &Value) -> String {

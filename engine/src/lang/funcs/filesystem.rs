@@ -94,12 +94,12 @@ pub fn expand_home(p: &str) -> Result<String, String> {
 }
 
 /// The path Terraform opens for `path`: `~` expanded, joined to the module directory, cleaned.
-pub(crate) fn resolve(ctx: &FuncCtx<'_>, path: &str) -> Result<String, String> {
+pub(crate) fn resolve(ctx: &FuncCtx, path: &str) -> Result<String, String> {
     let p = expand_home(path).map_err(|e| format!("failed to expand ~: {e}"))?;
     let p = if p.starts_with('/') {
         p
     } else {
-        join_path(&[&path_str(ctx.base_dir), &p])
+        join_path(&[&path_str(&ctx.base_dir), &p])
     };
     Ok(clean_path(&p))
 }
@@ -144,7 +144,7 @@ pub(crate) fn go_read(path: &str) -> Result<Vec<u8>, (bool, String)> {
 }
 
 /// Terraform's `readFileBytes`: errors are about argument 0 and name the path as given.
-pub(crate) fn read_file_bytes(ctx: &FuncCtx<'_>, path: &str) -> Result<Vec<u8>, FuncError> {
+pub(crate) fn read_file_bytes(ctx: &FuncCtx, path: &str) -> Result<Vec<u8>, FuncError> {
     let full = resolve(ctx, path).map_err(|e| FuncError::arg(0, e))?;
     let mut f = match std::fs::File::open(&full) {
         Ok(f) => f,
@@ -197,7 +197,7 @@ fn pathexpand(args: &[Value]) -> Result<Value, FuncError> {
 
 // ---- file reading ----
 
-fn file_string(ctx: &FuncCtx<'_>, path: &str) -> Result<String, FuncError> {
+fn file_string(ctx: &FuncCtx, path: &str) -> Result<String, FuncError> {
     let src = read_file_bytes(ctx, path)?;
     String::from_utf8(src).map_err(|_| {
         FuncError::general(format!(
@@ -208,11 +208,11 @@ fn file_string(ctx: &FuncCtx<'_>, path: &str) -> Result<String, FuncError> {
     })
 }
 
-fn file(ctx: &FuncCtx<'_>, args: &[Value]) -> Result<Value, FuncError> {
+fn file(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
     Ok(Value::string(file_string(ctx, arg_str(args, 0)?)?))
 }
 
-fn filebase64(ctx: &FuncCtx<'_>, args: &[Value]) -> Result<Value, FuncError> {
+fn filebase64(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
     let src = read_file_bytes(ctx, arg_str(args, 0)?)?;
     Ok(Value::string(
         base64::engine::general_purpose::STANDARD.encode(src),
@@ -265,7 +265,7 @@ fn go_mode_string(md: &std::fs::Metadata) -> String {
     s
 }
 
-fn fileexists(ctx: &FuncCtx<'_>, args: &[Value]) -> Result<Value, FuncError> {
+fn fileexists(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
     let path = arg_str(args, 0)?;
     let full = resolve(ctx, path).map_err(FuncError::general)?;
     match std::fs::metadata(&full) {
@@ -285,13 +285,13 @@ fn go_quote_simple(s: &str) -> String {
 
 // ---- fileset: doublestar (v1) globbing ----
 
-fn fileset(ctx: &FuncCtx<'_>, args: &[Value]) -> Result<Value, FuncError> {
+fn fileset(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
     let path = arg_str(args, 0)?;
     let pattern = arg_str(args, 1)?;
     let path = if path.starts_with('/') {
         path.to_string()
     } else {
-        join_path(&[&path_str(ctx.base_dir), path])
+        join_path(&[&path_str(&ctx.base_dir), path])
     };
     let pattern = join_path(&[&path, pattern]);
     let matches = glob(&pattern)
@@ -701,7 +701,7 @@ fn valid_identifier(s: &str) -> bool {
 }
 
 /// Loads and parses the template at `path` (relative to the module directory).
-pub fn load_template(ctx: &FuncCtx<'_>, path: &str) -> Result<Expr, FuncError> {
+pub fn load_template(ctx: &FuncCtx, path: &str) -> Result<Expr, FuncError> {
     let src = file_string(ctx, path)?;
     crate::lang::parse::parse_template(Arc::from(path), &src).map_err(|d| {
         let at = d.range.as_ref().map(hcl_range).unwrap_or_default();
@@ -714,7 +714,7 @@ pub fn load_template(ctx: &FuncCtx<'_>, path: &str) -> Result<Expr, FuncError> {
     })
 }
 
-fn templatefile(ctx: &FuncCtx<'_>, args: &[Value]) -> Result<Value, FuncError> {
+fn templatefile(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
     let path = arg_str(args, 0)?;
     let tmpl = load_template(ctx, path)?;
     let vars = args
@@ -752,7 +752,7 @@ fn templatefile(ctx: &FuncCtx<'_>, args: &[Value]) -> Result<Value, FuncError> {
             ));
         }
     }
-    let Some(r) = ctx.templates else {
+    let Some(r) = &ctx.templates else {
         return Err(FuncError::general(
             "templatefile is not available here (no template renderer)",
         ));
@@ -789,7 +789,7 @@ mod tests {
             assert_eq!(call_str(&f, name, &[s(arg)]), want, "{name}({arg:?})");
         }
         assert_eq!(
-            call_err(&f, "pathexpand", &[s("~bob/x")]).msg,
+            call_err(&f, "pathexpand", &[s("~bob/x")]).message,
             "cannot expand user-specific home dir"
         );
         assert!(call_str(&f, "abspath", &[s("a/../b")]).ends_with("/b"));
@@ -832,20 +832,20 @@ mod tests {
         let e = call_in(&f, p, "file", &[s("files/bin.dat")]).unwrap_err();
         assert_eq!(e.arg, None);
         assert!(e
-            .msg
+            .message
             .starts_with("contents of files/bin.dat are not valid UTF-8; use the filebase64"));
         let e = call_in(&f, p, "file", &[s("./missing.txt")]).unwrap_err();
         assert_eq!(e.arg, Some(0));
         assert!(e
-            .msg
+            .message
             .starts_with("no file exists at ./missing.txt; this function works only"));
         let e = call_in(&f, p, "filebase64", &[s("./files/x/..")]).unwrap_err();
-        assert_eq!(e.msg, "failed to read ./files/x/..");
+        assert_eq!(e.message, "failed to read ./files/x/..");
         let e = call_in(&f, p, "file", &[s("files/hello.txt/x")]).unwrap_err();
         assert!(
-            e.msg.ends_with("/files/hello.txt/x: not a directory"),
+            e.message.ends_with("/files/hello.txt/x: not a directory"),
             "{}",
-            e.msg
+            e.message
         );
         // Sensitive paths give sensitive results.
         let v = call_in(&f, p, "file", &[s("files/hello.txt").mark_sensitive()]).unwrap();
@@ -865,15 +865,15 @@ mod tests {
         assert_eq!(t("files/nope.txt").unwrap().as_bool(), Some(false));
         let e = t("./files/sub/").unwrap_err();
         assert!(
-            e.msg
+            e.message
                 .ends_with("/files/sub is not a regular file, but \"drwxr-xr-x\""),
             "{}",
-            e.msg
+            e.message
         );
         let e = t("files/hello.txt/x").unwrap_err();
-        assert!(e.msg.starts_with("failed to stat "), "{}", e.msg);
+        assert!(e.message.starts_with("failed to stat "), "{}", e.message);
         assert_eq!(
-            t("~bob/x").unwrap_err().msg,
+            t("~bob/x").unwrap_err().message,
             "failed to expand ~: cannot expand user-specific home dir"
         );
     }
@@ -917,9 +917,9 @@ mod tests {
         );
         let e = call_in(&f, p, "fileset", &[s("files"), s("[")]).unwrap_err();
         assert!(
-            e.msg.ends_with("files/[): syntax error in pattern"),
+            e.message.ends_with("files/[): syntax error in pattern"),
             "{}",
-            e.msg
+            e.message
         );
         let v = call_in(&f, p, "fileset", &[s("files"), s("*.nothing")]).unwrap();
         assert_eq!(v.ty(), Type::set(Type::String));
@@ -954,25 +954,27 @@ mod tests {
         .unwrap();
         let f = functions();
         let ctx = FuncCtx {
-            base_dir: d.path(),
-            templates: Some(&Echo),
+            base_dir: d.path().to_path_buf(),
+            templates: Some(std::sync::Arc::new(Echo)),
         };
         let tf = f.iter().find(|x| x.name == "templatefile").unwrap();
         let vars = Value::object(vec![("a".into(), i(1))]);
         let e = call(tf, &ctx, &[s("./t.tftpl"), vars]).unwrap_err();
         assert_eq!(e.arg, Some(1));
         assert_eq!(
-            e.msg,
+            e.message,
             "vars map does not contain key \"b\", referenced at ./t.tftpl:1,12-13"
         );
         let vars = Value::object(vec![("xs".into(), Value::empty_tuple())]);
         let v = call(tf, &ctx, &[s("f.tftpl"), vars]).unwrap();
         assert_eq!(v.as_str(), Some("1 vars"));
         let e = call(tf, &ctx, &[s("f.tftpl"), s("x")]).unwrap_err();
-        assert_eq!(e.msg, "invalid vars value: must be a map");
+        assert_eq!(e.message, "invalid vars value: must be a map");
         let vars = Value::object(vec![("1x".into(), i(1))]);
         let e = call(tf, &ctx, &[s("f.tftpl"), vars]).unwrap_err();
-        assert!(e.msg.starts_with("invalid template variable name \"1x\""));
+        assert!(e
+            .message
+            .starts_with("invalid template variable name \"1x\""));
         let _ = Path::new(".");
     }
 }

@@ -444,7 +444,7 @@ mod tests {
         assert_eq!(c("192.168.1.77/24", 5), "192.168.1.5");
         assert_eq!(c("010.0.0.0/8", 1), "10.0.0.1");
         assert_eq!(c("::/0", -1), "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
-        let e = |p: &str, h: Value| call_err(&f, "cidrhost", &[s(p), h]).msg;
+        let e = |p: &str, h: Value| call_err(&f, "cidrhost", &[s(p), h]).message;
         assert_eq!(e("10.0.0.0/8", n("1.5")), "value must be a whole number");
         assert_eq!(
             e("10.0.0.0/30", i(-5)),
@@ -491,7 +491,7 @@ mod tests {
             "2607:f298:6051:516c:ff00::/72"
         );
         assert_eq!(c("10.0.0.0/8", -1, 0), "10.0.0.0/7");
-        let e = |p: &str, b: i64, n: i64| call_err(&f, "cidrsubnet", &[s(p), i(b), i(n)]).msg;
+        let e = |p: &str, b: i64, n: i64| call_err(&f, "cidrsubnet", &[s(p), i(b), i(n)]).message;
         assert_eq!(
             e("10.0.0.0/30", 4, 0),
             "insufficient address space to extend prefix of 30 by 4"
@@ -552,14 +552,14 @@ mod tests {
         let e = c("10.0.0.0/30", &[1, 1, 1]).unwrap_err();
         assert_eq!(e.arg, Some(3));
         assert_eq!(
-            e.msg,
+            e.message,
             "not enough remaining address space for a subnet with a prefix of 31 bits after 10.0.0.2/31"
         );
         let e = c("10.0.0.0/30", &[0]).unwrap_err();
-        assert_eq!(e.msg, "must extend prefix by at least one bit");
+        assert_eq!(e.message, "must extend prefix by at least one bit");
         let e = c("10.0.0.0/30", &[3]).unwrap_err();
         assert_eq!(
-            e.msg,
+            e.message,
             "would extend prefix to 33 bits, which is too long for an IPv4 address"
         );
         let e = c("x", &[3]).unwrap_err();
