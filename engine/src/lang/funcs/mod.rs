@@ -36,6 +36,12 @@ pub mod collection;
 pub mod numeric;
 pub mod string;
 pub mod typeconv;
+pub mod common_b;
+pub mod crypto;
+pub mod datetime;
+pub mod encoding;
+pub mod filesystem;
+pub mod ipnet;
 
 use super::convert;
 use super::types::Type;
@@ -436,6 +442,18 @@ fn register_core(r: &mut Registry) {
     r.register("tolist", to_func(Type::list(Type::Dynamic)));
     r.register("toset", to_func(Type::set(Type::Dynamic)));
     r.register("tomap", to_func(Type::map(Type::Dynamic)));
+}
+
+/// The encoding, filesystem, date/time, hash/crypto and IP network functions, as data
+/// (see [`common_b`]); register them with [`common_b::register_b`].
+pub fn functions_b() -> Vec<common_b::FuncDef> {
+    let mut v = Vec::new();
+    v.extend(encoding::functions());
+    v.extend(filesystem::functions());
+    v.extend(datetime::functions());
+    v.extend(crypto::functions());
+    v.extend(ipnet::functions());
+    v
 }
 
 #[cfg(test)]

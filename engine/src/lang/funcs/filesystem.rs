@@ -1,0 +1,980 @@
+//! Filesystem functions: abspath, basename, dirname, pathexpand, file, filebase64,
+//! fileexists, fileset, templatefile (Terraform's lang/funcs/filesystem.go).
+
+use super::common_b::*;
+use crate::lang::ast::{Expr, ExprKind, TemplatePart};
+use crate::lang::types::Type;
+use crate::lang::value::{Attrs, Value};
+use base64::Engine as _;
+use std::io::Read as _;
+use std::os::unix::fs::{FileTypeExt as _, PermissionsExt as _};
+use std::sync::Arc;
+
+pub fn functions() -> Vec<FuncDef> {
+    let path = || Param::new("path", Type::String);
+    vec![
+        FuncDef::new("abspath", vec![path()], string, abspath),
+        FuncDef::new("basename", vec![path()], string, basename),
+        FuncDef::new("dirname", vec![path()], string, dirname),
+        FuncDef::new("pathexpand", vec![path()], string, pathexpand),
+        FuncDef::with_ctx("file", vec![path()], string, file),
+        FuncDef::with_ctx("filebase64", vec![path()], string, filebase64),
+        FuncDef::with_ctx("fileexists", vec![path()], boolean, fileexists),
+        FuncDef::with_ctx(
+            "fileset",
+            vec![path(), Param::new("pattern", Type::String)],
+            set_of_string,
+            fileset,
+        ),
+        FuncDef::with_ctx(
+            "templatefile",
+            vec![path(), Param::new("vars", Type::Dynamic)],
+            dynamic,
+            templatefile,
+        ),
+    ]
+}
+
+// ---- Go's path handling ----
+
+/// Go's `filepath.Base`.
+pub fn go_base(p: &str) -> String {
+    if p.is_empty() {
+        return ".".into();
+    }
+    let t = p.trim_end_matches('/');
+    if t.is_empty() {
+        return "/".into();
+    }
+    match t.rfind('/') {
+        Some(i) => t[i + 1..].to_string(),
+        None => t.to_string(),
+    }
+}
+
+/// Go's `filepath.Dir`.
+pub fn go_dir(p: &str) -> String {
+    let dir = match p.rfind('/') {
+        Some(i) => &p[..=i],
+        None => "",
+    };
+    clean_path(dir)
+}
+
+/// The home directory as go-homedir finds it on Unix.
+fn home_dir() -> Result<String, String> {
+    if let Ok(h) = std::env::var("HOME") {
+        if !h.is_empty() {
+            return Ok(h);
+        }
+    }
+    // go-homedir falls back to the passwd database and then the shell.
+    if let Ok(out) = std::process::Command::new("sh")
+        .args(["-c", "cd && pwd"])
+        .output()
+    {
+        let s = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        if !s.is_empty() {
+            return Ok(s);
+        }
+    }
+    Err("blank output when reading home directory".into())
+}
+
+/// go-homedir's `Expand`.
+pub fn expand_home(p: &str) -> Result<String, String> {
+    if !p.starts_with('~') {
+        return Ok(p.to_string());
+    }
+    if p.len() > 1 && !p[1..].starts_with('/') && !p[1..].starts_with('\\') {
+        return Err("cannot expand user-specific home dir".into());
+    }
+    let home = home_dir()?;
+    Ok(join_path(&[&home, &p[1..]]))
+}
+
+/// The path Terraform opens for `path`: `~` expanded, joined to the module directory, cleaned.
+pub(crate) fn resolve(ctx: &FuncCtx, path: &str) -> Result<String, String> {
+    let p = expand_home(path).map_err(|e| format!("failed to expand ~: {e}"))?;
+    let p = if p.starts_with('/') {
+        p
+    } else {
+        join_path(&[&path_str(&ctx.base_dir), &p])
+    };
+    Ok(clean_path(&p))
+}
+
+/// Go's text for an OS error (`syscall.Errno.Error()`).
+pub(crate) fn go_errno(e: &std::io::Error) -> String {
+    let s = match e.raw_os_error() {
+        Some(1) => "operation not permitted",
+        Some(2) => "no such file or directory",
+        Some(5) => "input/output error",
+        Some(13) => "permission denied",
+        Some(20) => "not a directory",
+        Some(21) => "is a directory",
+        Some(24) => "too many open files",
+        Some(36) => "file name too long",
+        Some(40) => "too many levels of symbolic links",
+        _ => {
+            let m = e.to_string();
+            let m = match m.find(" (os error") {
+                Some(i) => m[..i].to_string(),
+                None => m,
+            };
+            return m.to_lowercase();
+        }
+    };
+    s.to_string()
+}
+
+/// Opens and reads a file as Go's `os.Open` + `io.Copy` would, with Go's error texts
+/// ("open PATH: no such file or directory", "read PATH: is a directory").
+pub(crate) fn go_read(path: &str) -> Result<Vec<u8>, (bool, String)> {
+    let mut f = std::fs::File::open(path).map_err(|e| {
+        (
+            e.kind() == std::io::ErrorKind::NotFound,
+            format!("open {path}: {}", go_errno(&e)),
+        )
+    })?;
+    let mut buf = Vec::new();
+    f.read_to_end(&mut buf)
+        .map_err(|e| (false, format!("read {path}: {}", go_errno(&e))))?;
+    Ok(buf)
+}
+
+/// Terraform's `readFileBytes`: errors are about argument 0 and name the path as given.
+pub(crate) fn read_file_bytes(ctx: &FuncCtx, path: &str) -> Result<Vec<u8>, FuncError> {
+    let full = resolve(ctx, path).map_err(|e| FuncError::arg(0, e))?;
+    let mut f = match std::fs::File::open(&full) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(FuncError::arg(
+                0,
+                format!(
+                    "no file exists at {path}; this function works only with files that are \
+                     distributed as part of the configuration source code, so if this file will \
+                     be created by a resource in this configuration you must instead obtain this \
+                     result from an attribute of that resource"
+                ),
+            ))
+        }
+        Err(e) => return Err(FuncError::arg(0, format!("open {full}: {}", go_errno(&e)))),
+    };
+    let mut buf = Vec::new();
+    f.read_to_end(&mut buf)
+        .map_err(|_| FuncError::arg(0, format!("failed to read {path}")))?;
+    Ok(buf)
+}
+
+// ---- pure path functions ----
+
+fn abspath(args: &[Value]) -> Result<Value, FuncError> {
+    let p = arg_str(args, 0)?;
+    let abs = if p.starts_with('/') {
+        clean_path(p)
+    } else {
+        let cwd = std::env::current_dir().map_err(|e| FuncError::general(go_errno(&e)))?;
+        join_path(&[&path_str(&cwd), p])
+    };
+    Ok(Value::string(abs))
+}
+
+fn basename(args: &[Value]) -> Result<Value, FuncError> {
+    Ok(Value::string(go_base(arg_str(args, 0)?)))
+}
+
+fn dirname(args: &[Value]) -> Result<Value, FuncError> {
+    Ok(Value::string(go_dir(arg_str(args, 0)?)))
+}
+
+fn pathexpand(args: &[Value]) -> Result<Value, FuncError> {
+    let p = arg_str(args, 0)?;
+    expand_home(p)
+        .map(Value::string)
+        .map_err(FuncError::general)
+}
+
+// ---- file reading ----
+
+fn file_string(ctx: &FuncCtx, path: &str) -> Result<String, FuncError> {
+    let src = read_file_bytes(ctx, path)?;
+    String::from_utf8(src).map_err(|_| {
+        FuncError::general(format!(
+            "contents of {path} are not valid UTF-8; use the filebase64 function to obtain the \
+             Base64 encoded contents or the other file functions (e.g. filemd5, filesha256) to \
+             obtain file hashing results instead"
+        ))
+    })
+}
+
+fn file(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
+    Ok(Value::string(file_string(ctx, arg_str(args, 0)?)?))
+}
+
+fn filebase64(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
+    let src = read_file_bytes(ctx, arg_str(args, 0)?)?;
+    Ok(Value::string(
+        base64::engine::general_purpose::STANDARD.encode(src),
+    ))
+}
+
+/// Go's `FileMode.String()`.
+fn go_mode_string(md: &std::fs::Metadata) -> String {
+    let ft = md.file_type();
+    let mut s = String::new();
+    if ft.is_dir() {
+        s.push('d');
+    }
+    if ft.is_symlink() {
+        s.push('L');
+    }
+    if ft.is_block_device() || ft.is_char_device() {
+        s.push('D');
+    }
+    if ft.is_fifo() {
+        s.push('p');
+    }
+    if ft.is_socket() {
+        s.push('S');
+    }
+    let mode = md.permissions().mode();
+    if mode & 0o4000 != 0 {
+        s.push('u');
+    }
+    if mode & 0o2000 != 0 {
+        s.push('g');
+    }
+    if ft.is_char_device() {
+        s.push('c');
+    }
+    if mode & 0o1000 != 0 {
+        s.push('t');
+    }
+    if s.is_empty() {
+        s.push('-');
+    }
+    const RWX: &[u8] = b"rwxrwxrwx";
+    for (i, c) in RWX.iter().enumerate() {
+        if mode & (1 << (8 - i)) != 0 {
+            s.push(*c as char);
+        } else {
+            s.push('-');
+        }
+    }
+    s
+}
+
+fn fileexists(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
+    let path = arg_str(args, 0)?;
+    let full = resolve(ctx, path).map_err(FuncError::general)?;
+    match std::fs::metadata(&full) {
+        Ok(md) if md.is_file() => Ok(Value::bool(true)),
+        Ok(md) => Err(FuncError::general(format!(
+            "{full} is not a regular file, but {}",
+            go_quote_simple(&go_mode_string(&md))
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Value::bool(false)),
+        Err(_) => Err(FuncError::general(format!("failed to stat {full}"))),
+    }
+}
+
+fn go_quote_simple(s: &str) -> String {
+    crate::lang::value::go_quote(s)
+}
+
+// ---- fileset: doublestar (v1) globbing ----
+
+fn fileset(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
+    let path = arg_str(args, 0)?;
+    let pattern = arg_str(args, 1)?;
+    let path = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        join_path(&[&path_str(&ctx.base_dir), path])
+    };
+    let pattern = join_path(&[&path, pattern]);
+    let matches = glob(&pattern)
+        .map_err(|e| FuncError::general(format!("failed to glob pattern ({pattern}): {e}")))?;
+    let mut out = Vec::new();
+    for m in matches {
+        let md = std::fs::metadata(&m)
+            .map_err(|e| FuncError::general(format!("failed to stat ({m}): {}", go_errno(&e))))?;
+        if !md.is_file() {
+            continue;
+        }
+        let rel = go_rel(&path, &m).ok_or_else(|| {
+            FuncError::general(format!(
+                "failed to trim path of match ({m}): Rel: can't make {m} relative to {path}"
+            ))
+        })?;
+        out.push(Value::string(rel));
+    }
+    Ok(Value::set(Type::String, out))
+}
+
+/// Go's `filepath.Rel` for the cases fileset needs (both relative or both absolute).
+fn go_rel(base: &str, target: &str) -> Option<String> {
+    let base = clean_path(base);
+    let target = clean_path(target);
+    if base == target {
+        return Some(".".into());
+    }
+    if base.starts_with('/') != target.starts_with('/') {
+        return None;
+    }
+    let split = |s: &str| -> Vec<String> {
+        if s == "." {
+            Vec::new()
+        } else {
+            s.trim_start_matches('/')
+                .split('/')
+                .filter(|x| !x.is_empty())
+                .map(str::to_string)
+                .collect()
+        }
+    };
+    let b = split(&base);
+    let t = split(&target);
+    let common = b.iter().zip(&t).take_while(|(x, y)| x == y).count();
+    if b[common..].iter().any(|x| x == "..") {
+        return None;
+    }
+    let mut parts: Vec<String> = vec!["..".into(); b.len() - common];
+    parts.extend(t[common..].iter().cloned());
+    Some(parts.join("/"))
+}
+
+const BAD_PATTERN: &str = "syntax error in pattern";
+
+/// Splits on `sep` outside braces, keeping escapes (doublestar's `splitPathOnSeparator`).
+fn split_on_separator(path: &str, sep: char) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut braces = 0usize;
+    let mut chars = path.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            cur.push(c);
+            if let Some(n) = chars.next() {
+                cur.push(n);
+            }
+        } else if c == '{' {
+            braces += 1;
+            cur.push(c);
+        } else if c == '}' {
+            braces = braces.saturating_sub(1);
+            cur.push(c);
+        } else if c == sep && braces == 0 {
+            out.push(std::mem::take(&mut cur));
+        } else {
+            cur.push(c);
+        }
+    }
+    out.push(cur);
+    out
+}
+
+fn glob(pattern: &str) -> Result<Vec<String>, &'static str> {
+    let comps = split_on_separator(pattern, '/');
+    let mut matches = Vec::new();
+    if comps.is_empty() {
+        return Ok(matches);
+    }
+    if comps[0].is_empty() {
+        // Absolute: the first component is the empty volume name.
+        do_glob("/", &comps[1..], &mut matches)?;
+    } else {
+        do_glob(".", &comps, &mut matches)?;
+    }
+    Ok(matches)
+}
+
+fn read_dir_names(dir: &str) -> Vec<(String, bool)> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let full = join_path(&[dir, &name]);
+        let is_dir = match e.file_type() {
+            Ok(ft) if ft.is_symlink() => std::fs::metadata(&full).map(|m| m.is_dir()).ok(),
+            Ok(ft) => Some(ft.is_dir()),
+            Err(_) => None,
+        };
+        if let Some(d) = is_dir {
+            out.push((name, d));
+        }
+    }
+    out
+}
+
+fn do_glob(basedir: &str, comps: &[String], m: &mut Vec<String>) -> Result<(), &'static str> {
+    let mut pat_idx = comps
+        .iter()
+        .position(|c| c.contains(['*', '?', '[', '{', '\\']))
+        .unwrap_or(comps.len());
+    let basedir = if pat_idx > 0 {
+        let parts: Vec<&str> = comps[..pat_idx].iter().map(String::as_str).collect();
+        join_path(&[basedir, &join_path(&parts)])
+    } else {
+        basedir.to_string()
+    };
+    let Ok(md) = std::fs::symlink_metadata(&basedir) else {
+        return Ok(());
+    };
+    if pat_idx >= comps.len() {
+        m.push(basedir);
+        return Ok(());
+    }
+    let is_dir = if md.file_type().is_symlink() {
+        match std::fs::metadata(&basedir) {
+            Ok(md) => md.is_dir(),
+            Err(_) => return Ok(()),
+        }
+    } else {
+        md.is_dir()
+    };
+    if !is_dir {
+        return Ok(());
+    }
+    let files = read_dir_names(&basedir);
+    let mut last = pat_idx + 1 >= comps.len();
+    if comps[pat_idx] == "**" {
+        for (name, is_dir) in &files {
+            let full = join_path(&[&basedir, name]);
+            if *is_dir {
+                if last {
+                    m.push(full.clone());
+                }
+                do_glob(&full, &comps[pat_idx..], m)?;
+            } else if last {
+                m.push(full);
+            }
+        }
+        if last {
+            return Ok(());
+        }
+        pat_idx += 1;
+        last = pat_idx + 1 >= comps.len();
+    }
+    for (name, _) in &files {
+        if match_component(&comps[pat_idx], name)? {
+            let full = join_path(&[&basedir, name]);
+            if last {
+                m.push(full);
+            } else {
+                do_glob(&full, &comps[pat_idx + 1..], m)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The index of `c` in `s`, skipping backslash escapes.
+fn index_unescaped(s: &[char], c: char) -> Option<usize> {
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == '\\' {
+            i += 2;
+            continue;
+        }
+        if s[i] == c {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// doublestar's `matchComponent`: one path component against one pattern component.
+pub(crate) fn match_component(pattern: &str, name: &str) -> Result<bool, &'static str> {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    match_chars(&p, &n)
+}
+
+fn match_chars(p: &[char], n: &[char]) -> Result<bool, &'static str> {
+    let (mut pi, mut ni) = (0usize, 0usize);
+    while pi < p.len() && ni < n.len() {
+        let pc = p[pi];
+        let nc = n[ni];
+        match pc {
+            '\\' => {
+                pi += 1;
+                let Some(&e) = p.get(pi) else {
+                    return Err(BAD_PATTERN);
+                };
+                if e != nc {
+                    return Ok(false);
+                }
+                pi += 1;
+                ni += 1;
+            }
+            '*' => {
+                pi += 1;
+                if pi >= p.len() {
+                    return Ok(true);
+                }
+                while ni < n.len() {
+                    let r = match_chars(&p[pi..], &n[ni..]);
+                    if !matches!(r, Ok(false)) {
+                        return r;
+                    }
+                    ni += 1;
+                }
+                return Ok(false);
+            }
+            '[' => {
+                pi += 1;
+                let end = index_unescaped(&p[pi..], ']').ok_or(BAD_PATTERN)? + pi;
+                let class = &p[pi..end];
+                if class.is_empty() {
+                    return Err(BAD_PATTERN);
+                }
+                let negate = class[0] == '^';
+                let mut ci = usize::from(negate);
+                let mut matched = false;
+                while ci < class.len() {
+                    let mut low = class[ci];
+                    if low == '-' {
+                        return Err(BAD_PATTERN);
+                    }
+                    ci += 1;
+                    if low == '\\' {
+                        low = *class.get(ci).ok_or(BAD_PATTERN)?;
+                        ci += 1;
+                    }
+                    let mut high = low;
+                    if class.get(ci) == Some(&'-') {
+                        ci += 1;
+                        high = *class.get(ci).ok_or(BAD_PATTERN)?;
+                        if high == '-' {
+                            return Err(BAD_PATTERN);
+                        }
+                        ci += 1;
+                        if high == '\\' {
+                            high = *class.get(ci).ok_or(BAD_PATTERN)?;
+                            ci += 1;
+                        }
+                    }
+                    if low <= nc && nc <= high {
+                        matched = true;
+                    }
+                }
+                if matched == negate {
+                    return Ok(false);
+                }
+                pi = end + 1;
+                ni += 1;
+            }
+            '{' => {
+                pi += 1;
+                let end = index_unescaped(&p[pi..], '}').ok_or(BAD_PATTERN)? + pi;
+                let inner: String = p[pi..end].iter().collect();
+                let rest: String = p[end + 1..].iter().collect();
+                for o in split_on_separator(&inner, ',') {
+                    let alt: Vec<char> = o.chars().chain(rest.chars()).collect();
+                    if match_chars(&alt, &n[ni..])? {
+                        return Ok(true);
+                    }
+                }
+                return Ok(false);
+            }
+            '?' => {
+                pi += 1;
+                ni += 1;
+            }
+            c if c == nc => {
+                pi += 1;
+                ni += 1;
+            }
+            _ => return Ok(false),
+        }
+    }
+    if pi >= p.len() && ni >= n.len() {
+        return Ok(true);
+    }
+    if ni >= n.len() {
+        let rest: String = p[pi..].iter().collect();
+        if rest == "*" || rest == "**" {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+// ---- templatefile ----
+
+/// HCL's `Range.String()`.
+fn hcl_range(r: &crate::diag::Range) -> String {
+    if r.start.line == r.end.line {
+        format!(
+            "{}:{},{}-{}",
+            r.filename, r.start.line, r.start.column, r.end.column
+        )
+    } else {
+        format!(
+            "{}:{},{}-{},{}",
+            r.filename, r.start.line, r.start.column, r.end.line, r.end.column
+        )
+    }
+}
+
+/// The root names the template refers to (HCL's `Variables()`), in source order, with ranges.
+fn template_variables<'a>(
+    e: &'a Expr,
+    bound: &mut Vec<&'a str>,
+    out: &mut Vec<(&'a str, &'a crate::diag::Range)>,
+) {
+    match &e.kind {
+        ExprKind::Variable(v) => {
+            if !bound.contains(&v.as_str()) {
+                out.push((v, &e.range));
+            }
+        }
+        ExprKind::Template(parts) => template_part_variables(parts, bound, out),
+        ExprKind::For(fe) => {
+            template_variables(&fe.collection, bound, out);
+            let n = bound.len();
+            if let Some(k) = &fe.key_var {
+                bound.push(k);
+            }
+            bound.push(&fe.value_var);
+            if let Some(k) = &fe.key_expr {
+                template_variables(k, bound, out);
+            }
+            template_variables(&fe.value_expr, bound, out);
+            if let Some(c) = &fe.cond {
+                template_variables(c, bound, out);
+            }
+            bound.truncate(n);
+        }
+        _ => e.children(&mut |c| template_variables(c, bound, out)),
+    }
+}
+
+fn template_part_variables<'a>(
+    parts: &'a [TemplatePart],
+    bound: &mut Vec<&'a str>,
+    out: &mut Vec<(&'a str, &'a crate::diag::Range)>,
+) {
+    for p in parts {
+        match p {
+            TemplatePart::Literal(_) => {}
+            TemplatePart::Interp(e) => template_variables(e, bound, out),
+            TemplatePart::If {
+                cond, then, other, ..
+            } => {
+                template_variables(cond, bound, out);
+                template_part_variables(then, bound, out);
+                template_part_variables(other, bound, out);
+            }
+            TemplatePart::For {
+                key_var,
+                value_var,
+                collection,
+                body,
+                ..
+            } => {
+                template_variables(collection, bound, out);
+                let n = bound.len();
+                if let Some(k) = key_var {
+                    bound.push(k);
+                }
+                bound.push(value_var);
+                template_part_variables(body, bound, out);
+                bound.truncate(n);
+            }
+        }
+    }
+}
+
+fn valid_identifier(s: &str) -> bool {
+    let mut cs = s.chars();
+    match cs.next() {
+        Some(c) if c.is_alphabetic() || c == '_' => {}
+        _ => return false,
+    }
+    cs.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+}
+
+/// Loads and parses the template at `path` (relative to the module directory).
+pub fn load_template(ctx: &FuncCtx, path: &str) -> Result<Expr, FuncError> {
+    let src = file_string(ctx, path)?;
+    crate::lang::parse::parse_template(Arc::from(path), &src).map_err(|d| {
+        let at = d.range.as_ref().map(hcl_range).unwrap_or_default();
+        let msg = if d.detail.is_empty() {
+            format!("{at}: {}", d.summary)
+        } else {
+            format!("{at}: {}; {}", d.summary, d.detail)
+        };
+        FuncError::general(msg)
+    })
+}
+
+fn templatefile(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
+    let path = arg_str(args, 0)?;
+    let tmpl = load_template(ctx, path)?;
+    let vars = args
+        .get(1)
+        .ok_or_else(|| FuncError::arg(1, "invalid vars value: must be a map"))?;
+    let vt = vars.ty();
+    if !(vt.is_map() || vt.is_object()) {
+        return Err(FuncError::arg(1, "invalid vars value: must be a map"));
+    }
+    let empty = Attrs::new();
+    let attrs = vars.entries().unwrap_or(&empty);
+    for k in attrs.keys() {
+        if !valid_identifier(k) {
+            return Err(FuncError::arg(
+                1,
+                format!(
+                    "invalid template variable name {}: must start with a letter, followed by \
+                     zero or more letters, digits, and underscores",
+                    crate::lang::value::go_quote(k)
+                ),
+            ));
+        }
+    }
+    let mut refs = Vec::new();
+    template_variables(&tmpl, &mut Vec::new(), &mut refs);
+    for (root, range) in refs {
+        if !attrs.contains_key(root) {
+            return Err(FuncError::arg(
+                1,
+                format!(
+                    "vars map does not contain key {}, referenced at {}",
+                    crate::lang::value::go_quote(root),
+                    hcl_range(range)
+                ),
+            ));
+        }
+    }
+    let Some(r) = &ctx.templates else {
+        return Err(FuncError::general(
+            "templatefile is not available here (no template renderer)",
+        ));
+    };
+    r.render(&tmpl, attrs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::common_b::testutil::*;
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn paths_like_go() {
+        let f = functions();
+        let cases = [
+            ("dirname", "foo/bar/baz.txt", "foo/bar"),
+            ("dirname", "/etc/hosts", "/etc"),
+            ("dirname", "file.txt", "."),
+            ("dirname", "foo/bar/", "foo/bar"),
+            ("dirname", "/", "/"),
+            ("dirname", "", "."),
+            ("basename", "foo/bar/baz.txt", "baz.txt"),
+            ("basename", "foo/bar/", "bar"),
+            ("basename", "baz", "baz"),
+            ("basename", "", "."),
+            ("basename", "///", "/"),
+            ("pathexpand", "/etc/resolv.conf", "/etc/resolv.conf"),
+            ("pathexpand", "rel/~/x", "rel/~/x"),
+            ("pathexpand", "", ""),
+        ];
+        for (name, arg, want) in cases {
+            assert_eq!(call_str(&f, name, &[s(arg)]), want, "{name}({arg:?})");
+        }
+        assert_eq!(
+            call_err(&f, "pathexpand", &[s("~bob/x")]).message,
+            "cannot expand user-specific home dir"
+        );
+        assert!(call_str(&f, "abspath", &[s("a/../b")]).ends_with("/b"));
+        assert_eq!(call_str(&f, "abspath", &[s("/already/x")]), "/already/x");
+    }
+
+    fn fixture() -> tempfile::TempDir {
+        let d = tempfile::tempdir().expect("tempdir");
+        let p = d.path();
+        std::fs::create_dir_all(p.join("files/sub/deeper")).unwrap();
+        std::fs::create_dir_all(p.join("files/empty-dir")).unwrap();
+        std::fs::write(p.join("files/hello.txt"), "Hello World\n").unwrap();
+        std::fs::write(p.join("files/empty.txt"), "").unwrap();
+        std::fs::write(p.join("files/bin.dat"), [0u8, 1, 2, 255, 254]).unwrap();
+        std::fs::write(p.join("files/empty-dir/.keep"), "").unwrap();
+        std::fs::write(p.join("files/sub/a.txt"), "a").unwrap();
+        std::fs::write(p.join("files/sub/b.json"), "{}").unwrap();
+        std::fs::write(p.join("files/sub/deeper/.hidden"), "").unwrap();
+        std::fs::write(p.join("files/sub/deeper/c.txt"), "").unwrap();
+        d
+    }
+
+    fn set_strs(v: &Value) -> Vec<String> {
+        v.elements()
+            .expect("set")
+            .iter()
+            .map(|x| x.as_str().expect("string").to_string())
+            .collect()
+    }
+
+    #[test]
+    fn file_reading() {
+        let d = fixture();
+        let f = functions();
+        let p = d.path();
+        let v = call_in(&f, p, "file", &[s("files/hello.txt")]).unwrap();
+        assert_eq!(v.as_str(), Some("Hello World\n"));
+        let v = call_in(&f, p, "filebase64", &[s("files/bin.dat")]).unwrap();
+        assert_eq!(v.as_str(), Some("AAEC//4="));
+        let e = call_in(&f, p, "file", &[s("files/bin.dat")]).unwrap_err();
+        assert_eq!(e.arg, None);
+        assert!(e
+            .message
+            .starts_with("contents of files/bin.dat are not valid UTF-8; use the filebase64"));
+        let e = call_in(&f, p, "file", &[s("./missing.txt")]).unwrap_err();
+        assert_eq!(e.arg, Some(0));
+        assert!(e
+            .message
+            .starts_with("no file exists at ./missing.txt; this function works only"));
+        let e = call_in(&f, p, "filebase64", &[s("./files/x/..")]).unwrap_err();
+        assert_eq!(e.message, "failed to read ./files/x/..");
+        let e = call_in(&f, p, "file", &[s("files/hello.txt/x")]).unwrap_err();
+        assert!(
+            e.message.ends_with("/files/hello.txt/x: not a directory"),
+            "{}",
+            e.message
+        );
+        // Sensitive paths give sensitive results.
+        let v = call_in(&f, p, "file", &[s("files/hello.txt").mark_sensitive()]).unwrap();
+        assert!(v.is_sensitive());
+        // Unknown paths give unknown results.
+        let v = call_in(&f, p, "file", &[Value::unknown(Type::String)]).unwrap();
+        assert!(!v.is_known());
+    }
+
+    #[test]
+    fn file_exists() {
+        let d = fixture();
+        let f = functions();
+        let p = d.path();
+        let t = |a: &str| call_in(&f, p, "fileexists", &[s(a)]);
+        assert_eq!(t("files/hello.txt").unwrap().as_bool(), Some(true));
+        assert_eq!(t("files/nope.txt").unwrap().as_bool(), Some(false));
+        let e = t("./files/sub/").unwrap_err();
+        assert!(
+            e.message
+                .ends_with("/files/sub is not a regular file, but \"drwxr-xr-x\""),
+            "{}",
+            e.message
+        );
+        let e = t("files/hello.txt/x").unwrap_err();
+        assert!(e.message.starts_with("failed to stat "), "{}", e.message);
+        assert_eq!(
+            t("~bob/x").unwrap_err().message,
+            "failed to expand ~: cannot expand user-specific home dir"
+        );
+    }
+
+    #[test]
+    fn fileset_doublestar() {
+        let d = fixture();
+        let f = functions();
+        let p = d.path();
+        let fs = |a: &str, b: &str| set_strs(&call_in(&f, p, "fileset", &[s(a), s(b)]).unwrap());
+        assert_eq!(
+            fs(".", "files/*.txt"),
+            ["files/empty.txt", "files/hello.txt"]
+        );
+        assert_eq!(
+            fs("files", "**"),
+            [
+                "bin.dat",
+                "empty-dir/.keep",
+                "empty.txt",
+                "hello.txt",
+                "sub/a.txt",
+                "sub/b.json",
+                "sub/deeper/.hidden",
+                "sub/deeper/c.txt"
+            ]
+        );
+        assert_eq!(
+            fs("files", "**/*.txt"),
+            ["empty.txt", "hello.txt", "sub/a.txt", "sub/deeper/c.txt"]
+        );
+        assert_eq!(fs("files", "{hello,empty}.txt"), ["empty.txt", "hello.txt"]);
+        assert_eq!(fs("files/sub", "[ab].*"), ["a.txt", "b.json"]);
+        assert_eq!(fs("files/sub", "[^a].*"), ["b.json"]);
+        assert_eq!(fs("files/sub", "?.txt"), ["a.txt"]);
+        assert!(fs("files", "*.nothing").is_empty());
+        assert!(fs("nowhere", "*").is_empty());
+        assert_eq!(
+            fs("./files/..", "files/sub/*"),
+            ["files/sub/a.txt", "files/sub/b.json"]
+        );
+        let e = call_in(&f, p, "fileset", &[s("files"), s("[")]).unwrap_err();
+        assert!(
+            e.message.ends_with("files/[): syntax error in pattern"),
+            "{}",
+            e.message
+        );
+        let v = call_in(&f, p, "fileset", &[s("files"), s("*.nothing")]).unwrap();
+        assert_eq!(v.ty(), Type::set(Type::String));
+    }
+
+    #[test]
+    fn glob_components() {
+        assert_eq!(match_component("a*b", "axxb"), Ok(true));
+        assert_eq!(match_component("a*b", "axxc"), Ok(false));
+        assert_eq!(match_component("\\*", "*"), Ok(true));
+        assert_eq!(match_component("[a-c]x", "bx"), Ok(true));
+        assert_eq!(match_component("[]", "a"), Err(BAD_PATTERN));
+        assert_eq!(match_component("{a,b{c,d}}", "bd"), Ok(true));
+        assert_eq!(match_component("x*", "x"), Ok(true));
+    }
+
+    struct Echo;
+    impl TemplateRenderer for Echo {
+        fn render(&self, _tmpl: &Expr, vars: &Attrs) -> Result<Value, FuncError> {
+            Ok(Value::string(format!("{} vars", vars.len())))
+        }
+    }
+
+    #[test]
+    fn templatefile_checks_vars() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("t.tftpl"), "${a} and ${b}").unwrap();
+        std::fs::write(
+            d.path().join("f.tftpl"),
+            "%{ for x in xs }${x}%{ endfor }${[for y in xs : y]}",
+        )
+        .unwrap();
+        let f = functions();
+        let ctx = FuncCtx {
+            base_dir: d.path().to_path_buf(),
+            templates: Some(std::sync::Arc::new(Echo)),
+        };
+        let tf = f.iter().find(|x| x.name == "templatefile").unwrap();
+        let vars = Value::object(vec![("a".into(), i(1))]);
+        let e = call(tf, &ctx, &[s("./t.tftpl"), vars]).unwrap_err();
+        assert_eq!(e.arg, Some(1));
+        assert_eq!(
+            e.message,
+            "vars map does not contain key \"b\", referenced at ./t.tftpl:1,12-13"
+        );
+        let vars = Value::object(vec![("xs".into(), Value::empty_tuple())]);
+        let v = call(tf, &ctx, &[s("f.tftpl"), vars]).unwrap();
+        assert_eq!(v.as_str(), Some("1 vars"));
+        let e = call(tf, &ctx, &[s("f.tftpl"), s("x")]).unwrap_err();
+        assert_eq!(e.message, "invalid vars value: must be a map");
+        let vars = Value::object(vec![("1x".into(), i(1))]);
+        let e = call(tf, &ctx, &[s("f.tftpl"), vars]).unwrap_err();
+        assert!(e
+            .message
+            .starts_with("invalid template variable name \"1x\""));
+        let _ = Path::new(".");
+    }
+}
