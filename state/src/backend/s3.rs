@@ -16,7 +16,8 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 /// The settings of `backend "s3"`, after merging `--backend-config`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct S3Config {
     pub bucket: String,
     pub key: String,
