@@ -1,8 +1,12 @@
 //! One module per subcommand.
 
+pub mod backend;
+mod force_unlock;
 mod graph;
+mod state;
 mod validate;
 mod version;
+mod workspace;
 
 use crate::cli::Command;
 use crate::ui::Ui;
@@ -16,11 +20,11 @@ pub fn run(cmd: Command, ui: &Ui) -> u8 {
         Command::Validate(a) => validate::run(&a, ui),
         Command::Graph(a) => graph::run(&a, ui),
         Command::Version(a) => version::run(&a),
-        Command::Init(_)
-        | Command::Fmt(_)
-        | Command::Plan(_)
-        | Command::Apply(_)
-        | Command::Output(_) => {
+        Command::Init(a) => backend::init_backend(&a, ui),
+        Command::State(c) => state::run(c, ui),
+        Command::Workspace(c) => workspace::run(c, ui),
+        Command::ForceUnlock(a) => force_unlock::run(&a, ui),
+        Command::Fmt(_) | Command::Plan(_) | Command::Apply(_) | Command::Output(_) => {
             ui.error("not implemented yet");
             1
         }

@@ -170,9 +170,6 @@ pub fn resolve(
             );
         }
     }
-    if diags.has_errors() {
-        return Err(diags);
-    }
     let cfg = match kind {
         "local" => decode_local(&settings, &mut diags),
         "s3" => decode_s3(&settings, &mut diags),
@@ -238,7 +235,11 @@ fn literal(e: &Expr) -> Result<Value, Range> {
             }
             Ok(Value::Object(m))
         }
-        ExprKind::Tuple(items) => items.iter().map(literal).collect::<Result<Vec<_>, _>>().map(Value::Array),
+        ExprKind::Tuple(items) => items
+            .iter()
+            .map(literal)
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
         ExprKind::Parens(inner) => literal(inner),
         _ => Err(e.range.clone()),
     }
@@ -268,7 +269,10 @@ fn check_keys(settings: &[Setting], allowed: &[&str], backend: &str, diags: &mut
             };
             diags.push(err_at(
                 s,
-                format!("Unsupported argument \"{}\" for the {backend} backend", s.name),
+                format!(
+                    "Unsupported argument \"{}\" for the {backend} backend",
+                    s.name
+                ),
                 &hint,
             ));
         }
@@ -287,7 +291,11 @@ fn string(settings: &[Setting], name: &str, diags: &mut Diagnostics) -> Option<S
         Value::Number(n) => Some(n.to_string()),
         Value::Null => None,
         _ => {
-            diags.push(err_at(s, format!("\"{name}\" must be a string"), "quote the value"));
+            diags.push(err_at(
+                s,
+                format!("\"{name}\" must be a string"),
+                "quote the value",
+            ));
             None
         }
     }
@@ -301,7 +309,11 @@ fn boolean(settings: &[Setting], name: &str, diags: &mut Diagnostics) -> Option<
         Value::String(v) if v == "false" => Some(false),
         Value::Null => None,
         _ => {
-            diags.push(err_at(s, format!("\"{name}\" must be true or false"), "write true or false"));
+            diags.push(err_at(
+                s,
+                format!("\"{name}\" must be true or false"),
+                "write true or false",
+            ));
             None
         }
     }
@@ -345,7 +357,11 @@ fn decode_s3(settings: &[Setting], diags: &mut Diagnostics) -> Option<BackendCon
     }
     if key.starts_with('/') || key.ends_with('/') {
         if let Some(s) = last(settings, "key") {
-            diags.push(err_at(s, "\"key\" must not start or end with \"/\"".into(), "write the object key like path/to/terraform.tfstate"));
+            diags.push(err_at(
+                s,
+                "\"key\" must not start or end with \"/\"".into(),
+                "write the object key like path/to/terraform.tfstate",
+            ));
         }
     }
     let mut s3_endpoint = string(settings, "endpoint", diags);
@@ -358,11 +374,19 @@ fn decode_s3(settings: &[Setting], diags: &mut Diagnostics) -> Option<BackendCon
                         ("s3", Value::String(u)) => s3_endpoint = Some(u.clone()),
                         ("dynamodb", Value::String(u)) => dynamodb_endpoint = Some(u.clone()),
                         ("iam" | "sts" | "sso", _) => {}
-                        _ => diags.push(err_at(s, format!("unsupported endpoint \"{k}\""), "endpoints may set s3 and dynamodb (strings)")),
+                        _ => diags.push(err_at(
+                            s,
+                            format!("unsupported endpoint \"{k}\""),
+                            "endpoints may set s3 and dynamodb (strings)",
+                        )),
                     }
                 }
             }
-            _ => diags.push(err_at(s, "\"endpoints\" must be an object".into(), "write endpoints = { s3 = \"...\", dynamodb = \"...\" }")),
+            _ => diags.push(err_at(
+                s,
+                "\"endpoints\" must be an object".into(),
+                "write endpoints = { s3 = \"...\", dynamodb = \"...\" }",
+            )),
         }
     }
     let cfg = S3Config {
@@ -374,7 +398,8 @@ fn decode_s3(settings: &[Setting], diags: &mut Diagnostics) -> Option<BackendCon
         kms_key_id: string(settings, "kms_key_id", diags).filter(|s| !s.is_empty()),
         use_lockfile: boolean(settings, "use_lockfile", diags).unwrap_or(false),
         profile: string(settings, "profile", diags).filter(|s| !s.is_empty()),
-        workspace_key_prefix: string(settings, "workspace_key_prefix", diags).unwrap_or_else(|| "env:".into()),
+        workspace_key_prefix: string(settings, "workspace_key_prefix", diags)
+            .unwrap_or_else(|| "env:".into()),
         s3_endpoint,
         dynamodb_endpoint,
         use_path_style: boolean(settings, "use_path_style", diags)
@@ -476,23 +501,51 @@ mod tests {
     #[test]
     fn errors_point_at_the_setting() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("backend.hcl"), "bucket = \"b\"\nkey = \"k\"\nregion = \"r\"\ndynamo_table = \"x\"\n").unwrap();
+        std::fs::write(
+            dir.path().join("backend.hcl"),
+            "bucket = \"b\"\nkey = \"k\"\nregion = \"r\"\ndynamo_table = \"x\"\n",
+        )
+        .unwrap();
         let mut src = Sources::new();
-        let d = resolve(Some(("s3", &body(""))), &["backend.hcl".into()], dir.path(), &mut src).unwrap_err();
+        let d = resolve(
+            Some(("s3", &body(""))),
+            &["backend.hcl".into()],
+            dir.path(),
+            &mut src,
+        )
+        .unwrap_err();
         let e = &d.0[0];
         assert!(e.summary.contains("dynamo_table"), "{e:?}");
         assert_eq!(e.hint.as_deref(), Some("did you mean \"dynamodb_table\"?"));
         assert_eq!(e.range.as_ref().unwrap().start.line, 4);
 
-        let d = resolve(Some(("s3", &body("bucket = var.b\n"))), &[], dir.path(), &mut src).unwrap_err();
+        let d = resolve(
+            Some(("s3", &body("bucket = var.b\n"))),
+            &[],
+            dir.path(),
+            &mut src,
+        )
+        .unwrap_err();
         assert_eq!(d.0[0].summary, "Variables not allowed");
         assert_eq!(d.0[0].range.as_ref().unwrap().start.column, 10);
 
-        let d = resolve(Some(("s3", &body("secret_key = \"x\"\n"))), &[], dir.path(), &mut src).unwrap_err();
+        let d = resolve(
+            Some(("s3", &body("secret_key = \"x\"\n"))),
+            &[],
+            dir.path(),
+            &mut src,
+        )
+        .unwrap_err();
         assert!(d.0[0].summary.contains("secret_key"));
         assert!(!format!("{:?}", d.0).contains("\"x\""));
 
-        let d = resolve(Some(("s3", &body(""))), &["nope.hcl".into()], dir.path(), &mut src).unwrap_err();
+        let d = resolve(
+            Some(("s3", &body(""))),
+            &["nope.hcl".into()],
+            dir.path(),
+            &mut src,
+        )
+        .unwrap_err();
         assert!(d.0[0].summary.contains("nope.hcl"));
     }
 }

@@ -25,7 +25,10 @@ pub enum Update {
     },
     /// A destroyed instance.
     RemoveInstance(ResourceInstance),
-    SetOutput { name: String, value: OutputValue },
+    SetOutput {
+        name: String,
+        value: OutputValue,
+    },
     RemoveOutput(String),
 }
 
@@ -96,7 +99,12 @@ impl Inner {
             .resources
             .iter()
             .enumerate()
-            .map(|(i, r)| ((r.module.clone(), r.mode, r.type_.clone(), r.name.clone()), i))
+            .map(|(i, r)| {
+                (
+                    (r.module.clone(), r.mode, r.type_.clone(), r.name.clone()),
+                    i,
+                )
+            })
             .collect();
         self.has_empty = false;
     }
@@ -302,7 +310,10 @@ impl StateWriter {
         drop(self.handle);
         match self.join.join() {
             Ok(r) => r,
-            Err(_) => (State::new(), Err(Error::Other("the state writer panicked".into()))),
+            Err(_) => (
+                State::new(),
+                Err(Error::Other("the state writer panicked".into())),
+            ),
         }
     }
 }
@@ -342,7 +353,12 @@ mod tests {
                 name: "b".into(),
                 key: Some(InstanceKey::Int(i)),
             };
-            h.send(Update::SetInstance { addr, provider: "provider[\"x\"]".into(), instance: instance(i as usize) }).unwrap();
+            h.send(Update::SetInstance {
+                addr,
+                provider: "provider[\"x\"]".into(),
+                instance: instance(i as usize),
+            })
+            .unwrap();
         }
         h.flush().unwrap();
         let on_disk = b.get("default").unwrap().unwrap();
@@ -354,6 +370,11 @@ mod tests {
         assert_eq!(stats.updates, 101);
         assert!(stats.puts >= 2 && stats.puts <= 101, "{stats:?}");
         assert_eq!(st.serial, stats.serial);
-        assert_eq!(b.get("default").unwrap().unwrap().resources[0].instances.len(), 99);
+        assert_eq!(
+            b.get("default").unwrap().unwrap().resources[0]
+                .instances
+                .len(),
+            99
+        );
     }
 }
