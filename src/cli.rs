@@ -63,6 +63,11 @@ pub enum Command {
         after_help = "Examples:\n  sakk output\n  sakk output --json\n  sakk output --raw cluster_name"
     )]
     Output(OutputArgs),
+    /// Evaluate expressions against the configuration (reads stdin)
+    #[command(
+        after_help = "Examples:\n  echo 'cidrsubnet(\"10.0.0.0/16\", 8, 2)' | sakk console\n  sakk console --var region=eu-west-1"
+    )]
+    Console(ConsoleArgs),
     /// Print the version
     #[command(after_help = "Examples:\n  sakk version\n  sakk version --json")]
     Version(VersionArgs),
@@ -269,6 +274,12 @@ pub struct OutputArgs {
     pub raw: bool,
     /// The output to print (default: all)
     pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    #[command(flatten)]
+    pub vars: VarArgs,
 }
 
 #[derive(Debug, Args)]

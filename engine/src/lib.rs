@@ -4,9 +4,13 @@
 //! Data flows one way: `lang` (syntax) -> `config` (the module tree) -> `graph` (the DAG) ->
 //! plan -> apply.
 
+// Diagnostics are returned by value: they are rare and carry ranges, hints and related places.
+#![allow(clippy::result_large_err)]
+
 pub mod addrs;
 pub mod config;
 pub mod diag;
+pub mod evaluate;
 pub mod fmt;
 pub mod graph;
 pub mod lang;

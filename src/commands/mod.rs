@@ -1,16 +1,25 @@
 //! One module per subcommand.
 
+mod apply;
 pub mod backend;
+mod console;
+mod fmt;
 mod force_unlock;
 mod graph;
+mod init;
+mod output;
+mod outputs;
+mod plan;
+mod prepare;
 mod state;
+mod state_io;
 mod validate;
 mod version;
 mod workspace;
 
 use crate::cli::Command;
 use crate::ui::Ui;
-use engine::config::tree::{load_config, Config, LocalOnly};
+use engine::config::tree::{load_config, Config, ManifestResolver};
 use engine::diag::{Diagnostics, Sources};
 use engine::graph::Graph;
 use std::path::Path;
@@ -20,14 +29,15 @@ pub fn run(cmd: Command, ui: &Ui) -> u8 {
         Command::Validate(a) => validate::run(&a, ui),
         Command::Graph(a) => graph::run(&a, ui),
         Command::Version(a) => version::run(&a),
-        Command::Init(a) => backend::init_backend(&a, ui),
+        Command::Init(a) => init::run(&a, ui),
+        Command::Fmt(a) => fmt::run(&a, ui),
+        Command::Plan(a) => plan::run(&a, ui),
+        Command::Apply(a) => apply::run(&a, ui),
+        Command::Output(a) => output::run(&a, ui),
+        Command::Console(a) => console::run(&a, ui),
         Command::State(c) => state::run(c, ui),
         Command::Workspace(c) => workspace::run(c, ui),
         Command::ForceUnlock(a) => force_unlock::run(&a, ui),
-        Command::Fmt(_) | Command::Plan(_) | Command::Apply(_) | Command::Output(_) => {
-            ui.error("not implemented yet");
-            1
-        }
     }
 }
 
@@ -42,7 +52,7 @@ pub struct Loaded {
 /// Loads the configuration in the current directory and builds its graph.
 pub fn load(dir: &Path) -> Loaded {
     let mut sources = Sources::new();
-    let (config, mut diags) = load_config(dir, &LocalOnly, &mut sources);
+    let (config, mut diags) = load_config(dir, &ManifestResolver::new(dir), &mut sources);
     let (graph, gd) = engine::graph::build(&config);
     diags.extend(gd);
     Loaded {

@@ -28,7 +28,7 @@ fn update(i: usize) -> Update {
             key: Some(InstanceKey::Int((i / 100) as i64)),
         },
         provider: "provider[\"registry.terraform.io/hashicorp/aws\"]".into(),
-        instance: Instance {
+        instance: Box::new(Instance {
             index_key: None,
             status: None,
             deposed: None,
@@ -42,7 +42,7 @@ fn update(i: usize) -> Update {
             private: None,
             dependencies: vec!["aws_iam_policy.base".into()],
             create_before_destroy: false,
-        },
+        }),
     }
 }
 

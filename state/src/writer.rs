@@ -21,7 +21,7 @@ pub enum Update {
     SetInstance {
         addr: ResourceInstance,
         provider: String,
-        instance: Instance,
+        instance: Box<Instance>,
     },
     /// A destroyed instance.
     RemoveInstance(ResourceInstance),
@@ -124,8 +124,9 @@ impl Inner {
             Update::SetInstance {
                 addr,
                 provider,
-                mut instance,
+                instance,
             } => {
+                let mut instance = *instance;
                 let k = Self::key(&addr);
                 let ri = match self.index.get(&k) {
                     Some(&i) => i,
@@ -356,7 +357,7 @@ mod tests {
             h.send(Update::SetInstance {
                 addr,
                 provider: "provider[\"x\"]".into(),
-                instance: instance(i as usize),
+                instance: Box::new(instance(i as usize)),
             })
             .unwrap();
         }

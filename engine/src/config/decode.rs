@@ -160,7 +160,7 @@ fn insert_unique<T>(
 ) {
     if let Some(prev) = map.get(&key) {
         diags.push(
-            Diagnostic::error(format!("Duplicate {what} \"{key}\""))
+            Diagnostic::error(duplicate_summary(what, &key))
                 .at(range(&value))
                 .detail(format!(
                     "A {what} named \"{key}\" was already declared at {}. Names must be unique within a module.",
@@ -172,6 +172,25 @@ fn insert_unique<T>(
         return;
     }
     map.insert(key, value);
+}
+
+/// Terraform's wording for each kind of duplicate.
+fn duplicate_summary(what: &str, key: &str) -> String {
+    match what {
+        "variable" => "Duplicate variable declaration".into(),
+        "local value" => "Duplicate local value definition".into(),
+        "output" => "Duplicate output definition".into(),
+        "module call" => "Duplicate module call".into(),
+        "resource" => format!(
+            "Duplicate resource \"{}\" configuration",
+            key.split('.').next().unwrap_or(key)
+        ),
+        "data source" => format!(
+            "Duplicate data \"{}\" configuration",
+            key.split('.').nth(1).unwrap_or(key)
+        ),
+        _ => format!("Duplicate {what}"),
+    }
 }
 
 /// Checks the number of labels; `names` documents them for the message.
@@ -488,7 +507,7 @@ fn decode_variable(b: &Block, diags: &mut Diagnostics) -> Option<Variable> {
                     "error_message"
                 };
                 diags.push(
-                    Diagnostic::error(format!("Missing required argument \"{missing}\""))
+                    Diagnostic::error("Missing required argument")
                         .at(&nb.def_range)
                         .detail("A validation block needs both a condition and an error_message.")
                         .hint(format!("add {missing} = ... to the validation block")),
@@ -525,7 +544,7 @@ fn decode_output(b: &Block, diags: &mut Diagnostics) -> Option<Output> {
     }
     let Some(value) = value else {
         diags.push(
-            Diagnostic::error("Missing required argument \"value\"")
+            Diagnostic::error("Missing required argument")
                 .at(&b.def_range)
                 .detail(format!("Output \"{name}\" has no value."))
                 .hint("add value = <expression> to the output block"),
@@ -585,7 +604,7 @@ fn decode_module_call(b: &Block, diags: &mut Diagnostics) -> Option<ModuleCall> 
     }
     if !has_source {
         diags.push(
-            Diagnostic::error("Missing required argument \"source\"")
+            Diagnostic::error("Missing required argument")
                 .at(&b.def_range)
                 .detail(format!(
                     "Module call \"{}\" does not say where the module is.",

@@ -7,6 +7,8 @@
 
 pub mod decode;
 pub mod load;
+pub mod manifest;
+pub mod source;
 pub mod tree;
 
 use crate::diag::Range;

@@ -195,15 +195,67 @@ fn check_inputs(call: &ModuleCall, child: &Module, diags: &mut Diagnostics) {
     for (name, v) in &child.variables {
         if v.is_required() && !call.inputs.contains_key(name) {
             diags.push(
-                Diagnostic::error(format!("Missing required argument \"{name}\""))
+                Diagnostic::error("Missing required argument")
                     .at(&call.decl_range)
                     .detail(format!(
-                        "Module \"{}\" requires the input \"{name}\" (declared at {}), which has no default.",
+                        "The argument \"{name}\" is required, but no definition was found: module \"{}\" declares it at {} without a default.",
                         call.name, v.decl_range
                     ))
                     .related("variable declared here", &v.decl_range)
                     .hint(format!("add {name} = ... to the module block")),
             );
+        }
+    }
+}
+
+/// Resolves Git (and other remote) sources through the manifest `sakk init` wrote in
+/// `.sakk/modules/modules.json`.
+pub struct ManifestResolver {
+    root_dir: PathBuf,
+    manifest: Option<super::manifest::Manifest>,
+    /// A corrupt manifest, reported on first use.
+    error: Option<String>,
+}
+
+impl ManifestResolver {
+    pub fn new(root_dir: &Path) -> Self {
+        let (manifest, error) = match super::manifest::Manifest::load(root_dir) {
+            Ok(m) => (m, None),
+            Err(e) => (None, Some(e)),
+        };
+        ManifestResolver {
+            root_dir: root_dir.to_path_buf(),
+            manifest,
+            error,
+        }
+    }
+}
+
+impl SourceResolver for ManifestResolver {
+    fn resolve(&self, key: &str, call: &ModuleCall) -> Result<PathBuf, Diagnostic> {
+        if let Err(e) = super::source::parse(&call.source) {
+            return Err(Diagnostic::error("Invalid module source address")
+                .at(&call.source_range)
+                .detail(e)
+                .hint("use a local path (./modules/x) or a git:: address"));
+        }
+        if let Some(e) = &self.error {
+            return Err(Diagnostic::error("Module manifest is unreadable")
+                .at(&call.source_range)
+                .detail(e.clone())
+                .hint("run `sakk init` to reinstall the modules"));
+        }
+        let entry = self.manifest.as_ref().and_then(|m| m.lookup(key));
+        match entry {
+            Some(e) if e.source == call.source => Ok(self.root_dir.join(&e.dir)),
+            Some(e) => Err(Diagnostic::error("Module source has changed")
+                .at(&call.source_range)
+                .detail(format!(
+                    "Module \"{}\" was installed from \"{}\", but the configuration now says \"{}\".",
+                    call.name, e.source, call.source
+                ))
+                .hint("run `sakk init` to install the new source")),
+            None => LocalOnly.resolve(key, call),
         }
     }
 }

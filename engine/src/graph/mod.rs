@@ -488,12 +488,12 @@ impl EdgeCtx<'_> {
                         let key = resource_key(*mode, type_, name);
                         let keys: Vec<&String> = m.resources.keys().collect();
                         self.diags.push(undeclared(
-                            &format!("Reference to undeclared resource"),
+                            "Reference to undeclared resource",
                             &format!("A {what} \"{type_}\" \"{name}\" has not been declared in {}.", module_label(scope)),
                             &key,
                             keys.into_iter(),
                             &r.range,
-                            &format!("declare it, or check the spelling of the type and name"),
+                            "declare it, or check the spelling of the type and name",
                         ))
                     }
                 }
@@ -563,7 +563,24 @@ fn find_cycles(g: &Graph) -> Diagnostics {
         let cycle = cycle_in(g, &scc);
         let names: Vec<String> = cycle.iter().map(|&i| g.g[i].addr.to_string()).collect();
         let first = &g.g[cycle[0]];
-        let mut d = Diagnostic::error("Cycle in the configuration")
+        if self_loop {
+            let what = match &first.addr.kind {
+                NodeKind::Local(_) => "local value",
+                NodeKind::Output(_) => "output value",
+                NodeKind::Variable(_) => "variable",
+                NodeKind::ModuleCall(_) => "module call",
+                NodeKind::Resource { .. } => "resource",
+                NodeKind::Provider(_) => "provider configuration",
+            };
+            diags.push(
+                Diagnostic::error(format!("Self-referencing {what}"))
+                    .at(&first.range)
+                    .detail(format!("{} cannot refer to itself.", names[0]))
+                    .hint("compute the value from other values, not from itself"),
+            );
+            continue;
+        }
+        let mut d = Diagnostic::error(format!("Cycle: {}", names.join(", ")))
             .at(&first.range)
             .detail(format!(
                 "These objects depend on each other in a loop, so none of them can be evaluated first:\n  {} -> {}",

@@ -179,13 +179,65 @@ fn blocks(
     Ok(())
 }
 
+/// Parses a JSON object whose members are plain values (a `.tfvars.json` file): each member
+/// becomes an attribute, and strings are literal, not templates.
+pub fn parse_values_object(filename: Arc<str>, src: Arc<str>) -> Result<Body, Diagnostic> {
+    let idx = LineIndex::new(filename.clone(), src.clone());
+    let mut p = Parser {
+        s: src.as_bytes(),
+        i: 0,
+        idx: &idx,
+    };
+    p.ws();
+    let (root, root_range) = p.value()?;
+    p.ws();
+    if p.i < p.s.len() {
+        return Err(p.err(
+            "Extra characters after the JSON value",
+            "remove everything after the closing brace",
+        ));
+    }
+    let J::Object(items) = root else {
+        return Err(Diagnostic::error("Invalid variables file")
+            .at(&root_range)
+            .detail(
+                "A .tfvars.json file must contain a JSON object whose members are variable values.",
+            )
+            .hint("wrap the values in { ... }"));
+    };
+    let mut body = Body {
+        attributes: Vec::new(),
+        blocks: Vec::new(),
+        range: root_range,
+    };
+    for (k, kr, v, vr) in items {
+        body.attributes.push(Attribute {
+            name: k,
+            name_range: kr.clone(),
+            expr: expr_mode(&v, &vr, &filename, false)?,
+            range: kr.to(&vr),
+        });
+    }
+    Ok(body)
+}
+
 fn expr(v: &J, range: &Range, filename: &Arc<str>) -> Result<Expr, Diagnostic> {
+    expr_mode(v, range, filename, true)
+}
+
+fn expr_mode(
+    v: &J,
+    range: &Range,
+    filename: &Arc<str>,
+    templates: bool,
+) -> Result<Expr, Diagnostic> {
+    let expr = |v: &J, r: &Range, f: &Arc<str>| expr_mode(v, r, f, templates);
     let kind = match v {
         J::Null => ExprKind::Null,
         J::Bool(b) => ExprKind::Bool(*b),
         J::Number(n) => ExprKind::Number(n.clone()),
         J::String(s) => {
-            if !s.contains("${") && !s.contains("%{") {
+            if !templates || (!s.contains("${") && !s.contains("%{")) {
                 ExprKind::String(s.clone())
             } else {
                 let mut e = super::parse::parse_template(filename.clone(), s).map_err(|d| {

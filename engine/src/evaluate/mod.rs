@@ -1,0 +1,6 @@
+//! Evaluation of a whole configuration: input variables, module instances (count/for_each),
+//! locals and outputs, walked in dependency order.
+
+pub mod inputs;
+pub mod scope;
+pub mod walk;

@@ -1,0 +1,458 @@
+//! The function registry: Terraform's built-in functions, declared like cty's `function.Spec`.
+//!
+//! # Adding a function
+//!
+//! Put related functions in a file `funcs/<group>.rs` (e.g. `strings.rs`, `collections.rs`)
+//! with a `pub fn register(r: &mut Registry)`, and call it from [`Registry::builtins`]:
+//!
+//! ```ignore
+//! r.register("upper", Function::new(
+//!     vec![Param::new("str", Type::String)],
+//!     |_args| Ok(Type::String),               // return type, from the (type-checked) args
+//!     |args, _ret| {                          // the implementation
+//!         let s = args[0].as_str().unwrap_or_default();
+//!         Ok(Value::string(s.to_uppercase()))
+//!     },
+//! ));
+//! ```
+//!
+//! The evaluator converts each argument to its parameter's type before the call (so `upper(1)`
+//! receives `"1"`), and [`Function::call`] then does what cty's `Function.Call` does, so an
+//! implementation only ever sees what it declared it can handle:
+//!
+//! - a null argument is an error ("argument must not be null") unless `allow_null`;
+//! - if any argument is unknown and its parameter lacks `allow_unknown`, the result is an
+//!   unknown value of the return type, without calling the implementation;
+//! - marks (sensitive) are removed from arguments whose parameter lacks `allow_marked`, and
+//!   added back to the result; with `allow_marked` the implementation must propagate them;
+//! - an argument of dynamic type (`unknown` of `Type::Dynamic`) gives an unknown dynamic result
+//!   unless `allow_dynamic_type`.
+//!
+//! Return a [`FuncError`] with [`FuncError::arg`] to blame one argument (reported as
+//! `Invalid value for "<param>" parameter: ...`) or [`FuncError::new`] for the call as a whole
+//! (`Call to function "f" failed: ...`). Never panic on user data.
+
+pub mod collection;
+pub mod numeric;
+pub mod string;
+pub mod typeconv;
+
+use super::convert;
+use super::types::Type;
+use super::value::{Kind, Marks, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A declared function parameter.
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: &'static str,
+    pub ty: Type,
+    pub allow_null: bool,
+    pub allow_unknown: bool,
+    pub allow_dynamic_type: bool,
+    pub allow_marked: bool,
+}
+
+impl Param {
+    pub fn new(name: &'static str, ty: Type) -> Param {
+        Param {
+            name,
+            ty,
+            allow_null: false,
+            allow_unknown: false,
+            allow_dynamic_type: false,
+            allow_marked: false,
+        }
+    }
+    pub fn allow_null(mut self) -> Param {
+        self.allow_null = true;
+        self
+    }
+    pub fn allow_unknown(mut self) -> Param {
+        self.allow_unknown = true;
+        self
+    }
+    pub fn allow_dynamic_type(mut self) -> Param {
+        self.allow_dynamic_type = true;
+        self
+    }
+    pub fn allow_marked(mut self) -> Param {
+        self.allow_marked = true;
+        self
+    }
+}
+
+/// A function failure, optionally blaming one argument (by index into the call's arguments,
+/// counting expanded variadic arguments).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FuncError {
+    pub arg: Option<usize>,
+    pub message: String,
+}
+
+impl FuncError {
+    pub fn new(message: impl Into<String>) -> FuncError {
+        FuncError {
+            arg: None,
+            message: message.into(),
+        }
+    }
+    pub fn arg(index: usize, message: impl Into<String>) -> FuncError {
+        FuncError {
+            arg: Some(index),
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for FuncError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+pub type ReturnTypeFn = Arc<dyn Fn(&[Value]) -> Result<Type, FuncError> + Send + Sync>;
+pub type ImplFn = Arc<dyn Fn(&[Value], &Type) -> Result<Value, FuncError> + Send + Sync>;
+
+/// A function: parameters, optional variadic parameter, return type and implementation.
+#[derive(Clone)]
+pub struct Function {
+    pub params: Vec<Param>,
+    pub var_param: Option<Param>,
+    pub return_type: ReturnTypeFn,
+    pub imp: ImplFn,
+}
+
+impl std::fmt::Debug for Function {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Function")
+            .field("params", &self.params)
+            .field("var_param", &self.var_param)
+            .finish()
+    }
+}
+
+impl Function {
+    pub fn new(
+        params: Vec<Param>,
+        return_type: impl Fn(&[Value]) -> Result<Type, FuncError> + Send + Sync + 'static,
+        imp: impl Fn(&[Value], &Type) -> Result<Value, FuncError> + Send + Sync + 'static,
+    ) -> Function {
+        Function {
+            params,
+            var_param: None,
+            return_type: Arc::new(return_type),
+            imp: Arc::new(imp),
+        }
+    }
+
+    pub fn variadic(mut self, p: Param) -> Function {
+        self.var_param = Some(p);
+        self
+    }
+
+    /// The parameter that argument `i` binds to.
+    pub fn param_for(&self, i: usize) -> Option<&Param> {
+        self.params.get(i).or(self.var_param.as_ref())
+    }
+
+    /// cty's `ReturnTypeForValues`: checks nulls and type conformance, then asks the function.
+    pub fn return_type_for(&self, args: &[Value]) -> Result<Type, FuncError> {
+        if args.len() < self.params.len()
+            || (self.var_param.is_none() && args.len() > self.params.len())
+        {
+            return Err(FuncError::new(format!(
+                "wrong number of arguments ({} required; {} given)",
+                self.params.len(),
+                args.len()
+            )));
+        }
+        let mut unmarked: Vec<Value> = Vec::with_capacity(args.len());
+        for (i, a) in args.iter().enumerate() {
+            let Some(p) = self.param_for(i) else {
+                return Err(FuncError::new("too many arguments"));
+            };
+            let a2 = if !p.allow_marked {
+                a.clone().unmark_deep().0
+            } else {
+                a.clone()
+            };
+            if a2.is_null() && !p.allow_null {
+                return Err(FuncError::arg(i, "argument must not be null"));
+            }
+            let t = a2.ty();
+            if t.is_dynamic() {
+                if !p.allow_dynamic_type {
+                    return Ok(Type::Dynamic);
+                }
+            } else if !conforms(&t, &p.ty) {
+                return Err(FuncError::arg(
+                    i,
+                    format!("{} required", p.ty.friendly_name_for_constraint()),
+                ));
+            }
+            unmarked.push(a2);
+        }
+        (self.return_type)(&unmarked)
+    }
+
+    /// cty's `Function.Call`: the generic handling of nulls, unknowns and marks around the
+    /// implementation. Arguments must already be converted to the parameter types.
+    pub fn call(&self, args: Vec<Value>) -> Result<Value, FuncError> {
+        let ret = self.return_type_for(&args)?;
+        let mut marks = Marks::NONE;
+        let mut args = args;
+        for (i, arg) in args.iter_mut().enumerate() {
+            let Some(p) = self.param_for(i) else { break };
+            if !p.allow_marked && arg.has_marks_deep() {
+                let (v, m) = arg.clone().unmark_deep();
+                marks |= m;
+                *arg = v;
+            }
+            if !arg.is_known() && !p.allow_unknown {
+                return Ok(Value::unknown(ret).mark(marks));
+            }
+        }
+        if ret.is_dynamic() && args.iter().any(|a| a.ty().is_dynamic() && !a.is_known()) {
+            return Ok(Value::unknown_dynamic().mark(marks));
+        }
+        let v = (self.imp)(&args, &ret)?;
+        Ok(v.mark(marks))
+    }
+}
+
+/// cty's `TestConformance`: whether a value of type `got` is acceptable where `want` is wanted
+/// without conversion (`Dynamic` in `want` accepts anything).
+pub fn conforms(got: &Type, want: &Type) -> bool {
+    match (got, want) {
+        (_, Type::Dynamic) => true,
+        (Type::List(a), Type::List(b))
+        | (Type::Set(a), Type::Set(b))
+        | (Type::Map(a), Type::Map(b)) => conforms(a, b),
+        (Type::Tuple(a), Type::Tuple(b)) => {
+            a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| conforms(x, y))
+        }
+        (Type::Object(a), Type::Object(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b.iter())
+                    .all(|((ka, x), (kb, y))| ka == kb && conforms(x, y))
+        }
+        _ => got == want,
+    }
+}
+
+/// The set of functions available to expressions.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    funcs: HashMap<String, Function>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Registry {
+        Registry::default()
+    }
+
+    /// All built-in functions.
+    pub fn builtins() -> Registry {
+        let mut r = Registry::new();
+        register_core(&mut r);
+        string::register(&mut r);
+        collection::register(&mut r);
+        numeric::register(&mut r);
+        typeconv::register(&mut r);
+        r
+    }
+
+    pub fn register(&mut self, name: &str, f: Function) {
+        self.funcs.insert(name.to_string(), f);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Function> {
+        self.funcs.get(name)
+    }
+
+    /// All function names, sorted.
+    pub fn names(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.funcs.keys().map(String::as_str).collect();
+        v.sort_unstable();
+        v
+    }
+}
+
+fn str_arg(v: &Value) -> &str {
+    v.as_str().unwrap_or_default()
+}
+
+/// Terraform's `MakeToFunc`: `tostring`, `tonumber`, `tobool`, `tolist`, `toset`, `tomap`.
+/// As in Terraform 1.0, a null or unknown argument of unknown type passes through unchanged.
+pub fn to_func(want: Type) -> Function {
+    let want2 = want.clone();
+    Function::new(
+        vec![Param::new("v", Type::Dynamic).allow_null().allow_marked()],
+        move |a| {
+            let got = a[0].ty();
+            if got == want {
+                return Ok(want.clone());
+            }
+            if !convert::can_convert(&got, &want, true) {
+                let msg = match (&got, &want) {
+                    (Type::Tuple(_), Type::Tuple(_)) => format!(
+                        "incompatible tuple type for conversion: {}",
+                        convert::mismatch_message(&got, &want)
+                    ),
+                    (Type::Object(_), Type::Object(_)) => format!(
+                        "incompatible object type for conversion: {}",
+                        convert::mismatch_message(&got, &want)
+                    ),
+                    _ => format!(
+                        "cannot convert {} to {}",
+                        got.friendly_name(),
+                        friendly_to(&want)
+                    ),
+                };
+                return Err(FuncError::arg(0, msg));
+            }
+            Ok(want.clone())
+        },
+        move |a, ret| {
+            convert::convert(&a[0], ret).map_err(|_| {
+                let (val, _) = a[0].clone().unmark_deep();
+                let got = val.ty();
+                let what = || val.as_str().map(|s| format!("{s:?}")).unwrap_or_else(|| "string".into());
+                let msg = if a[0].has_marks_deep() {
+                    format!("cannot convert this sensitive {} to {}", got.friendly_name(), friendly_to(&want2))
+                } else if got == Type::String && want2 == Type::Bool {
+                    format!("cannot convert {} to bool; only the strings \"true\" or \"false\" are allowed", what())
+                } else if got == Type::String && want2 == Type::Number {
+                    format!("cannot convert {} to number; given string must be a decimal representation of a number", what())
+                } else {
+                    format!("cannot convert {} to {}", got.friendly_name(), friendly_to(&want2))
+                };
+                FuncError::arg(0, msg)
+            })
+        },
+    )
+}
+
+/// `list of any single type` for `list(any)`, as cty's `FriendlyNameForConstraint`.
+fn friendly_to(t: &Type) -> String {
+    match t {
+        Type::List(e) if e.is_dynamic() => "list of any single type".into(),
+        Type::Set(e) if e.is_dynamic() => "set of any single type".into(),
+        Type::Map(e) if e.is_dynamic() => "map of any single type".into(),
+        t => t.friendly_name_for_constraint(),
+    }
+}
+
+/// The handful of functions the evaluator's own tests need; the library adds the rest.
+fn register_core(r: &mut Registry) {
+    r.register(
+        "upper",
+        Function::new(
+            vec![Param::new("str", Type::String)],
+            |_| Ok(Type::String),
+            |a, _| Ok(Value::string(str_arg(&a[0]).to_uppercase())),
+        ),
+    );
+    r.register(
+        "lower",
+        Function::new(
+            vec![Param::new("str", Type::String)],
+            |_| Ok(Type::String),
+            |a, _| Ok(Value::string(str_arg(&a[0]).to_lowercase())),
+        ),
+    );
+    r.register(
+        "length",
+        Function::new(
+            vec![Param::new("value", Type::Dynamic)
+                .allow_dynamic_type()
+                .allow_marked()],
+            |a| match a[0].ty() {
+                Type::Tuple(_)
+                | Type::Object(_)
+                | Type::List(_)
+                | Type::Set(_)
+                | Type::Map(_)
+                | Type::String
+                | Type::Dynamic => Ok(Type::Number),
+                _ => Err(FuncError::arg(
+                    0,
+                    "argument must be a string, a collection type, or a structural type",
+                )),
+            },
+            |a, _| {
+                let (v, m) = a[0].clone().unmark();
+                if !v.is_known() {
+                    return Ok(Value::unknown(Type::Number).mark(m));
+                }
+                let n = match v.kind() {
+                    Kind::String(s) => s.chars().count(),
+                    Kind::Set(items) if !v.is_wholly_known() => {
+                        let _ = items;
+                        return Ok(Value::unknown(Type::Number).mark(m));
+                    }
+                    _ => v.length().unwrap_or(0),
+                };
+                Ok(Value::int(n as i64).mark(m))
+            },
+        ),
+    );
+    r.register("tostring", to_func(Type::String));
+    r.register("tonumber", to_func(Type::Number));
+    r.register("tobool", to_func(Type::Bool));
+    r.register(
+        "sensitive",
+        Function::new(
+            vec![Param::new("value", Type::Dynamic)
+                .allow_null()
+                .allow_unknown()
+                .allow_dynamic_type()
+                .allow_marked()],
+            |a| Ok(a[0].ty()),
+            |a, _| Ok(a[0].clone().mark_sensitive()),
+        ),
+    );
+    r.register(
+        "jsonencode",
+        Function::new(
+            vec![Param::new("val", Type::Dynamic)
+                .allow_null()
+                .allow_dynamic_type()],
+            |_| Ok(Type::String),
+            |a, _| {
+                if !a[0].is_wholly_known() {
+                    return Ok(Value::unknown(Type::String));
+                }
+                a[0].to_json()
+                    .map(Value::string)
+                    .map_err(|e| FuncError::arg(0, e))
+            },
+        ),
+    );
+    r.register("tolist", to_func(Type::list(Type::Dynamic)));
+    r.register("toset", to_func(Type::set(Type::Dynamic)));
+    r.register("tomap", to_func(Type::map(Type::Dynamic)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapper_handles_unknown_and_marks() {
+        let r = Registry::builtins();
+        let up = r.get("upper").expect("upper");
+        let v = up.call(vec![Value::string("a").mark_sensitive()]).unwrap();
+        assert_eq!(v.as_str(), Some("A"));
+        assert!(v.is_sensitive());
+        let v = up.call(vec![Value::unknown(Type::String)]).unwrap();
+        assert!(!v.is_known());
+        assert_eq!(v.ty(), Type::String);
+        let e = up.call(vec![Value::null(Type::String)]).unwrap_err();
+        assert_eq!(e, FuncError::arg(0, "argument must not be null"));
+    }
+}

@@ -1,0 +1,273 @@
+//! Numeric functions: abs, ceil, floor, log, max, min, parseint, pow, signum (go-cty stdlib).
+
+use super::typeconv::{st_number, FuncDef, FuncError, Param, Ret};
+use crate::lang::number::Number;
+use crate::lang::types::Type;
+use crate::lang::value::Value;
+use num_bigint::BigUint;
+use std::cmp::Ordering;
+
+fn num(args: &[Value], i: usize) -> Result<&Number, FuncError> {
+    args.get(i)
+        .and_then(Value::as_number)
+        .ok_or_else(|| FuncError::arg(i, "a number is required"))
+}
+
+const INT_RANGE_MSG: &str =
+    "value must be a whole number, between -9223372036854775808 and 9223372036854775807";
+
+/// gocty's conversion of a number to a Go `int`.
+fn to_int(n: &Number) -> Result<i64, String> {
+    n.to_i64().ok_or_else(|| INT_RANGE_MSG.to_string())
+}
+
+/// gocty's conversion of a number to a Go `float64`.
+fn to_float(n: &Number) -> f64 {
+    n.to_f64()
+}
+
+/// cty's `NumberFloatVal`, which panics on NaN; Terraform reports that panic as an error.
+fn float_val(f: f64) -> Result<Value, FuncError> {
+    if f.is_nan() {
+        return Err(FuncError::new("can't use NaN as a number"));
+    }
+    if f.is_infinite() {
+        return Ok(Value::number(Number::infinity(f < 0.0)));
+    }
+    Ok(Value::number(Number::from_f64(f)))
+}
+
+fn abs_impl(args: &[Value]) -> Result<Value, FuncError> {
+    let marks = args.first().map(Value::marks).unwrap_or_default();
+    Ok(Value::number(num(args, 0)?.abs()).mark(marks))
+}
+
+fn ceil_impl(args: &[Value]) -> Result<Value, FuncError> {
+    Ok(Value::number(num(args, 0)?.ceil()))
+}
+
+fn floor_impl(args: &[Value]) -> Result<Value, FuncError> {
+    Ok(Value::number(num(args, 0)?.floor()))
+}
+
+fn log_impl(args: &[Value]) -> Result<Value, FuncError> {
+    let x = to_float(num(args, 0)?);
+    let base = to_float(num(args, 1)?);
+    float_val(x.ln() / base.ln())
+}
+
+fn pow_impl(args: &[Value]) -> Result<Value, FuncError> {
+    let x = to_float(num(args, 0)?);
+    let p = to_float(num(args, 1)?);
+    float_val(go_pow(x, p))
+}
+
+/// Go's `math.Pow` special cases differ from C's `pow` only for `pow(-1, ±Inf)` (Go: 1) and
+/// NaN handling, which Rust's `powf` matches.
+fn go_pow(x: f64, p: f64) -> f64 {
+    if x == -1.0 && p.is_infinite() {
+        return 1.0;
+    }
+    x.powf(p)
+}
+
+fn signum_impl(args: &[Value]) -> Result<Value, FuncError> {
+    let n = to_int(num(args, 0)?).map_err(FuncError::new)?;
+    Ok(Value::int(n.signum()))
+}
+
+fn minmax(args: &[Value], want: Ordering) -> Result<Value, FuncError> {
+    if args.is_empty() {
+        return Err(FuncError::new("must pass at least one number"));
+    }
+    let mut best = Number::infinity(want == Ordering::Greater);
+    let mut best_v = Value::number(best.clone());
+    for (i, a) in args.iter().enumerate() {
+        let n = num(args, i)?;
+        if n.cmp_num(&best) == want {
+            best = n.clone();
+            best_v = a.clone();
+        }
+    }
+    Ok(best_v)
+}
+
+fn min_impl(args: &[Value]) -> Result<Value, FuncError> {
+    minmax(args, Ordering::Less)
+}
+
+fn max_impl(args: &[Value]) -> Result<Value, FuncError> {
+    minmax(args, Ordering::Greater)
+}
+
+fn parseint_ret(args: &[Value]) -> Result<Type, FuncError> {
+    let t = args.first().map(Value::ty).unwrap_or(Type::Dynamic);
+    if t != Type::String {
+        return Err(FuncError::arg(
+            0,
+            format!("first argument must be a string, not {}", t.friendly_name()),
+        ));
+    }
+    Ok(Type::Number)
+}
+
+fn parseint_impl(args: &[Value]) -> Result<Value, FuncError> {
+    let s = args
+        .first()
+        .and_then(Value::as_str)
+        .ok_or_else(|| FuncError::arg(0, "string required"))?;
+    let base = to_int(num(args, 1)?).map_err(|m| FuncError::arg(1, m))?;
+    if !(2..=62).contains(&base) {
+        return Err(FuncError::arg(
+            1,
+            "base must be a whole number between 2 and 62 inclusive",
+        ));
+    }
+    match parse_big_int(s, base as u32) {
+        Some((neg, m)) => {
+            if m == BigUint::default() {
+                return Ok(Value::int(0));
+            }
+            Ok(Value::number(Number::from_biguint(neg, m)))
+        }
+        None => Err(FuncError::arg(
+            0,
+            format!(
+                "cannot parse {} as a base {base} integer",
+                crate::lang::value::go_quote(s)
+            ),
+        )),
+    }
+}
+
+/// Go's `big.Int.SetString(s, base)` for a base in 2..=62.
+fn parse_big_int(s: &str, base: u32) -> Option<(bool, BigUint)> {
+    let (neg, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut acc = BigUint::default();
+    for c in digits.bytes() {
+        let d = match c {
+            b'0'..=b'9' => (c - b'0') as u32,
+            b'a'..=b'z' => (c - b'a') as u32 + 10,
+            b'A'..=b'Z' if base <= 36 => (c - b'A') as u32 + 10,
+            b'A'..=b'Z' => (c - b'A') as u32 + 36,
+            _ => return None,
+        };
+        if d >= base {
+            return None;
+        }
+        acc = acc * base + d;
+    }
+    Some((neg, acc))
+}
+
+/// Registers this group's functions in the evaluator's registry.
+pub fn register(r: &mut super::Registry) {
+    super::typeconv::register_defs(r, defs());
+}
+
+pub fn defs() -> Vec<FuncDef> {
+    let n = |name| Param::new(name, Type::Number);
+    vec![
+        FuncDef::new(
+            "abs",
+            vec![n("num").dynamic().marked()],
+            Ret::Static(st_number),
+            abs_impl,
+        ),
+        FuncDef::new("ceil", vec![n("num")], Ret::Static(st_number), ceil_impl),
+        FuncDef::new("floor", vec![n("num")], Ret::Static(st_number), floor_impl),
+        FuncDef::new(
+            "log",
+            vec![n("num"), n("base")],
+            Ret::Static(st_number),
+            log_impl,
+        ),
+        FuncDef::new(
+            "pow",
+            vec![n("num"), n("power")],
+            Ret::Static(st_number),
+            pow_impl,
+        ),
+        FuncDef::new(
+            "signum",
+            vec![n("num")],
+            Ret::Static(st_number),
+            signum_impl,
+        ),
+        FuncDef::new("min", vec![], Ret::Static(st_number), min_impl)
+            .variadic(n("numbers").dynamic()),
+        FuncDef::new("max", vec![], Ret::Static(st_number), max_impl)
+            .variadic(n("numbers").dynamic()),
+        FuncDef::new(
+            "parseint",
+            vec![Param::new("number", Type::Dynamic), n("base")],
+            Ret::Dyn(parseint_ret),
+            parseint_impl,
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::typeconv::testutil::*;
+    use super::*;
+
+    fn r(name: &str, args: Vec<Value>) -> String {
+        run(&defs(), name, args)
+    }
+
+    #[test]
+    fn basics() {
+        assert_eq!(r("abs", vec![n("-12.5")]), "12.5");
+        assert_eq!(r("abs", vec![n("-1").mark_sensitive()]), "(sensitive)");
+        assert_eq!(r("ceil", vec![n("1.2")]), "2");
+        assert_eq!(r("ceil", vec![n("-1.2")]), "-1");
+        assert_eq!(r("floor", vec![n("-1.2")]), "-2");
+        assert_eq!(r("floor", vec![s("4.9")]), "4");
+        assert_eq!(r("log", vec![n("16"), n("2")]), "4");
+        assert_eq!(r("log", vec![n("0"), n("10")]), "-Inf");
+        assert_eq!(r("pow", vec![n("3"), n("2")]), "9");
+        assert_eq!(r("pow", vec![n("2"), n("-1")]), "0.5");
+        assert_eq!(r("pow", vec![n("2"), n("0.5")]), "1.4142135623730951");
+        assert_eq!(r("signum", vec![n("-13")]), "-1");
+        assert_eq!(r("signum", vec![n("0")]), "0");
+        assert_eq!(r("max", vec![n("12"), n("54"), n("3")]), "54");
+        assert_eq!(r("min", vec![n("12"), n("54"), n("3")]), "3");
+        assert_eq!(r("min", vec![]), "ERR: must pass at least one number");
+        assert_eq!(
+            r("max", vec![n("1"), Value::unknown(Type::Number)]),
+            "(known after apply)"
+        );
+        assert_eq!(
+            r("ceil", vec![Value::null(Type::Number)]),
+            "ERR[0]: argument must not be null"
+        );
+    }
+
+    #[test]
+    fn parseint() {
+        assert_eq!(r("parseint", vec![s("100"), n("10")]), "100");
+        assert_eq!(r("parseint", vec![s("FF"), n("16")]), "255");
+        assert_eq!(r("parseint", vec![s("-10"), n("2")]), "-2");
+        assert_eq!(r("parseint", vec![s("zA"), n("62")]), "2206");
+        assert_eq!(
+            r("parseint", vec![s("12"), n("2")]),
+            "ERR[0]: cannot parse \"12\" as a base 2 integer"
+        );
+        assert_eq!(
+            r("parseint", vec![s("1"), n("63")]),
+            "ERR[1]: base must be a whole number between 2 and 62 inclusive"
+        );
+        assert_eq!(
+            r("parseint", vec![n("1"), n("10")]),
+            "ERR[0]: first argument must be a string, not number"
+        );
+    }
+}

@@ -1,0 +1,92 @@
+//! Root output values: from evaluation to state, diffs for the plan, rendering for `output`.
+
+use engine::evaluate::walk::Evaluated;
+use engine::lang::types::Type;
+use engine::lang::value::Value;
+use indexmap::IndexMap;
+use state::model::OutputValue;
+
+/// Root outputs as stored in the state: JSON value, type, sensitive flag.
+pub fn to_state(ev: &Evaluated) -> Result<IndexMap<String, OutputValue>, String> {
+    let mut out = IndexMap::new();
+    for (name, o) in &ev.outputs {
+        let (v, marks) = o.value.clone().unmark_deep();
+        if v.is_null() {
+            // Terraform does not store null outputs.
+            continue;
+        }
+        let json = v
+            .to_json()
+            .map_err(|e| format!("output \"{name}\" cannot be stored: {e}"))?;
+        let value: serde_json::Value = serde_json::from_str(&json).map_err(|e| e.to_string())?;
+        out.insert(
+            name.clone(),
+            OutputValue {
+                value,
+                type_: v.ty().to_json(),
+                sensitive: o.sensitive || marks.is_sensitive(),
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// One output's planned change.
+pub enum Change<'a> {
+    Create(&'a OutputValue),
+    Update(&'a OutputValue, &'a OutputValue),
+    Delete(&'a OutputValue),
+}
+
+/// The changes from `old` to `new`, in name order.
+pub fn diff<'a>(
+    old: &'a IndexMap<String, OutputValue>,
+    new: &'a IndexMap<String, OutputValue>,
+) -> Vec<(&'a str, Change<'a>)> {
+    let mut names: Vec<&String> = old.keys().chain(new.keys()).collect();
+    names.sort();
+    names.dedup();
+    let mut out = Vec::new();
+    for n in names {
+        match (old.get(n), new.get(n)) {
+            (None, Some(b)) => out.push((n.as_str(), Change::Create(b))),
+            (Some(a), None) => out.push((n.as_str(), Change::Delete(a))),
+            (Some(a), Some(b)) if a != b => out.push((n.as_str(), Change::Update(a, b))),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A value in Terraform's console style (`tolist([...])`, multi-line collections), or
+/// `(sensitive value)`.
+pub fn render(o: &OutputValue) -> String {
+    if o.sensitive {
+        return "(sensitive value)".into();
+    }
+    render_raw(o)
+}
+
+pub fn render_raw(o: &OutputValue) -> String {
+    let ty = Type::from_json(&o.type_).unwrap_or(Type::Dynamic);
+    match Value::from_json_with_type(&o.value.to_string(), &ty) {
+        Ok(v) => v.to_string(),
+        Err(_) => o.value.to_string(),
+    }
+}
+
+/// Indents every line after the first by `n` spaces (multi-line values in lists).
+pub fn indent(s: &str, n: usize) -> String {
+    let pad = " ".repeat(n);
+    s.lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                l.to_string()
+            } else {
+                format!("{pad}{l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,106 @@
+//! What plan and apply share: load the configuration, gather the input variables, evaluate.
+
+use super::{load, Loaded};
+use crate::cli::VarArgs;
+use crate::ui::Ui;
+use engine::diag::Diagnostics;
+use engine::evaluate::inputs::{gather, CliInput};
+use engine::evaluate::walk::{evaluate_then, EvalOptions, Evaluated};
+use engine::lang::ast::Expr;
+use engine::lang::value::Value;
+use std::path::Path;
+
+pub struct Prepared {
+    pub loaded: Loaded,
+    pub evaluated: Evaluated,
+}
+
+/// The workspace selected by `TF_WORKSPACE`/`SAKK_WORKSPACE` or `sakk workspace select`.
+pub fn workspace() -> String {
+    for k in ["SAKK_WORKSPACE", "TF_WORKSPACE"] {
+        if let Ok(w) = std::env::var(k) {
+            if !w.is_empty() {
+                return w;
+            }
+        }
+    }
+    std::fs::read_to_string(".sakk/environment")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "default".to_string())
+}
+
+/// Loads and evaluates the configuration in the current directory. On any error, prints it and
+/// returns the exit code.
+pub fn prepare(vars: &VarArgs, ui: &Ui) -> Result<Prepared, u8> {
+    prepare_then(vars, ui, &mut |_| {})
+}
+
+/// Like [`prepare`], then runs `then` with an evaluator for more expressions in the root module.
+pub fn prepare_then(
+    vars: &VarArgs,
+    ui: &Ui,
+    then: &mut dyn FnMut(&dyn Fn(&Expr) -> Result<Value, Diagnostics>),
+) -> Result<Prepared, u8> {
+    let root = Path::new(".");
+    let mut loaded = load(root);
+    if loaded.diags.has_errors() {
+        ui.diagnostics(&loaded.diags, &loaded.sources);
+        return Err(1);
+    }
+    // Command-line order matters between --var and --var-file: clap keeps each list in order,
+    // so recover the interleaving from the raw arguments.
+    let cli = cli_inputs(vars);
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let (inputs, diags) = gather(root, &env, &cli, &mut loaded.sources);
+    loaded.diags.extend(diags);
+    if loaded.diags.has_errors() {
+        ui.diagnostics(&loaded.diags, &loaded.sources);
+        return Err(1);
+    }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let opts = EvalOptions {
+        workspace: workspace(),
+        root_dir: cwd.clone(),
+        cwd,
+    };
+    let (evaluated, diags) = evaluate_then(&loaded.config, &loaded.graph, &inputs, &opts, then);
+    loaded.diags.extend(diags);
+    ui.diagnostics(&loaded.diags, &loaded.sources);
+    if loaded.diags.has_errors() {
+        return Err(1);
+    }
+    Ok(Prepared { loaded, evaluated })
+}
+
+/// `--var` and `--var-file` in the order they were given on the command line.
+fn cli_inputs(vars: &VarArgs) -> Vec<CliInput> {
+    let args: Vec<String> = crate::cli::normalize_args(std::env::args());
+    let (mut vi, mut fi) = (vars.vars.iter(), vars.var_files.iter());
+    let mut out = Vec::new();
+    let mut it = args.iter().peekable();
+    while let Some(a) = it.next() {
+        let is_var = a == "--var" || a.starts_with("--var=");
+        let is_file = a == "--var-file" || a.starts_with("--var-file=");
+        if is_var {
+            if !a.contains('=') {
+                it.next();
+            }
+            if let Some(v) = vi.next() {
+                out.push(CliInput::Var(v.clone()));
+            }
+        } else if is_file {
+            if !a.contains('=') {
+                it.next();
+            }
+            if let Some(f) = fi.next() {
+                out.push(CliInput::VarFile(f.clone()));
+            }
+        }
+    }
+    // Anything clap saw that the scan missed (should not happen) keeps clap's order.
+    out.extend(vi.map(|v| CliInput::Var(v.clone())));
+    out.extend(fi.map(|f| CliInput::VarFile(f.clone())));
+    out
+}
