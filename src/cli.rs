@@ -71,6 +71,105 @@ pub enum Command {
     /// Print the version
     #[command(after_help = "Examples:\n  sakk version\n  sakk version --json")]
     Version(VersionArgs),
+    /// Inspect and change the state: list, show, rm, mv, pull, push
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  sakk state list\n  sakk state show 'module.net[\"eu\"].aws_vpc.main'\n  sakk state mv aws_s3_bucket.a aws_s3_bucket.b\n  sakk state pull > backup.tfstate"
+    )]
+    State(StateCommand),
+    /// Manage workspaces (one state each): list, new, select, delete, show
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  sakk workspace new staging\n  sakk workspace select default\n  sakk workspace list"
+    )]
+    Workspace(WorkspaceCommand),
+    /// Release a lock left behind by a process that died
+    #[command(
+        after_help = "Examples:\n  sakk force-unlock 6d3f6f3e-1d2b-4c2c-9b7e-2f0e1f1e2d3c\n  sakk force-unlock --force LOCK_ID"
+    )]
+    ForceUnlock(ForceUnlockArgs),
+}
+
+/// State locking options of every command that reads or writes the state.
+#[derive(Debug, Args, Clone)]
+pub struct LockArgs {
+    /// Lock the state while working (--lock=false: don't; dangerous when others use it)
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+    pub lock: bool,
+    /// How long to wait for a lock someone else holds (e.g. 30s, 5m)
+    #[arg(long = "lock-timeout", default_value = "0s", value_name = "DURATION")]
+    pub lock_timeout: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List the resource instances in the state (all, or those the addresses select)
+    List {
+        /// Addresses to filter by (a module selects everything in it)
+        addrs: Vec<String>,
+    },
+    /// Show one resource instance's attributes (sensitive values hidden)
+    Show { addr: String },
+    /// Forget resource instances (they are not destroyed)
+    Rm {
+        #[command(flatten)]
+        lock: LockArgs,
+        #[arg(required = true)]
+        addrs: Vec<String>,
+    },
+    /// Move or rename a resource, an instance or a module in the state
+    Mv {
+        #[command(flatten)]
+        lock: LockArgs,
+        src: String,
+        dst: String,
+    },
+    /// Print the state document (stdout)
+    Pull,
+    /// Replace the state with a local state file
+    Push {
+        #[command(flatten)]
+        lock: LockArgs,
+        /// Accept a different lineage or a lower serial
+        #[arg(long)]
+        force: bool,
+        /// The state file ("-" for stdin)
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCommand {
+    /// List the workspaces; the current one is marked with *
+    List,
+    /// Print the current workspace
+    Show,
+    /// Create a workspace and select it
+    New {
+        #[command(flatten)]
+        lock: LockArgs,
+        name: String,
+    },
+    /// Select a workspace
+    Select { name: String },
+    /// Delete a workspace (its state must be empty unless --force)
+    Delete {
+        #[command(flatten)]
+        lock: LockArgs,
+        /// Delete even if the state still has resources
+        #[arg(long)]
+        force: bool,
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ForceUnlockArgs {
+    /// Do not ask for confirmation
+    #[arg(long)]
+    pub force: bool,
+    /// The lock ID printed by the command that found the state locked
+    pub lock_id: String,
 }
 
 #[derive(Debug, Args)]
@@ -81,6 +180,20 @@ pub struct InitArgs {
     /// Backend settings: a file (backend.hcl) or key=value (repeatable)
     #[arg(long = "backend-config", value_name = "FILE|KEY=VALUE")]
     pub backend_config: Vec<String>,
+    /// Create a missing S3 bucket (versioned, encrypted, private) and DynamoDB lock table
+    #[arg(long)]
+    pub bootstrap: bool,
+    /// Copy the existing state to the new backend when the backend changed
+    #[arg(long = "migrate-state")]
+    pub migrate_state: bool,
+    /// Like --migrate-state, answering yes to every question (for CI)
+    #[arg(long = "force-copy")]
+    pub force_copy: bool,
+    /// Use the backend configuration as given, ignoring the recorded one (no migration)
+    #[arg(long)]
+    pub reconfigure: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 #[derive(Debug, Args)]
@@ -202,6 +315,11 @@ const LONG_OPTIONS: &[&str] = &[
     "replace",
     "refresh",
     "destroy",
+    "force",
+    "bootstrap",
+    "migrate-state",
+    "force-copy",
+    "reconfigure",
 ];
 
 /// Rewrites `-name` / `-name=value` to `--name` / `--name=value` for known long options, and

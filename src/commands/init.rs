@@ -77,6 +77,9 @@ pub fn run(args: &InitArgs, ui: &Ui) -> u8 {
     if loaded.diags.has_errors() {
         return 1;
     }
+    if super::backend::init_backend(args, ui) != 0 {
+        return 1;
+    }
     println!(
         "\n{}",
         ui.green(&ui.bold("sakk has been successfully initialized!"))

@@ -1,17 +1,21 @@
 //! One module per subcommand.
 
 mod apply;
+pub mod backend;
 mod console;
 mod fmt;
+mod force_unlock;
 mod graph;
 mod init;
 mod output;
 mod outputs;
 mod plan;
 mod prepare;
+mod state;
 mod state_io;
 mod validate;
 mod version;
+mod workspace;
 
 use crate::cli::Command;
 use crate::ui::Ui;
@@ -31,6 +35,9 @@ pub fn run(cmd: Command, ui: &Ui) -> u8 {
         Command::Apply(a) => apply::run(&a, ui),
         Command::Output(a) => output::run(&a, ui),
         Command::Console(a) => console::run(&a, ui),
+        Command::State(c) => state::run(c, ui),
+        Command::Workspace(c) => workspace::run(c, ui),
+        Command::ForceUnlock(a) => force_unlock::run(&a, ui),
     }
 }
 

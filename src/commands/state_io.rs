@@ -1,10 +1,9 @@
 //! The state backend for the current working directory.
 
-use state::backend::local::LocalBackend;
 use state::Backend;
-use std::path::Path;
 
-/// The backend the working directory uses.
+/// The backend the working directory uses: the one `sakk init` recorded under `.sakk/` (local
+/// when there is none and the configuration declares no backend).
 pub fn open() -> Result<Box<dyn Backend>, String> {
-    Ok(Box::new(LocalBackend::new(Path::new("."), None, None)))
+    super::backend::open().map(|o| o.backend)
 }

@@ -238,7 +238,9 @@ impl Backend for LocalBackend {
         let info = read_info(&mut f);
         match try_lock(&f) {
             Ok(true) => {
-                let _ = f.set_len(0);
+                if info.as_ref().is_some_and(|i| i.id == id) {
+                    let _ = f.set_len(0);
+                }
                 os_unlock(&f);
                 match info {
                     Some(i) if i.id != id => Err(Error::LockIdMismatch {
@@ -246,7 +248,10 @@ impl Backend for LocalBackend {
                         given: id.into(),
                         held: i.id,
                     }),
-                    _ => Ok(()),
+                    Some(_) => Ok(()),
+                    None => Err(Error::NotLocked {
+                        path: self.location(workspace),
+                    }),
                 }
             }
             Ok(false) => match info {

@@ -16,7 +16,8 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 /// The settings of `backend "s3"`, after merging `--backend-config`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct S3Config {
     pub bucket: String,
     pub key: String,
@@ -60,9 +61,14 @@ where
         _ => 0,
     };
     let (code, message) = match (e.code(), e.message()) {
-        (Some(c), m) => (c.to_string(), m.unwrap_or("").to_string()),
+        (Some(c), m) => (
+            c.to_string(),
+            m.filter(|m| !m.is_empty())
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("HTTP {status}")),
+        ),
         (None, _) => {
-            let full = DisplayErrorContext(e).to_string();
+            let full = without_debug(DisplayErrorContext(e).to_string());
             let code = match e {
                 SdkError::ServiceError(_) => match status {
                     301 => "PermanentRedirect",
@@ -604,7 +610,9 @@ impl S3Backend {
         };
         use aws_credential_types::provider::ProvideCredentials;
         if let Err(e) = provider.provide_credentials().await {
-            return Err(no_credentials(DisplayErrorContext(&e).to_string()));
+            return Err(no_credentials(without_debug(
+                DisplayErrorContext(&e).to_string(),
+            )));
         }
         // The bucket.
         let b = &self.cfg.bucket;
@@ -788,6 +796,23 @@ impl S3Backend {
             }
         }
         Ok(done)
+    }
+}
+
+/// `DisplayErrorContext` ends with the error's Debug form in parentheses; users need only the
+/// chain of messages before it.
+fn without_debug(s: String) -> String {
+    let cut = s
+        .char_indices()
+        .filter(|(i, c)| *c == '(' && s[..*i].ends_with(' '))
+        .find(|(i, _)| {
+            s[i + 1..].starts_with(|c: char| c.is_ascii_uppercase())
+                && s.ends_with(')')
+                && s[i + 1..].contains("{")
+        });
+    match cut {
+        Some((i, _)) => s[..i].trim_end().to_string(),
+        None => s,
     }
 }
 
