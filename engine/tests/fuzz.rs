@@ -41,32 +41,133 @@ impl Rng {
 }
 
 const TOKENS: &[&str] = &[
-    "${", "}", "%{", "%{ if true }", "%{ else }", "%{ endif }", "%{ for x in [1] }", "%{ endfor }",
-    "~}", "${~", "[*]", ".*", ".0", "[0]", "[\"k\"]", "for x in ", " : ", " => ", "...", " if ",
-    "<<EOT\n", "<<-EOT\n", "\nEOT\n", "\"", "\\u00e9", "\\", "$${", "%%{", "(", ")", "[", "]", "{",
-    "}", ",", "=", "==", "!=", "&&", "||", "!", "-", "+", "*", "/", "%", "?", ":", "null", "true",
-    "1e999", "-1e-999", "9007199254740993", "0.1", "18446744073709551616", "var.x", "local.y",
-    "module.m.o", "each.key", "count.index", "path.module", "terraform.workspace", "self",
-    "aws_s3_bucket.b.id", "data.x.y", "upper(", "length(", "jsonencode(", "tolist(", "try(",
-    "can(", "format(\"%v\", ", "element(", "range(", "lookup(", "merge(", "flatten(", "split(",
-    "replace(", "regex(", "substr(", "cidrsubnet(", "\n", " ", "\t", "# c\n", "/* c */",
-    "😀", "e\u{301}", "\u{0}", "locals {\n", "variable \"x\" {\n", "output \"o\" {\n  value = ",
-    "module \"m\" {\n  source = \"./m\"\n", "resource \"a\" \"b\" {\n", "}\n", "count = 2\n",
-    "for_each = {a = 1}\n", "depends_on = [", "validation {\n condition = ", "type = list(",
-    "object({a=string})", "tuple([", "map(number)", "set(any)",
+    "${",
+    "}",
+    "%{",
+    "%{ if true }",
+    "%{ else }",
+    "%{ endif }",
+    "%{ for x in [1] }",
+    "%{ endfor }",
+    "~}",
+    "${~",
+    "[*]",
+    ".*",
+    ".0",
+    "[0]",
+    "[\"k\"]",
+    "for x in ",
+    " : ",
+    " => ",
+    "...",
+    " if ",
+    "<<EOT\n",
+    "<<-EOT\n",
+    "\nEOT\n",
+    "\"",
+    "\\u00e9",
+    "\\",
+    "$${",
+    "%%{",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "=",
+    "==",
+    "!=",
+    "&&",
+    "||",
+    "!",
+    "-",
+    "+",
+    "*",
+    "/",
+    "%",
+    "?",
+    ":",
+    "null",
+    "true",
+    "1e999",
+    "-1e-999",
+    "9007199254740993",
+    "0.1",
+    "18446744073709551616",
+    "var.x",
+    "local.y",
+    "module.m.o",
+    "each.key",
+    "count.index",
+    "path.module",
+    "terraform.workspace",
+    "self",
+    "aws_s3_bucket.b.id",
+    "data.x.y",
+    "upper(",
+    "length(",
+    "jsonencode(",
+    "tolist(",
+    "try(",
+    "can(",
+    "format(\"%v\", ",
+    "element(",
+    "range(",
+    "lookup(",
+    "merge(",
+    "flatten(",
+    "split(",
+    "replace(",
+    "regex(",
+    "substr(",
+    "cidrsubnet(",
+    "\n",
+    " ",
+    "\t",
+    "# c\n",
+    "/* c */",
+    "😀",
+    "e\u{301}",
+    "\u{0}",
+    "locals {\n",
+    "variable \"x\" {\n",
+    "output \"o\" {\n  value = ",
+    "module \"m\" {\n  source = \"./m\"\n",
+    "resource \"a\" \"b\" {\n",
+    "}\n",
+    "count = 2\n",
+    "for_each = {a = 1}\n",
+    "depends_on = [",
+    "validation {\n condition = ",
+    "type = list(",
+    "object({a=string})",
+    "tuple([",
+    "map(number)",
+    "set(any)",
 ];
 
 fn corpus() -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut out = Vec::new();
-    let mut stack: Vec<PathBuf> = vec![root.join("tests/fixtures"), root.join("examples"), root.join("modules")];
+    let mut stack: Vec<PathBuf> = vec![
+        root.join("tests/fixtures"),
+        root.join("examples"),
+        root.join("modules"),
+    ];
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "tf" || x == "json" || x == "golden" || x == "tfvars") {
+            } else if p
+                .extension()
+                .is_some_and(|x| x == "tf" || x == "json" || x == "golden" || x == "tfvars")
+            {
                 if let Ok(s) = std::fs::read_to_string(&p) {
                     out.push(s);
                 }
@@ -128,7 +229,11 @@ fn run_all(src: &str, funcs: &Registry) {
         return;
     };
     // Each attribute as a constant expression.
-    for a in body.attributes.iter().chain(body.blocks.iter().flat_map(|b| b.body.attributes.iter())) {
+    for a in body
+        .attributes
+        .iter()
+        .chain(body.blocks.iter().flat_map(|b| b.body.attributes.iter()))
+    {
         let scope = EmptyScope;
         let _ = eval(&a.expr, &EvalContext::new(&scope, funcs));
     }
@@ -162,7 +267,10 @@ fn run_all(src: &str, funcs: &Registry) {
 
 #[test]
 fn fuzz_parser_and_evaluator() {
-    let secs: u64 = std::env::var("SAKK_FUZZ_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
+    let secs: u64 = std::env::var("SAKK_FUZZ_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
     let seed: u64 = std::env::var("SAKK_FUZZ_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -187,7 +295,10 @@ fn fuzz_parser_and_evaluator() {
         if result.is_err() {
             let path = std::env::temp_dir().join(format!("sakk-fuzz-crash-{seed}-{runs}.tf"));
             let _ = std::fs::write(&path, &input);
-            panic!("panic on a fuzzed input (seed {seed}, run {runs}); input saved to {}", path.display());
+            panic!(
+                "panic on a fuzzed input (seed {seed}, run {runs}); input saved to {}",
+                path.display()
+            );
         }
     }
     eprintln!("fuzz: {runs} inputs in {secs}s (seed {seed}), no panic");

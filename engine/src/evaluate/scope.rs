@@ -1,7 +1,7 @@
 //! How references resolve during the walk: one module instance's view of the configuration.
 
 use super::walk::Walk;
-use crate::diag::{display_path, Diagnostic, Diagnostics, Range};
+use crate::diag::{Diagnostic, Diagnostics, Range};
 use crate::graph::NodeKind;
 use crate::lang::ast::Expr;
 use crate::lang::eval::{eval, EvalContext, Scope};
@@ -33,7 +33,7 @@ pub(super) struct Special<'w, 'c> {
 
 impl<'w, 'c> EvalScope<'w, 'c> {
     pub fn eval(&self, e: &Expr) -> Result<Value, Diagnostics> {
-        let ctx = EvalContext::new(self, &self.walk.functions);
+        let ctx = EvalContext::new(self, &self.walk.functions[self.slot]);
         eval(e, &ctx)
     }
 
@@ -62,13 +62,7 @@ impl<'w, 'c> EvalScope<'w, 'c> {
     }
 
     fn module_dir(&self) -> String {
-        let dir = &self.walk.slots[self.slot].module.dir;
-        let s = display_path(dir);
-        if s.is_empty() {
-            ".".into()
-        } else {
-            s
-        }
+        super::walk::module_dir(self.walk.slots[self.slot].module)
     }
 }
 
@@ -120,7 +114,7 @@ impl Scope for EvalScope<'_, '_> {
 
 impl Special<'_, '_> {
     pub fn eval(&self, e: &Expr) -> Result<Value, Diagnostics> {
-        let ctx = EvalContext::new(self, &self.inner.walk.functions);
+        let ctx = EvalContext::new(self, &self.inner.walk.functions[self.inner.slot]);
         eval(e, &ctx)
     }
 }

@@ -90,7 +90,8 @@ pub(super) struct Walk<'c> {
     pub expansions: HashMap<NodeIndex, Vec<Expansion>>,
     /// Cached `module.x` objects: (call node, parent instance) -> (outputs_done, value).
     pub module_objects: RefCell<HashMap<(NodeIndex, usize), (usize, Value)>>,
-    pub functions: crate::lang::funcs::Registry,
+    /// The function library of each module slot (file functions resolve against its dir).
+    pub functions: Vec<crate::lang::funcs::Registry>,
 }
 
 /// Evaluates every variable, local, module instance and output of `config`.
@@ -190,6 +191,14 @@ impl<'c> Walk<'c> {
                 slots[s].nodes.insert(addr.kind.clone(), n);
             }
         }
+        let functions = slots
+            .iter()
+            .map(|s| {
+                crate::lang::funcs::Registry::for_module(std::path::Path::new(&module_dir(
+                    s.module,
+                )))
+            })
+            .collect();
         slots[0].instances.push(Instance {
             addr: ModuleInstance::default(),
             parent: None,
@@ -204,7 +213,7 @@ impl<'c> Walk<'c> {
             values: vec![Vec::new(); graph.g.node_count()],
             expansions: HashMap::new(),
             module_objects: RefCell::new(HashMap::new()),
-            functions: crate::lang::funcs::Registry::builtins(),
+            functions,
         }
     }
 
@@ -562,6 +571,16 @@ impl<'c> Walk<'c> {
             .borrow_mut()
             .insert((call_node, i), (done, v.clone()));
         Some(v)
+    }
+}
+
+/// `path.module`: the module's directory relative to the working directory ("." for the root).
+pub(super) fn module_dir(m: &Module) -> String {
+    let s = crate::diag::display_path(&m.dir);
+    if s.is_empty() {
+        ".".into()
+    } else {
+        s
     }
 }
 

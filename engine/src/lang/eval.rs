@@ -64,6 +64,8 @@ pub struct EvalContext<'a> {
     pub scope: &'a dyn Scope,
     pub funcs: &'a Registry,
     locals: Option<&'a Binding<'a>>,
+    /// Bare names bound for the whole expression (a `templatefile` template's variables).
+    vars: Option<&'a super::value::Attrs>,
 }
 
 impl<'a> EvalContext<'a> {
@@ -72,6 +74,20 @@ impl<'a> EvalContext<'a> {
             scope,
             funcs,
             locals: None,
+            vars: None,
+        }
+    }
+
+    /// A context where the names in `vars` can be used directly (`${name}`), as in a template
+    /// rendered by `templatefile`.
+    pub fn with_vars(
+        scope: &'a dyn Scope,
+        funcs: &'a Registry,
+        vars: &'a super::value::Attrs,
+    ) -> EvalContext<'a> {
+        EvalContext {
+            vars: Some(vars),
+            ..EvalContext::new(scope, funcs)
         }
     }
 
@@ -83,7 +99,7 @@ impl<'a> EvalContext<'a> {
             }
             b = x.parent;
         }
-        None
+        self.vars.and_then(|v| v.get(name))
     }
 }
 
@@ -667,6 +683,7 @@ fn template_for(
                 scope: ctx.scope,
                 funcs: ctx.funcs,
                 locals: Some(&vb),
+                vars: ctx.vars,
             }
         } else {
             vb = Binding {
@@ -678,6 +695,7 @@ fn template_for(
                 scope: ctx.scope,
                 funcs: ctx.funcs,
                 locals: Some(&vb),
+                vars: ctx.vars,
             }
         };
         match template(body, &child) {
@@ -995,6 +1013,7 @@ fn for_expr(fe: &ForExpr, e: &Expr, ctx: &EvalContext) -> R {
                 scope: ctx.scope,
                 funcs: ctx.funcs,
                 locals: Some(&vb),
+                vars: ctx.vars,
             }
         } else {
             vb = Binding {
@@ -1006,6 +1025,7 @@ fn for_expr(fe: &ForExpr, e: &Expr, ctx: &EvalContext) -> R {
                 scope: ctx.scope,
                 funcs: ctx.funcs,
                 locals: Some(&vb),
+                vars: ctx.vars,
             }
         };
         if let Some(c) = &fe.cond {

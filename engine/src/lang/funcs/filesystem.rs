@@ -753,8 +753,9 @@ fn templatefile(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
         }
     }
     let Some(r) = &ctx.templates else {
+        // Only the registry used inside a template lacks a renderer.
         return Err(FuncError::general(
-            "templatefile is not available here (no template renderer)",
+            "cannot recursively call templatefile from inside templatefile call",
         ));
     };
     r.render(&tmpl, attrs)

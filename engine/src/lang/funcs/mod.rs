@@ -33,15 +33,15 @@
 //! (`Call to function "f" failed: ...`). Never panic on user data.
 
 pub mod collection;
-pub mod numeric;
-pub mod string;
-pub mod typeconv;
 pub mod common_b;
 pub mod crypto;
 pub mod datetime;
 pub mod encoding;
 pub mod filesystem;
 pub mod ipnet;
+pub mod numeric;
+pub mod string;
+pub mod typeconv;
 
 use super::convert;
 use super::types::Type;
@@ -472,5 +472,54 @@ mod tests {
         assert_eq!(v.ty(), Type::String);
         let e = up.call(vec![Value::null(Type::String)]).unwrap_err();
         assert_eq!(e, FuncError::arg(0, "argument must not be null"));
+    }
+}
+
+/// Renders `templatefile` templates: the template's variables are its only names, and every
+/// function is available except `templatefile` itself.
+struct TemplateEval {
+    funcs: Registry,
+}
+
+impl common_b::TemplateRenderer for TemplateEval {
+    fn render(
+        &self,
+        tmpl: &crate::lang::ast::Expr,
+        vars: &crate::lang::value::Attrs,
+    ) -> Result<Value, FuncError> {
+        let scope = crate::lang::eval::EmptyScope;
+        let ctx = crate::lang::eval::EvalContext::with_vars(&scope, &self.funcs, vars);
+        crate::lang::eval::eval(tmpl, &ctx).map_err(|ds| {
+            let msg = ds
+                .iter()
+                .map(|d| match &d.range {
+                    Some(r) => format!(
+                        "{}:{},{}-{}: {}; {}",
+                        r.filename, r.start.line, r.start.column, r.end.column, d.summary, d.detail
+                    ),
+                    None => format!("{}; {}", d.summary, d.detail),
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            FuncError::general(msg)
+        })
+    }
+}
+
+impl Registry {
+    /// Every built-in function, for a module whose directory (`path.module`) is `base_dir`:
+    /// filesystem functions resolve relative paths against it and `templatefile` renders.
+    pub fn for_module(base_dir: &std::path::Path) -> Registry {
+        let mut inner = Registry::builtins();
+        common_b::register_b(&mut inner, common_b::FuncCtx::new(base_dir));
+        let mut r = Registry::builtins();
+        common_b::register_b(
+            &mut r,
+            common_b::FuncCtx {
+                base_dir: base_dir.to_path_buf(),
+                templates: Some(std::sync::Arc::new(TemplateEval { funcs: inner })),
+            },
+        );
+        r
     }
 }
