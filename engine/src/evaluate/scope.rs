@@ -33,7 +33,7 @@ pub(super) struct Special<'w, 'c> {
 
 impl<'w, 'c> EvalScope<'w, 'c> {
     pub fn eval(&self, e: &Expr) -> Result<Value, Diagnostics> {
-        let ctx = EvalContext::new(self, &self.walk.functions[self.slot]);
+        let ctx = EvalContext::new(self, &self.walk.functions);
         eval(e, &ctx)
     }
 
@@ -114,7 +114,7 @@ impl Scope for EvalScope<'_, '_> {
 
 impl Special<'_, '_> {
     pub fn eval(&self, e: &Expr) -> Result<Value, Diagnostics> {
-        let ctx = EvalContext::new(self, &self.inner.walk.functions[self.inner.slot]);
+        let ctx = EvalContext::new(self, &self.inner.walk.functions);
         eval(e, &ctx)
     }
 }

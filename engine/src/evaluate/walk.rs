@@ -90,8 +90,9 @@ pub(super) struct Walk<'c> {
     pub expansions: HashMap<NodeIndex, Vec<Expansion>>,
     /// Cached `module.x` objects: (call node, parent instance) -> (outputs_done, value).
     pub module_objects: RefCell<HashMap<(NodeIndex, usize), (usize, Value)>>,
-    /// The function library of each module slot (file functions resolve against its dir).
-    pub functions: Vec<crate::lang::funcs::Registry>,
+    /// The function library. As in Terraform, relative paths given to file functions are
+    /// relative to the working directory (the root module), whatever module calls them.
+    pub functions: crate::lang::funcs::Registry,
 }
 
 /// Evaluates every variable, local, module instance and output of `config`.
@@ -191,14 +192,7 @@ impl<'c> Walk<'c> {
                 slots[s].nodes.insert(addr.kind.clone(), n);
             }
         }
-        let functions = slots
-            .iter()
-            .map(|s| {
-                crate::lang::funcs::Registry::for_module(std::path::Path::new(&module_dir(
-                    s.module,
-                )))
-            })
-            .collect();
+        let functions = crate::lang::funcs::Registry::for_module(std::path::Path::new("."));
         slots[0].instances.push(Instance {
             addr: ModuleInstance::default(),
             parent: None,

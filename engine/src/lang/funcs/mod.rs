@@ -507,8 +507,8 @@ impl common_b::TemplateRenderer for TemplateEval {
 }
 
 impl Registry {
-    /// Every built-in function, for a module whose directory (`path.module`) is `base_dir`:
-    /// filesystem functions resolve relative paths against it and `templatefile` renders.
+    /// Every built-in function, with filesystem functions resolving relative paths against
+    /// `base_dir` (Terraform uses the root module's directory) and `templatefile` rendering.
     pub fn for_module(base_dir: &std::path::Path) -> Registry {
         let mut inner = Registry::builtins();
         common_b::register_b(&mut inner, common_b::FuncCtx::new(base_dir));
