@@ -86,7 +86,14 @@ pub fn print_changes(changes: &[(&str, Change)], ui: &Ui) {
         return;
     }
     println!("\nChanges to Outputs:");
+    // Names are padded so the `=` line up, as Terraform prints them.
+    let width = changes
+        .iter()
+        .map(|(n, _)| n.chars().count())
+        .max()
+        .unwrap_or(0);
     for (name, c) in changes {
+        let name = format!("{name:<width$}");
         match c {
             Change::Create(b) => {
                 println!("  + {name} = {}", outputs::indent(&outputs::render(b), 4))

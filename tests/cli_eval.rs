@@ -1,0 +1,131 @@
+//! plan / apply / output / console end to end on the local backend.
+
+mod common;
+use common::*;
+use std::io::Write;
+use std::process::Stdio;
+
+const CONFIG: &str = r#"
+variable "name" {}
+variable "replicas" {
+  type    = number
+  default = 2
+}
+variable "token" {
+  default   = "s3cr3t"
+  sensitive = true
+}
+locals {
+  greeting = "hello ${var.name}"
+}
+output "greeting" { value = local.greeting }
+output "replicas" { value = var.replicas * 2 }
+output "token" {
+  value     = var.token
+  sensitive = true
+}
+output "list" { value = [for i in range(var.replicas) : "n${i}"] }
+"#;
+
+#[test]
+fn plan_apply_output_round_trip() {
+    let p = project(&[("main.tf", CONFIG)]);
+    let dir = p.path();
+    // A missing required variable is named, and there is no prompt without a terminal.
+    let o = run_in(dir, &["plan"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("No value for required variable"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("\"name\""), "{}", stderr(&o));
+
+    let o = run_in(dir, &["plan", "--var", "name=world", "--detailed-exitcode"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("Changes to Outputs:"), "{out}");
+    assert!(out.contains("+ greeting = \"hello world\""), "{out}");
+    assert!(out.contains("+ token    = (sensitive value)"), "{out}");
+    assert!(!out.contains("s3cr3t"), "{out}");
+
+    let o = run_in(dir, &["apply", "-auto-approve", "-var", "name=world"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("token = <sensitive>"), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("s3cr3t"));
+
+    // Nothing changes the second time.
+    let o = run_in(dir, &["plan", "--var", "name=world", "--detailed-exitcode"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("No changes."));
+
+    // output: all, one, raw, json; sensitive hidden except where asked for explicitly.
+    let o = run_in(dir, &["output"]);
+    assert_eq!(
+        stdout(&o),
+        "greeting = \"hello world\"\nlist = [\n  \"n0\",\n  \"n1\",\n]\nreplicas = 4\ntoken = <sensitive>\n"
+    );
+    assert_eq!(
+        stdout(&run_in(dir, &["output", "--raw", "greeting"])),
+        "hello world"
+    );
+    assert_eq!(stdout(&run_in(dir, &["output", "token"])), "<sensitive>\n");
+    assert_eq!(stdout(&run_in(dir, &["output", "-raw", "token"])), "s3cr3t");
+    let j: serde_json::Value =
+        serde_json::from_slice(&run_in(dir, &["output", "--json"]).stdout).expect("json");
+    assert_eq!(
+        j["replicas"],
+        serde_json::json!({"sensitive": false, "type": "number", "value": 4})
+    );
+    assert_eq!(
+        j["list"]["type"],
+        serde_json::json!(["tuple", ["string", "string"]])
+    );
+    assert_eq!(j["token"]["sensitive"], true);
+    let o = run_in(dir, &["output", "--raw", "list"]);
+    assert_eq!(o.status.code(), Some(1));
+
+    // A change of one variable shows exactly that output changing.
+    let o = run_in(dir, &["plan", "--var", "name=sakk"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("~ greeting = \"hello world\" -> \"hello sakk\""),
+        "{out}"
+    );
+    assert!(!out.contains("replicas"), "{out}");
+}
+
+#[test]
+fn console_evaluates_stdin_lines() {
+    let p = project(&[("main.tf", CONFIG)]);
+    let mut child = sakk()
+        .current_dir(p.path())
+        .args(["console", "--var", "name=x"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(
+            b"local.greeting\ncidrsubnet(\"10.0.0.0/16\", 8, 2)\nvar.token\n{a = 1}\nnope(\n",
+        )
+        .expect("write");
+    let o = child.wait_with_output().expect("wait");
+    let out = stdout(&o);
+    assert_eq!(
+        out,
+        "\"hello x\"\n\"10.0.2.0/24\"\n(sensitive value)\n{\n  \"a\" = 1\n}\n",
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("Error: Invalid HCL syntax"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(o.status.code(), Some(1));
+}
