@@ -456,25 +456,6 @@ pub fn functions_b() -> Vec<common_b::FuncDef> {
     v
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wrapper_handles_unknown_and_marks() {
-        let r = Registry::builtins();
-        let up = r.get("upper").expect("upper");
-        let v = up.call(vec![Value::string("a").mark_sensitive()]).unwrap();
-        assert_eq!(v.as_str(), Some("A"));
-        assert!(v.is_sensitive());
-        let v = up.call(vec![Value::unknown(Type::String)]).unwrap();
-        assert!(!v.is_known());
-        assert_eq!(v.ty(), Type::String);
-        let e = up.call(vec![Value::null(Type::String)]).unwrap_err();
-        assert_eq!(e, FuncError::arg(0, "argument must not be null"));
-    }
-}
-
 /// Renders `templatefile` templates: the template's variables are its only names, and every
 /// function is available except `templatefile` itself.
 struct TemplateEval {
@@ -521,5 +502,24 @@ impl Registry {
             },
         );
         r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapper_handles_unknown_and_marks() {
+        let r = Registry::builtins();
+        let up = r.get("upper").expect("upper");
+        let v = up.call(vec![Value::string("a").mark_sensitive()]).unwrap();
+        assert_eq!(v.as_str(), Some("A"));
+        assert!(v.is_sensitive());
+        let v = up.call(vec![Value::unknown(Type::String)]).unwrap();
+        assert!(!v.is_known());
+        assert_eq!(v.ty(), Type::String);
+        let e = up.call(vec![Value::null(Type::String)]).unwrap_err();
+        assert_eq!(e, FuncError::arg(0, "argument must not be null"));
     }
 }
