@@ -239,6 +239,8 @@ pub struct VarArgs {
 pub struct PlanArgs {
     #[command(flatten)]
     pub vars: VarArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
     /// Save the plan to FILE, for `sakk apply FILE`
     #[arg(long = "out", value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -254,6 +256,8 @@ pub struct PlanArgs {
 pub struct ApplyArgs {
     #[command(flatten)]
     pub vars: VarArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
     /// Do not ask for confirmation
     #[arg(long = "auto-approve")]
     pub auto_approve: bool,

@@ -1,7 +1,7 @@
 //! `sakk apply`
 
 use super::outputs;
-use super::prepare::{prepare, workspace};
+use super::prepare::prepare;
 use crate::cli::ApplyArgs;
 use crate::ui::Ui;
 use std::io::{BufRead, IsTerminal, Write};
@@ -15,27 +15,24 @@ pub fn run(args: &ApplyArgs, ui: &Ui) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let backend = match super::state_io::open() {
-        Ok(b) => b,
+    let opened = match super::backend::open() {
+        Ok(o) => o,
         Err(e) => {
             ui.error(&e);
             return 1;
         }
     };
-    let ws = workspace();
-    let lock_id = match backend.lock(&ws, &state::LockInfo::new("OperationTypeApply")) {
-        Ok(id) => id,
+    let (backend, ws) = (opened.backend.as_ref(), opened.workspace.as_str());
+    let r = super::backend::with_lock(backend, ws, &args.lock, "OperationTypeApply", || {
+        Ok(apply_locked(args, ui, &prepared, backend, ws))
+    });
+    match r {
+        Ok(code) => code,
         Err(e) => {
-            ui.error(&e.to_string());
-            return 1;
+            ui.error(&e);
+            1
         }
-    };
-    let code = apply_locked(args, ui, &prepared, backend.as_ref(), &ws);
-    if let Err(e) = backend.unlock(&ws, &lock_id) {
-        ui.error(&format!("releasing the state lock failed: {e}"));
-        return 1;
     }
-    code
 }
 
 fn apply_locked(

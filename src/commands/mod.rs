@@ -12,7 +12,6 @@ mod outputs;
 mod plan;
 mod prepare;
 mod state;
-mod state_io;
 mod validate;
 mod version;
 mod workspace;

@@ -1,22 +1,16 @@
 //! `sakk output [--json] [--raw] [NAME]`
 
 use super::outputs;
-use super::prepare::workspace;
 use crate::cli::OutputArgs;
 use crate::ui::Ui;
 
 pub fn run(args: &OutputArgs, ui: &Ui) -> u8 {
-    let backend = match super::state_io::open() {
-        Ok(b) => b,
-        Err(e) => {
-            ui.error(&e);
-            return 1;
-        }
-    };
-    let st = match backend.get(&workspace()) {
+    let st =
+        super::backend::open().and_then(|o| o.backend.get(&o.workspace).map_err(|e| e.to_string()));
+    let st = match st {
         Ok(s) => s.unwrap_or_else(state::State::new),
         Err(e) => {
-            ui.error(&e.to_string());
+            ui.error(&e);
             return 1;
         }
     };

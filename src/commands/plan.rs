@@ -1,7 +1,7 @@
 //! `sakk plan`
 
 use super::outputs::{self, Change};
-use super::prepare::{prepare, workspace};
+use super::prepare::prepare;
 use crate::cli::PlanArgs;
 use crate::ui::Ui;
 
@@ -10,17 +10,19 @@ pub fn run(args: &PlanArgs, ui: &Ui) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let backend = match super::state_io::open() {
-        Ok(b) => b,
-        Err(e) => {
-            ui.error(&e);
-            return 1;
-        }
-    };
-    let prior = match backend.get(&workspace()) {
+    let prior = super::backend::open().and_then(|o| {
+        super::backend::with_lock(
+            o.backend.as_ref(),
+            &o.workspace,
+            &args.lock,
+            "OperationTypePlan",
+            || o.backend.get(&o.workspace).map_err(|e| e.to_string()),
+        )
+    });
+    let prior = match prior {
         Ok(s) => s.map(|s| s.outputs).unwrap_or_default(),
         Err(e) => {
-            ui.error(&e.to_string());
+            ui.error(&e);
             return 1;
         }
     };

@@ -11,22 +11,6 @@ pub struct Prepared {
     pub evaluated: Evaluated,
 }
 
-/// The workspace selected by `TF_WORKSPACE`/`SAKK_WORKSPACE` or `sakk workspace select`.
-pub fn workspace() -> String {
-    for k in ["SAKK_WORKSPACE", "TF_WORKSPACE"] {
-        if let Ok(w) = std::env::var(k) {
-            if !w.is_empty() {
-                return w;
-            }
-        }
-    }
-    std::fs::read_to_string(".sakk/environment")
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "default".to_string())
-}
-
 /// Loads and evaluates the configuration in the current directory. On any error, prints it and
 /// returns the exit code.
 pub fn prepare(vars: &VarArgs, ui: &Ui) -> Result<Prepared, u8> {
@@ -57,7 +41,7 @@ pub fn prepare_then(
     }
     let cwd = std::env::current_dir().unwrap_or_default();
     let opts = EvalOptions {
-        workspace: workspace(),
+        workspace: state::config::current_workspace(root),
         root_dir: cwd.clone(),
         cwd,
     };
