@@ -14,3 +14,4 @@ pub mod evaluate;
 pub mod fmt;
 pub mod graph;
 pub mod lang;
+pub mod provider;
