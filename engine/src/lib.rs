@@ -14,4 +14,5 @@ pub mod evaluate;
 pub mod fmt;
 pub mod graph;
 pub mod lang;
+pub mod plan;
 pub mod provider;

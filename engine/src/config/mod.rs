@@ -33,6 +33,19 @@ pub struct Module {
     pub providers: IndexMap<String, ProviderConfig>,
 }
 
+impl Module {
+    /// A range to point at when a problem concerns the module as a whole.
+    pub fn decl_range_hint(&self) -> Range {
+        self.variables
+            .values()
+            .map(|v| v.decl_range.clone())
+            .chain(self.resources.values().map(|r| r.decl_range.clone()))
+            .chain(self.outputs.values().map(|o| o.decl_range.clone()))
+            .next()
+            .unwrap_or_default()
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct TerraformSettings {
     pub required_version: Option<Expr>,

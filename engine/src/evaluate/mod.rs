@@ -2,5 +2,7 @@
 //! locals and outputs, walked in dependency order.
 
 pub mod inputs;
+pub mod resource;
+pub mod resources;
 pub mod scope;
 pub mod walk;

@@ -82,7 +82,13 @@ impl Scope for EvalScope<'_, '_> {
                 .walk
                 .module_object(self.slot, self.instance, n)
                 .unwrap_or_else(pending),
-            Subject::Resource { .. } => pending(),
+            Subject::Resource { mode, type_, name } => self
+                .node_value(NodeKind::Resource {
+                    mode: *mode,
+                    type_: type_.clone(),
+                    name: name.clone(),
+                })
+                .unwrap_or_else(pending),
             Subject::CountIndex => match &self.rep {
                 InstanceRep::Count(i) => Value::int(*i),
                 _ => return Err(not_here(subject, range)),

@@ -79,6 +79,9 @@ pub(super) enum Expansion {
 }
 
 pub(super) struct Walk<'c> {
+    /// Resource planning (None: evaluate variables, locals, outputs and modules only).
+    pub resources: Option<super::resources::ResourceOptions<'c>>,
+    pub res_state: RefCell<super::resources::ResourceState>,
     pub config: &'c Config,
     pub graph: &'c Graph,
     pub opts: &'c EvalOptions,
@@ -117,15 +120,43 @@ pub fn evaluate_then(
     opts: &EvalOptions,
     then: &mut dyn FnMut(RootEval),
 ) -> (Evaluated, Diagnostics) {
+    let (ev, _, diags) = walk_config(config, graph, inputs, opts, None, then);
+    (ev, diags)
+}
+
+/// Plans a configuration: evaluates it with resources, asking each provider for the planned
+/// state of every instance, and lists the changes (deletes included).
+pub fn plan(
+    config: &Config,
+    graph: &Graph,
+    inputs: &[RawInput],
+    opts: &EvalOptions,
+    resources: super::resources::ResourceOptions<'_>,
+) -> (crate::plan::Plan, Evaluated, Diagnostics) {
+    let (ev, plan, diags) = walk_config(config, graph, inputs, opts, Some(resources), &mut |_| {});
+    (plan, ev, diags)
+}
+
+fn walk_config<'c>(
+    config: &'c Config,
+    graph: &'c Graph,
+    inputs: &[RawInput],
+    opts: &'c EvalOptions,
+    resources: Option<super::resources::ResourceOptions<'c>>,
+    then: &mut dyn FnMut(RootEval),
+) -> (Evaluated, crate::plan::Plan, Diagnostics) {
     let mut diags = Diagnostics::new();
     let mut walk = Walk::new(config, graph, opts);
+    walk.resources = resources;
     let root_vars = root_variable_values(&walk, inputs, &mut diags);
     if diags.has_errors() {
-        return (Evaluated::default(), diags);
+        return (Evaluated::default(), Default::default(), diags);
     }
+    walk.mark_untargeted();
     for n in graph.dependency_order() {
         walk.visit(n, &root_vars, &mut diags);
     }
+    let plan = walk.finish_plan(&mut diags);
     if !diags.has_errors() {
         let root_eval = |e: &Expr| {
             EvalScope {
@@ -158,7 +189,7 @@ pub fn evaluate_then(
             );
         }
     }
-    (out, diags)
+    (out, plan, diags)
 }
 
 impl<'c> Walk<'c> {
@@ -199,6 +230,8 @@ impl<'c> Walk<'c> {
             rep: InstanceRep::None,
         });
         Walk {
+            resources: None,
+            res_state: RefCell::new(Default::default()),
             config,
             graph,
             opts,
@@ -281,22 +314,36 @@ impl<'c> Walk<'c> {
                 }
                 self.expansions.insert(n, exps);
             }
-            NodeKind::Resource { .. } => {
-                // Resources need providers (the plan engine); until they exist nothing pretends.
-                if let Some(r) = module.resources.values().find(|r| {
-                    matches!(&addr.kind, NodeKind::Resource { type_, name, mode } if &r.type_ == type_ && &r.name == name && r.mode == *mode)
-                }) {
+            NodeKind::Resource { mode, type_, name } => {
+                let key = crate::config::resource_key(*mode, type_, name);
+                let Some(r) = module.resources.get(&key) else {
+                    return;
+                };
+                if self.resources.is_none() {
                     diags.push(
-                        Diagnostic::error(format!("Provider for \"{}\" is not available", r.type_))
+                        Diagnostic::error("Resources cannot be evaluated here")
                             .at(&r.decl_range)
-                            .detail("This build of sakk evaluates variables, locals, outputs and modules; resources need the provider and plan engine, which are not part of it yet.")
-                            .hint("remove the resource, or use a sakk build with providers"),
+                            .detail("This command evaluates variables, locals, outputs and modules only.")
+                            .hint("use sakk plan or sakk apply"),
                     );
+                    return;
                 }
+                vals = self.visit_resource(n, slot, r, diags);
             }
             NodeKind::Provider(_) => {}
         }
         self.values[n.index()] = vals;
+    }
+
+    /// Evaluates `expr` in module instance `i` of `slot`, returning its errors.
+    pub(super) fn eval_value(&self, slot: usize, i: usize, rep: InstanceRep, expr: &Expr) -> Result<Value, Diagnostics> {
+        EvalScope {
+            walk: self,
+            slot,
+            instance: i,
+            rep,
+        }
+        .eval(expr)
     }
 
     /// Evaluates `expr` in module instance `i` of `slot`.

@@ -1,0 +1,642 @@
+//! Resources during the walk: provider configuration, count/for_each expansion, refresh,
+//! planning each instance with its provider, and the value references see.
+
+use super::resource::{config_value, mark_sensitive};
+use super::scope::InstanceRep;
+use super::walk::{count_value, for_each_items, Walk};
+use futures::future::join_all as futures_join_all;
+use crate::addrs::{InstanceKey, ModuleInstance, ResourceInstance, Target};
+use crate::config::{IgnoreChanges, Mode, Resource};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::graph::NodeKind;
+use crate::lang::ast::{ExprKind, TraversalOp};
+use crate::lang::types::Type;
+use crate::lang::value::{Kind, Value};
+use crate::plan::{Action, Drift, Reason, ResourceChange};
+use crate::provider::{OpContext, PlanRequest, ProviderInstance, Registry, ResourceType};
+use indexmap::IndexMap;
+use petgraph::graph::NodeIndex;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// What the state says about one instance, as the engine needs it.
+#[derive(Debug, Clone)]
+pub struct PriorInstance {
+    /// The attributes (an object of the type's schema).
+    pub value: Value,
+    /// The provider configuration key in its module (`aws`, `aws.east`).
+    pub provider: String,
+    pub tainted: bool,
+    pub dependencies: Vec<String>,
+}
+
+/// How planning treats the configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PlanMode {
+    #[default]
+    Normal,
+    /// `sakk destroy` / `plan --destroy`: every instance is deleted.
+    Destroy,
+    /// `sakk refresh` / `apply --refresh-only`: only update the state from reality.
+    RefreshOnly,
+}
+
+/// Everything resource planning needs beyond the configuration.
+pub struct ResourceOptions<'r> {
+    pub providers: &'r Registry,
+    pub prior: &'r IndexMap<ResourceInstance, PriorInstance>,
+    pub mode: PlanMode,
+    /// Read every prior instance from its provider first (`--refresh=false` skips it).
+    pub refresh: bool,
+    /// `--replace ADDR`
+    pub replace: Vec<ResourceInstance>,
+    /// `--target ADDR`: only these (and what they depend on) are planned.
+    pub targets: Vec<Target>,
+    /// Runs provider I/O (configure, refresh reads, data sources) during the walk.
+    pub runtime: tokio::runtime::Handle,
+}
+
+/// What resource planning produced.
+#[derive(Default)]
+pub(super) struct ResourceState {
+    pub changes: Vec<ResourceChange>,
+    pub drift: Vec<Drift>,
+    /// Configured provider instances by (module slot, provider key).
+    pub instances: HashMap<(usize, String), Arc<dyn ProviderInstance>>,
+    /// Prior instances that the configuration still has (the rest are deleted).
+    pub seen: HashSet<ResourceInstance>,
+    /// Nodes excluded by --target (their changes are not planned).
+    pub untargeted: HashSet<NodeIndex>,
+}
+
+fn noop_ctx(address: String) -> OpContext {
+    OpContext {
+        address,
+        idempotency_token: String::new(),
+        progress: Arc::new(|_| {}),
+    }
+}
+
+impl<'c> Walk<'c> {
+    /// The configured provider instance a resource in `slot` uses (inherited from parent modules
+    /// when the module has no provider block of that key; an empty configuration otherwise).
+    pub(super) fn provider_for(
+        &self,
+        slot: usize,
+        key: &str,
+        type_: &str,
+        at: &crate::diag::Range,
+        diags: &mut Diagnostics,
+    ) -> Option<(Arc<dyn ProviderInstance>, ResourceType)> {
+        let ro = self.resources.as_ref()?;
+        let Some(p) = ro.providers.for_type(type_) else {
+            diags.push(
+                Diagnostic::error(format!("No provider for resource type \"{type_}\""))
+                    .at(at)
+                    .detail(format!(
+                        "None of this build's providers ({}) has a resource or data source type named \"{type_}\".",
+                        ro.providers.names().collect::<Vec<_>>().join(", ")
+                    ))
+                    .hint("check the spelling of the type"),
+            );
+            return None;
+        };
+        let rt = p
+            .resource_types()
+            .get(type_)
+            .or_else(|| p.data_types().get(type_))
+            .cloned()?;
+        // Find the module that configures `key`: this one or an ancestor.
+        let mut s = slot;
+        loop {
+            if self.slots[s].module.providers.contains_key(key) {
+                break;
+            }
+            match self.parent_slot(s) {
+                Some(ps) => s = ps,
+                None => break,
+            }
+        }
+        if let Some(pi) = self.res_state.borrow().instances.get(&(s, key.to_string())) {
+            return Some((pi.clone(), rt));
+        }
+        // Configure it now (the provider block node has been visited: resources depend on it).
+        let config = match self.slots[s].module.providers.get(key) {
+            Some(pc) => {
+                let eval = |e: &crate::lang::ast::Expr| self.eval_value(s, 0, InstanceRep::None, e);
+                config_value(&pc.body, p.config_schema(), &format!("provider \"{key}\""), &eval, diags)?
+            }
+            None => {
+                let ty = p.config_schema().object_type();
+                let attrs = ty
+                    .attribute_types()
+                    .map(|a| a.iter().map(|(k, t)| (k.clone(), Value::null(t.clone()))).collect())
+                    .unwrap_or_default();
+                Value::object(attrs)
+            }
+        };
+        match ro.runtime.block_on(p.configure(&config)) {
+            Ok(pi) => {
+                self.res_state.borrow_mut().instances.insert((s, key.to_string()), pi.clone());
+                Some((pi, rt))
+            }
+            Err(e) => {
+                diags.push(
+                    Diagnostic::error(format!("Failed to configure provider \"{key}\": {}", e.summary))
+                        .at(at)
+                        .detail(e.detail.clone())
+                        .hint(e.hint.clone().unwrap_or_else(|| "check the provider block and the credentials".into())),
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn parent_slot(&self, slot: usize) -> Option<usize> {
+        let (_, parent) = self.slots[slot].path.split_last()?;
+        self.slot_of.get(parent).copied()
+    }
+
+    /// Visits a resource or data node in every instance of its module.
+    pub(super) fn visit_resource(&mut self, n: NodeIndex, slot: usize, r: &'c Resource, diags: &mut Diagnostics) -> Vec<Option<Value>> {
+        let count = self.slots[slot].instances.len();
+        let mut vals = Vec::with_capacity(count);
+        if self.res_state.borrow().untargeted.contains(&n) {
+            // Not targeted: keep prior values so references still work.
+            for i in 0..count {
+                vals.push(Some(self.prior_object(slot, i, r)));
+            }
+            return vals;
+        }
+        for i in 0..count {
+            vals.push(self.plan_resource_in(n, slot, i, r, diags));
+        }
+        vals
+    }
+
+    /// The reference value made of prior state only (for untargeted resources).
+    fn prior_object(&self, slot: usize, i: usize, r: &Resource) -> Value {
+        let Some(ro) = self.resources.as_ref() else {
+            return Value::unknown(Type::Dynamic);
+        };
+        let module = &self.slots[slot].instances[i].addr;
+        let mut items: Vec<(Option<InstanceKey>, Value)> = ro
+            .prior
+            .iter()
+            .filter(|(a, _)| &a.module == module && a.mode == r.mode && a.type_ == r.type_ && a.name == r.name)
+            .map(|(a, p)| (a.key.clone(), p.value.clone()))
+            .collect();
+        items.sort_by(|a, b| a.0.cmp(&b.0));
+        aggregate(r, items)
+    }
+
+    fn plan_resource_in(&mut self, n: NodeIndex, slot: usize, i: usize, r: &'c Resource, diags: &mut Diagnostics) -> Option<Value> {
+        let ro = self.resources.as_ref()?;
+        let module_addr = self.slots[slot].instances[i].addr.clone();
+        let (pi, rt) = self.provider_for(slot, &r.provider_key(), &r.type_, &r.decl_range, diags)?;
+        // Expand.
+        let keys: Vec<(Option<InstanceKey>, InstanceRep)> = if let Some(e) = &r.count {
+            let v = self.eval_value(slot, i, InstanceRep::None, e).map_err(|d| diags.extend(d)).ok()?;
+            let k = count_value(&v, e, diags)?;
+            (0..k).map(|k| (Some(InstanceKey::Int(k)), InstanceRep::Count(k))).collect()
+        } else if let Some(e) = &r.for_each {
+            let v = self.eval_value(slot, i, InstanceRep::None, e).map_err(|d| diags.extend(d)).ok()?;
+            for_each_items(&v, e, diags)?
+                .into_iter()
+                .map(|(k, v)| (Some(InstanceKey::Str(k.clone())), InstanceRep::Each(k, v)))
+                .collect()
+        } else {
+            vec![(None, InstanceRep::None)]
+        };
+        let deps = self.resource_dependencies(n);
+        let mode = ro.mode;
+        let what = format!("{}", ResourceInstance {
+            module: module_addr.clone(),
+            mode: r.mode,
+            type_: r.type_.clone(),
+            name: r.name.clone(),
+            key: None,
+        });
+        // Refresh every prior instance of this resource in this module instance, concurrently.
+        let prior_addrs: Vec<ResourceInstance> = ro
+            .prior
+            .keys()
+            .filter(|a| a.module == module_addr && a.mode == r.mode && a.type_ == r.type_ && a.name == r.name)
+            .cloned()
+            .collect();
+        let mut refreshed: HashMap<ResourceInstance, Option<Value>> = HashMap::new();
+        if r.mode == Mode::Managed {
+            let reads = prior_addrs.iter().map(|a| {
+                let pi = pi.clone();
+                let prior = ro.prior.get(a).map(|p| p.value.clone());
+                let type_ = r.type_.clone();
+                let refresh = ro.refresh;
+                let addr = a.clone();
+                async move {
+                    let Some(prior) = prior else { return (addr, Ok(None)) };
+                    if !refresh {
+                        return (addr, Ok(Some(prior)));
+                    }
+                    let ctx = noop_ctx(addr.to_string());
+                    let r = pi.read(&type_, &prior, &ctx).await;
+                    (addr, r)
+                }
+            });
+            let results = ro.runtime.block_on(futures_join_all(reads));
+            for (a, res) in results {
+                let a: ResourceInstance = a;
+                let res: crate::provider::ProviderResult<Option<Value>> = res;
+                match res {
+                    Ok(v) => {
+                        if let (Some(p), Some(now)) = (ro.prior.get(&a), &v) {
+                            if !p.value.raw_equal(now) {
+                                self.res_state.borrow_mut().drift.push(Drift {
+                                    addr: a.clone(),
+                                    before: p.value.clone(),
+                                    after: Some(now.clone()),
+                                });
+                            }
+                        } else if let (Some(p), None) = (ro.prior.get(&a), &v) {
+                            self.res_state.borrow_mut().drift.push(Drift {
+                                addr: a.clone(),
+                                before: p.value.clone(),
+                                after: None,
+                            });
+                        }
+                        refreshed.insert(a, v.map(|v| mark_sensitive(v, &rt.schema)));
+                    }
+                    Err(e) => {
+                        diags.push(
+                            Diagnostic::error(format!("Error refreshing {a}: {}", e.summary))
+                                .at(&r.decl_range)
+                                .detail(e.detail.clone())
+                                .hint(e.hint.clone().unwrap_or_else(|| "check the credentials and that the object is reachable".into())),
+                        );
+                        return None;
+                    }
+                }
+            }
+        }
+
+        let mut items: Vec<(Option<InstanceKey>, Value)> = Vec::with_capacity(keys.len());
+        let mut planned_keys: HashSet<Option<InstanceKey>> = HashSet::new();
+        for (key, rep) in keys {
+            let addr = ResourceInstance {
+                module: module_addr.clone(),
+                mode: r.mode,
+                type_: r.type_.clone(),
+                name: r.name.clone(),
+                key: key.clone(),
+            };
+            planned_keys.insert(key.clone());
+            let prior = refreshed.get(&addr).cloned().flatten();
+            let prior_meta = ro.prior.get(&addr);
+            if prior_meta.is_some() {
+                self.res_state.borrow_mut().seen.insert(addr.clone());
+            }
+            let eval = |e: &crate::lang::ast::Expr| self.eval_value(slot, i, rep.clone(), e);
+            let Some(config) = config_value(&r.body, &rt.schema, &what, &eval, diags) else {
+                items.push((key, Value::unknown(rt.schema.object_type())));
+                continue;
+            };
+            if r.mode == Mode::Data {
+                let v = if config.is_wholly_known() && mode != PlanMode::Destroy {
+                    let ctx = noop_ctx(addr.to_string());
+                    match ro.runtime.block_on(pi.read_data(&r.type_, &config, &ctx)) {
+                        Ok(v) => mark_sensitive(v, &rt.schema),
+                        Err(e) => {
+                            diags.push(
+                                Diagnostic::error(format!("Error reading {addr}: {}", e.summary))
+                                    .at(&r.decl_range)
+                                    .detail(e.detail.clone())
+                                    .hint(e.hint.clone().unwrap_or_else(|| "check the data source's arguments".into())),
+                            );
+                            continue;
+                        }
+                    }
+                } else {
+                    self.push_change(ResourceChange {
+                        addr: addr.clone(),
+                        provider: r.provider_key(),
+                        action: Action::Read,
+                        before: None,
+                        after: Some(config.clone()),
+                        reason: None,
+                        dependencies: deps.clone(),
+                    });
+                    Value::unknown(rt.schema.object_type())
+                };
+                items.push((key, v));
+                continue;
+            }
+            if mode == PlanMode::Destroy {
+                if let Some(p) = prior {
+                    if r.lifecycle.prevent_destroy {
+                        diags.push(prevent_destroy_error(&addr, r));
+                    }
+                    self.push_change(ResourceChange {
+                        addr: addr.clone(),
+                        provider: r.provider_key(),
+                        action: Action::Delete,
+                        before: Some(p.clone()),
+                        after: None,
+                        reason: Some(Reason::Destroy),
+                        dependencies: deps.clone(),
+                    });
+                    items.push((key, p));
+                }
+                continue;
+            }
+            if mode == PlanMode::RefreshOnly {
+                if let Some(p) = prior {
+                    items.push((key, p));
+                }
+                continue;
+            }
+            let planned = match pi.plan(PlanRequest {
+                type_: &r.type_,
+                prior: prior.as_ref(),
+                config: &config,
+            }) {
+                Ok(p) => p,
+                Err(e) => {
+                    diags.push(
+                        Diagnostic::error(format!("Invalid configuration for {addr}: {}", e.summary))
+                            .at(&r.decl_range)
+                            .detail(match &e.attribute {
+                                Some(a) => format!("{} (attribute {a})", e.detail),
+                                None => e.detail.clone(),
+                            })
+                            .hint(e.hint.clone().unwrap_or_else(|| "check the resource's arguments".into())),
+                    );
+                    continue;
+                }
+            };
+            let mut after = mark_sensitive(planned.planned, &rt.schema);
+            let mut replace_paths = planned.requires_replace;
+            if let (Some(p), IgnoreChanges::Paths(paths)) = (&prior, &r.lifecycle.ignore_changes) {
+                let names: Vec<String> = paths.iter().filter_map(ignore_path_root).collect();
+                after = keep_prior_attrs(&after, p, &names);
+                replace_paths.retain(|path| !names.iter().any(|nm| path == nm || path.starts_with(&format!("{nm}."))));
+            }
+            if let (Some(p), IgnoreChanges::All) = (&prior, &r.lifecycle.ignore_changes) {
+                after = p.clone();
+                replace_paths.clear();
+            }
+            let tainted = prior_meta.is_some_and(|m| m.tainted) && prior.is_some();
+            let requested = ro.replace.iter().any(|a| a == &addr);
+            let (action, reason) = match &prior {
+                None if prior_meta.is_some() => (Action::Create, Some(Reason::GoneOutOfBand)),
+                None => (Action::Create, None),
+                Some(_) if tainted => (replace_action(r), Some(Reason::Tainted)),
+                Some(_) if requested => (replace_action(r), Some(Reason::Requested)),
+                Some(_) if !replace_paths.is_empty() => (replace_action(r), Some(Reason::ForcesReplacement(replace_paths.clone()))),
+                Some(p) if p.raw_equal(&after) => (Action::NoOp, None),
+                Some(_) => (Action::Update, None),
+            };
+            if action.is_replace() && r.lifecycle.prevent_destroy {
+                diags.push(prevent_destroy_error(&addr, r));
+            }
+            self.push_change(ResourceChange {
+                addr: addr.clone(),
+                provider: r.provider_key(),
+                action,
+                before: prior.clone(),
+                after: Some(after.clone()),
+                reason,
+                dependencies: deps.clone(),
+            });
+            items.push((key, after));
+        }
+        // Prior instances whose key is no longer in count/for_each.
+        if mode != PlanMode::RefreshOnly {
+            for a in prior_addrs {
+                if planned_keys.contains(&a.key) {
+                    continue;
+                }
+                self.res_state.borrow_mut().seen.insert(a.clone());
+                let Some(Some(p)) = refreshed.get(&a).cloned() else { continue };
+                if r.mode == Mode::Data {
+                    continue;
+                }
+                if r.lifecycle.prevent_destroy {
+                    diags.push(prevent_destroy_error(&a, r));
+                }
+                self.push_change(ResourceChange {
+                    addr: a.clone(),
+                    provider: r.provider_key(),
+                    action: Action::Delete,
+                    before: Some(p),
+                    after: None,
+                    reason: Some(Reason::KeyNotInConfig),
+                    dependencies: deps.clone(),
+                });
+            }
+        }
+        items.sort_by(|a, b| a.0.cmp(&b.0));
+        Some(aggregate(r, items))
+    }
+
+    fn push_change(&self, c: ResourceChange) {
+        self.res_state.borrow_mut().changes.push(c);
+    }
+
+    /// The nearest resources a resource node depends on (through variables, locals, outputs and
+    /// module calls): what the state records as its direct dependencies.
+    fn resource_dependencies(&self, n: NodeIndex) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        let mut stack: Vec<NodeIndex> = self.graph.g.neighbors(n).collect();
+        while let Some(d) = stack.pop() {
+            if !seen.insert(d) {
+                continue;
+            }
+            let node = &self.graph.g[d];
+            match &node.addr.kind {
+                NodeKind::Resource { .. } => out.push(node.addr.to_string()),
+                NodeKind::Provider(_) => {}
+                _ => stack.extend(self.graph.g.neighbors(d)),
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// The value references see: one object, a tuple (count) or an object keyed by for_each key.
+fn aggregate(r: &Resource, items: Vec<(Option<InstanceKey>, Value)>) -> Value {
+    if r.count.is_some() {
+        Value::tuple(items.into_iter().map(|(_, v)| v).collect())
+    } else if r.for_each.is_some() {
+        Value::object(
+            items
+                .into_iter()
+                .filter_map(|(k, v)| match k {
+                    Some(InstanceKey::Str(s)) => Some((s, v)),
+                    _ => None,
+                })
+                .collect(),
+        )
+    } else {
+        items
+            .into_iter()
+            .next()
+            .map(|(_, v)| v)
+            .unwrap_or_else(|| Value::unknown(Type::Dynamic))
+    }
+}
+
+fn replace_action(r: &Resource) -> Action {
+    if r.lifecycle.create_before_destroy {
+        Action::CreateThenDelete
+    } else {
+        Action::DeleteThenCreate
+    }
+}
+
+fn prevent_destroy_error(addr: &ResourceInstance, r: &Resource) -> Diagnostic {
+    let at = r.lifecycle.range.as_ref().unwrap_or(&r.decl_range);
+    Diagnostic::error("Instance cannot be destroyed")
+        .at(at)
+        .detail(format!(
+            "Resource {addr} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed. To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using --target."
+        ))
+        .hint("remove prevent_destroy if destroying it is really intended")
+}
+
+/// The top-level attribute an `ignore_changes` entry names (`tags`, `tags["Name"]` -> `tags`).
+fn ignore_path_root(e: &crate::lang::ast::Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Variable(v) => Some(v.clone()),
+        ExprKind::Traversal { base, ops } => match (&base.kind, ops.first()) {
+            (ExprKind::Variable(v), _) => Some(v.clone()),
+            (_, Some(TraversalOp::GetAttr(a, _))) => Some(a.clone()),
+            _ => None,
+        },
+        ExprKind::String(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// `after` with the named top-level attributes taken from `prior`.
+fn keep_prior_attrs(after: &Value, prior: &Value, names: &[String]) -> Value {
+    let (Kind::Object(a), Kind::Object(p)) = (after.kind(), prior.kind()) else {
+        return after.clone();
+    };
+    Value::object(
+        a.iter()
+            .map(|(k, v)| {
+                if names.iter().any(|n| n == k) {
+                    (k.clone(), p.get(k).cloned().unwrap_or_else(|| v.clone()))
+                } else {
+                    (k.clone(), v.clone())
+                }
+            })
+            .collect(),
+    )
+}
+
+/// The module instance of an address, for grouping.
+pub fn same_resource(a: &ResourceInstance, module: &ModuleInstance, r: &Resource) -> bool {
+    &a.module == module && a.mode == r.mode && a.type_ == r.type_ && a.name == r.name
+}
+
+impl<'c> Walk<'c> {
+    /// With --target: every resource node that is neither a target nor something a target
+    /// depends on is left alone.
+    pub(super) fn mark_untargeted(&mut self) {
+        let Some(ro) = self.resources.as_ref() else { return };
+        if ro.targets.is_empty() {
+            return;
+        }
+        let mut keep: HashSet<NodeIndex> = HashSet::new();
+        let mut stack: Vec<NodeIndex> = Vec::new();
+        for n in self.graph.g.node_indices() {
+            let addr = &self.graph.g[n].addr;
+            let hit = ro.targets.iter().any(|t| match t {
+                Target::Module(m) => addr.module.starts_with(&m.path()),
+                Target::Resource(r) => {
+                    addr.module == r.module.path()
+                        && matches!(&addr.kind, NodeKind::Resource { mode, type_, name } if *mode == r.mode && type_ == &r.type_ && name == &r.name)
+                }
+            });
+            if hit {
+                stack.push(n);
+            }
+        }
+        while let Some(n) = stack.pop() {
+            if keep.insert(n) {
+                stack.extend(self.graph.g.neighbors(n));
+            }
+        }
+        let untargeted: HashSet<NodeIndex> = self
+            .graph
+            .g
+            .node_indices()
+            .filter(|n| matches!(self.graph.g[*n].addr.kind, NodeKind::Resource { .. }) && !keep.contains(n))
+            .collect();
+        self.res_state.borrow_mut().untargeted = untargeted;
+    }
+
+    /// After the walk: delete what the state has and the configuration no longer does, and
+    /// hand over the plan.
+    pub(super) fn finish_plan(&mut self, diags: &mut Diagnostics) -> crate::plan::Plan {
+        let Some(ro) = self.resources.as_ref() else {
+            return Default::default();
+        };
+        let mut orphans: Vec<(ResourceInstance, PriorInstance)> = Vec::new();
+        {
+            let st = self.res_state.borrow();
+            for (a, p) in ro.prior.iter() {
+                if st.seen.contains(a) || a.mode == Mode::Data {
+                    continue;
+                }
+                let targeted = ro.targets.is_empty()
+                    || ro.targets.iter().any(|t| match t {
+                        Target::Module(m) => a.module.path().starts_with(&m.path()),
+                        Target::Resource(r) => r.module == a.module && r.type_ == a.type_ && r.name == a.name && (r.key.is_none() || r.key == a.key),
+                    });
+                if targeted && ro.mode != PlanMode::RefreshOnly {
+                    orphans.push((a.clone(), p.clone()));
+                }
+            }
+        }
+        for (a, p) in orphans {
+            // Still read it: something deleted outside sakk needs no delete.
+            let slot = self.slot_of.get(&a.module.path()).copied().unwrap_or(0);
+            let at = self.config.root.module.decl_range_hint();
+            let Some((pi, rt)) = self.provider_for(slot, &p.provider, &a.type_, &at, diags) else { continue };
+            let current = if ro.refresh {
+                let ctx = noop_ctx(a.to_string());
+                match ro.runtime.block_on(pi.read(&a.type_, &p.value, &ctx)) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        diags.push(Diagnostic::error(format!("Error refreshing {a}: {}", e.summary)).detail(e.detail));
+                        continue;
+                    }
+                }
+            } else {
+                Some(p.value.clone())
+            };
+            let Some(current) = current else { continue };
+            self.push_change(ResourceChange {
+                addr: a.clone(),
+                provider: p.provider.clone(),
+                action: Action::Delete,
+                before: Some(mark_sensitive(current, &rt.schema)),
+                after: None,
+                reason: Some(if ro.mode == PlanMode::Destroy { Reason::Destroy } else { Reason::NoLongerInConfig }),
+                dependencies: p.dependencies.clone(),
+            });
+        }
+        let mut st = self.res_state.borrow_mut();
+        let mut changes = std::mem::take(&mut st.changes);
+        changes.sort_by(|a, b| a.addr.cmp(&b.addr));
+        crate::plan::Plan {
+            changes,
+            drift: std::mem::take(&mut st.drift),
+            outputs: IndexMap::new(),
+        }
+    }
+}
