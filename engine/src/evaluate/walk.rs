@@ -103,6 +103,9 @@ pub fn evaluate(
     evaluate_then(config, graph, inputs, opts, &mut |_| {})
 }
 
+/// Evaluates an expression in the root module's scope, after the walk.
+pub type RootEvaluator<'a> = dyn Fn(&Expr) -> Result<Value, Diagnostics> + 'a;
+
 /// Evaluates `config`, then hands `then` an evaluator of further expressions in the root
 /// module's scope (for `sakk console`).
 pub fn evaluate_then(
@@ -110,7 +113,7 @@ pub fn evaluate_then(
     graph: &Graph,
     inputs: &[RawInput],
     opts: &EvalOptions,
-    then: &mut dyn FnMut(&dyn Fn(&Expr) -> Result<Value, Diagnostics>),
+    then: &mut dyn for<'e> FnMut(&'e RootEvaluator<'e>),
 ) -> (Evaluated, Diagnostics) {
     let mut diags = Diagnostics::new();
     let mut walk = Walk::new(config, graph, opts);
@@ -171,13 +174,13 @@ impl<'c> Walk<'c> {
                 outputs_done: 0,
             });
         }
-        for i in 0..slots.len() {
-            let names: Vec<String> = slots[i].module.module_calls.keys().cloned().collect();
+        for slot in slots.iter_mut() {
+            let names: Vec<String> = slot.module.module_calls.keys().cloned().collect();
             for name in names {
-                let mut p = slots[i].path.clone();
+                let mut p = slot.path.clone();
                 p.push(name.clone());
                 if let Some(&c) = slot_of.get(&p) {
-                    slots[i].child_slots.insert(name, c);
+                    slot.child_slots.insert(name, c);
                 }
             }
         }
@@ -735,9 +738,6 @@ pub(super) fn for_each_items(
         Kind::Unknown => bad("Invalid for_each argument", "The \"for_each\" value depends on resource attributes that cannot be determined until apply, so sakk cannot predict how many instances will be created. To work around this, use --target to first apply only the resources that the for_each depends on, then apply the rest.".into(), diags),
         Kind::Null => bad("Invalid for_each argument", "The given \"for_each\" argument value is unsuitable: the given \"for_each\" argument value is null. A map, or set of strings is allowed.".into(), diags),
         Kind::Map(m) | Kind::Object(m) => {
-            if m.values().any(|x| !x.is_known()) && false {
-                return None;
-            }
             Some(m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         }
         Kind::Set(items) => {
