@@ -354,7 +354,7 @@ fn register_core(r: &mut Registry) {
         Function::new(
             vec![Param::new("str", Type::String)],
             |_| Ok(Type::String),
-            |a, _| Ok(Value::string(str_arg(&a[0]).to_uppercase())),
+            |a, _| Ok(Value::string(string::to_upper(str_arg(&a[0])))),
         ),
     );
     r.register(
@@ -362,7 +362,7 @@ fn register_core(r: &mut Registry) {
         Function::new(
             vec![Param::new("str", Type::String)],
             |_| Ok(Type::String),
-            |a, _| Ok(Value::string(str_arg(&a[0]).to_lowercase())),
+            |a, _| Ok(Value::string(string::to_lower(str_arg(&a[0])))),
         ),
     );
     r.register(

@@ -73,15 +73,21 @@ fn go_title(c: char) -> char {
     }
 }
 
+/// Go's `strings.ToUpper`, as cty's `upper`.
+pub(super) fn to_upper(s: &str) -> String {
+    s.chars().map(go_upper).collect()
+}
+
+/// Go's `strings.ToLower`, as cty's `lower`.
+pub(super) fn to_lower(s: &str) -> String {
+    s.chars().map(go_lower).collect()
+}
+
 fn upper_impl(a: &[Value]) -> Result<Value, FuncError> {
-    Ok(Value::string(
-        sarg(a, 0)?.chars().map(go_upper).collect::<String>(),
-    ))
+    Ok(Value::string(to_upper(sarg(a, 0)?)))
 }
 fn lower_impl(a: &[Value]) -> Result<Value, FuncError> {
-    Ok(Value::string(
-        sarg(a, 0)?.chars().map(go_lower).collect::<String>(),
-    ))
+    Ok(Value::string(to_lower(sarg(a, 0)?)))
 }
 fn strrev_impl(a: &[Value]) -> Result<Value, FuncError> {
     let s = sarg(a, 0)?;
