@@ -463,18 +463,17 @@ fn decode_variable(b: &Block, diags: &mut Diagnostics) -> Option<Variable> {
         default: None,
         description: None,
         sensitive: false,
-        nullable: true,
         validations: Vec::new(),
         decl_range: b.def_range.clone(),
     };
-    const ARGS: &[&str] = &["type", "default", "description", "sensitive", "nullable"];
+    // `nullable` is Terraform 1.1: 1.0 rejects it as an unsupported argument.
+    const ARGS: &[&str] = &["type", "default", "description", "sensitive"];
     for a in &b.body.attributes {
         match a.name.as_str() {
             "type" => v.type_expr = Some(a.expr.clone()),
             "default" => v.default = Some(a.expr.clone()),
             "description" => v.description = literal_string(a, diags),
             "sensitive" => v.sensitive = literal_bool(a, diags).unwrap_or(false),
-            "nullable" => v.nullable = literal_bool(a, diags).unwrap_or(true),
             _ => unsupported_argument(a, "variable", ARGS, diags),
         }
     }

@@ -351,7 +351,7 @@ impl<'c> Walk<'c> {
         self.finish_variable(var, raw, &range, diags)
     }
 
-    /// Converts a variable's value to its type, applies nullable and sensitive.
+    /// Converts a variable's value to its type, and marks it sensitive if declared so.
     fn finish_variable(
         &self,
         var: &Variable,
@@ -360,39 +360,25 @@ impl<'c> Walk<'c> {
         diags: &mut Diagnostics,
     ) -> Option<Value> {
         let ty = variable_type(var, diags)?;
-        let v = if raw.is_null() && var.default.is_some() && !var.nullable {
-            // nullable = false: a null from the caller means "use the default".
-            return None;
-        } else {
-            match convert(&raw, &ty) {
-                Ok(v) => v,
-                Err(e) => {
-                    diags.push(
-                        Diagnostic::error("Invalid value for input variable")
-                            .at(range)
-                            .detail(format!(
-                                "The given value is not suitable for var.{} declared at {}: {}.",
-                                var.name, var.decl_range, e.message
-                            ))
-                            .hint(format!(
-                                "give var.{} a value of type {}",
-                                var.name,
-                                ty.friendly_name_for_constraint()
-                            )),
-                    );
-                    return None;
-                }
+        let v = match convert(&raw, &ty) {
+            Ok(v) => v,
+            Err(e) => {
+                diags.push(
+                    Diagnostic::error("Invalid value for input variable")
+                        .at(range)
+                        .detail(format!(
+                            "The given value is not suitable for var.{} declared at {}: {}.",
+                            var.name, var.decl_range, e.message
+                        ))
+                        .hint(format!(
+                            "give var.{} a value of type {}",
+                            var.name,
+                            ty.friendly_name_for_constraint()
+                        )),
+                );
+                return None;
             }
         };
-        if v.is_null() && !var.nullable {
-            diags.push(
-                Diagnostic::error("Required variable not set")
-                    .at(range)
-                    .detail(format!("The variable \"{}\" is declared with nullable = false, so it cannot be null.", var.name))
-                    .hint("give it a non-null value"),
-            );
-            return None;
-        }
         Some(if var.sensitive { v.mark_sensitive() } else { v })
     }
 
@@ -656,14 +642,6 @@ fn root_variable_values(
         };
         if let Some(v) = walk.finish_variable(var, raw, &range, diags) {
             out.insert(name.clone(), v);
-        } else if var.default.is_some() && !var.nullable {
-            if let Some(d) = &var.default {
-                if let Some(v) = constant(walk, d, diags)
-                    .and_then(|v| walk.finish_variable(var, v, &d.range, diags))
-                {
-                    out.insert(name.clone(), v);
-                }
-            }
         }
     }
     out
