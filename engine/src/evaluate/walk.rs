@@ -334,34 +334,50 @@ impl<'c> Walk<'c> {
         let (call_name, parent_path) = self.slots[slot].path.split_last()?;
         let parent_slot = *self.slot_of.get(parent_path)?;
         let call = self.slots[parent_slot].module.module_calls.get(call_name)?;
-        let raw = match call.inputs.get(&var.name) {
+        match call.inputs.get(&var.name) {
             Some(attr) => {
-                self.eval_in(parent_slot, parent_idx, inst.rep.clone(), &attr.expr, diags)?
+                let raw =
+                    self.eval_in(parent_slot, parent_idx, inst.rep.clone(), &attr.expr, diags)?;
+                self.finish_variable(var, raw, &attr.expr.range, false, diags)
             }
-            None => match &var.default {
-                Some(d) => self.eval_in(slot, i, InstanceRep::None, d, diags)?,
-                None => return None, // reported by the config loader
-            },
-        };
-        let range = call
-            .inputs
-            .get(&var.name)
-            .map(|a| a.expr.range.clone())
-            .unwrap_or_else(|| var.decl_range.clone());
-        self.finish_variable(var, raw, &range, diags)
+            None => {
+                // A missing argument without default is reported by the config loader.
+                let d = var.default.as_ref()?;
+                let raw = self.eval_in(slot, i, InstanceRep::None, d, diags)?;
+                self.finish_variable(var, raw, &d.range, true, diags)
+            }
+        }
     }
 
-    /// Converts a variable's value to its type, and marks it sensitive if declared so.
+    /// Converts a variable's value (given, or its default when `from_default`) to its type,
+    /// and marks it sensitive if declared so.
     fn finish_variable(
         &self,
         var: &Variable,
         raw: Value,
         range: &Range,
+        from_default: bool,
         diags: &mut Diagnostics,
     ) -> Option<Value> {
         let ty = variable_type(var, diags)?;
         let v = match convert(&raw, &ty) {
             Ok(v) => v,
+            Err(e) if from_default => {
+                diags.push(
+                    Diagnostic::error("Invalid default value for variable")
+                        .at(range)
+                        .detail(format!(
+                            "This default value is not compatible with the variable's type constraint: {}.",
+                            e.message
+                        ))
+                        .hint(format!(
+                            "give var.{} a default of type {}",
+                            var.name,
+                            ty.friendly_name_for_constraint()
+                        )),
+                );
+                return None;
+            }
             Err(e) => {
                 diags.push(
                     Diagnostic::error("Invalid value for input variable")
@@ -602,7 +618,7 @@ fn root_variable_values(
     }
     let mut out = HashMap::new();
     for (name, var) in &root.variables {
-        let (raw, range) = match given.get(name.as_str()) {
+        let (raw, range, from_default) = match given.get(name.as_str()) {
             Some(inp) => {
                 let v = match &inp.value {
                     RawValue::Text(t, r) if !wants_hcl(var) => {
@@ -620,13 +636,13 @@ fn root_variable_values(
                     RawValue::Expr(e) => constant(walk, e, diags).map(|v| (v, e.range.clone())),
                 };
                 match v {
-                    Some(v) => v,
+                    Some((v, r)) => (v, r, false),
                     None => continue,
                 }
             }
             None => match &var.default {
                 Some(d) => match constant(walk, d, diags) {
-                    Some(v) => (v, d.range.clone()),
+                    Some(v) => (v, d.range.clone(), true),
                     None => continue,
                 },
                 None => {
@@ -640,7 +656,7 @@ fn root_variable_values(
                 }
             },
         };
-        if let Some(v) = walk.finish_variable(var, raw, &range, diags) {
+        if let Some(v) = walk.finish_variable(var, raw, &range, from_default, diags) {
             out.insert(name.clone(), v);
         }
     }

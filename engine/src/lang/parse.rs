@@ -15,12 +15,9 @@ pub fn parse_body(filename: Arc<str>, src: Arc<str>) -> Result<Body, Diagnostic>
         hcl_edit::visit::visit_body(v, b)
     })
     .map_err(|e| parse_error(&idx, &src, &e))?;
-    let lw = Lower {
-        idx: &idx,
-        src: &src,
-        empty_heredocs: &empty_heredocs,
-    };
-    Ok(lw.body(&body, 0..src.len()))
+    let lw = Lower::new(&idx, &src, &empty_heredocs);
+    let out = lw.body(&body, 0..src.len());
+    lw.finish(out)
 }
 
 /// Parses a standalone expression (used by `--var` values, the console and `.tf.json` strings).
@@ -31,12 +28,9 @@ pub fn parse_expr(filename: Arc<str>, src: &str) -> Result<Expr, Diagnostic> {
         hcl_edit::visit::visit_expr(v, e)
     })
     .map_err(|e| parse_error(&idx, &src, &e))?;
-    Ok(Lower {
-        idx: &idx,
-        src: &src,
-        empty_heredocs: &empty_heredocs,
-    }
-    .expr(&e))
+    let lw = Lower::new(&idx, &src, &empty_heredocs);
+    let out = lw.expr(&e);
+    lw.finish(out)
 }
 
 /// Parses a string as a template (the content of a `.tf.json` string or a `templatefile`).
@@ -47,12 +41,9 @@ pub fn parse_template(filename: Arc<str>, src: &str) -> Result<Expr, Diagnostic>
         hcl_edit::visit::visit_template(v, t)
     })
     .map_err(|e| parse_error(&idx, &src, &e))?;
-    let lw = Lower {
-        idx: &idx,
-        src: &src,
-        empty_heredocs: &empty_heredocs,
-    };
-    Ok(lw.template_expr(&t, 0..src.len()))
+    let lw = Lower::new(&idx, &src, &empty_heredocs);
+    let out = lw.template_expr(&t, 0..src.len());
+    lw.finish(out)
 }
 
 /// Runs an hcl-edit parser over `src`, working around two of its bugs with length-preserving
@@ -216,6 +207,29 @@ fn parse_error(idx: &LineIndex, src: &str, e: &hcl_edit::parser::Error) -> Diagn
     let at = line_start + col_byte;
     let end = (at + line[col_byte..].chars().next().map_or(0, char::len_utf8)).min(src.len());
     let msg = e.message().trim();
+    if msg.starts_with("invalid escape sequence") {
+        // The escape is the backslash nearest before the error, and the symbol after it.
+        let bs = src
+            .get(line_start..end)
+            .and_then(|s| s.rfind('\\'))
+            .map(|i| line_start + i);
+        if let Some(bs) = bs {
+            let symbol = src[bs + 1..].chars().next().unwrap_or(' ');
+            let end = bs + 1 + symbol.len_utf8();
+            return Diagnostic::error("Invalid escape sequence")
+                .at(&idx.range(bs..end.min(src.len())))
+                .detail(format!(
+                    "The symbol \"{symbol}\" is not a valid escape sequence selector."
+                ))
+                .hint("use \\\\ for a literal backslash");
+        }
+    }
+    if msg.starts_with("invalid block body") && is_single_line_block(&src[line_start..at]) {
+        return Diagnostic::error("Invalid single-argument block definition")
+            .at(&idx.range(at..end))
+            .detail("A single-line block definition must end with a closing brace immediately after its single argument definition.")
+            .hint("put the closing brace right after the argument, or write the block over several lines");
+    }
     let msg = if msg.is_empty() {
         "invalid syntax"
     } else {
@@ -227,15 +241,63 @@ fn parse_error(idx: &LineIndex, src: &str, e: &hcl_edit::parser::Error) -> Diagn
         .hint("check for a missing closing brace, quote or bracket, or a misspelled keyword just before this point")
 }
 
+/// Whether a line, up to a syntax error, opens a block and defines an argument on the same
+/// line (`output "x" { value = ...`): HCL's single-line block, which must close right after
+/// its argument.
+fn is_single_line_block(line: &str) -> bool {
+    let Some((header, rest)) = line.split_once('{') else {
+        return false;
+    };
+    let header = header.trim();
+    let starts_with_ident = header
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_');
+    let arg = rest.trim_start();
+    let arg_name_len = arg
+        .find(|c: char| !is_ident_continue(c))
+        .unwrap_or(arg.len());
+    starts_with_ident
+        && !header.contains('=')
+        && arg_name_len > 0
+        && arg[arg_name_len..].trim_start().starts_with('=')
+}
+
 struct Lower<'a> {
     idx: &'a LineIndex,
     /// The original source (hcl-edit may have been given a patched copy, see [`parse_patched`]).
     src: &'a str,
     /// Byte ranges of empty heredocs that hcl-edit saw as `""`.
     empty_heredocs: &'a [std::ops::Range<usize>],
+    /// The first syntax error that HCL reports and hcl-edit accepts.
+    error: std::cell::RefCell<Option<Diagnostic>>,
 }
 
-impl Lower<'_> {
+impl<'a> Lower<'a> {
+    fn new(
+        idx: &'a LineIndex,
+        src: &'a str,
+        empty_heredocs: &'a [std::ops::Range<usize>],
+    ) -> Lower<'a> {
+        Lower {
+            idx,
+            src,
+            empty_heredocs,
+            error: std::cell::RefCell::new(None),
+        }
+    }
+
+    fn report(&self, d: Diagnostic) {
+        self.error.borrow_mut().get_or_insert(d);
+    }
+
+    fn finish<T>(self, out: T) -> Result<T, Diagnostic> {
+        match self.error.into_inner() {
+            Some(d) => Err(d),
+            None => Ok(out),
+        }
+    }
+
     fn range(&self, span: Option<std::ops::Range<usize>>) -> Range {
         self.idx.range(span.unwrap_or(0..0))
     }
@@ -435,6 +497,19 @@ impl Lower<'_> {
                     ops.push(TraversalOp::Index(self.expr(x)))
                 }
                 hx::TraversalOperator::LegacyIndex(i) => {
+                    // `.1.0` is one number token to HCL's scanner, not two indexes.
+                    if let (Some(TraversalOp::LegacyIndex(_, prev)), Some(span)) =
+                        (ops.last(), op.span())
+                    {
+                        if prev.end.byte == span.start {
+                            self.report(
+                                Diagnostic::error("Invalid legacy index syntax")
+                                    .at(&self.idx.range(prev.start.byte + 1..span.end))
+                                    .detail("When using the legacy index syntax, chaining two indexes together is not permitted. Use the proper index syntax instead, like [1][0].")
+                                    .hint("write the indexes in brackets, like [1][0]"),
+                            );
+                        }
+                    }
                     if splat == Some(false) {
                         cur = close(cur, std::mem::take(&mut ops), splat, end);
                         splat = None;
@@ -831,6 +906,38 @@ mod tests {
         };
         assert!(matches!(base.kind, ExprKind::Splat { .. }));
         assert_eq!(ops.len(), 1);
+    }
+
+    #[test]
+    fn chained_legacy_indexes_are_a_number_token() {
+        let e = parse_expr("t.tf".into(), "local.t.1.0").unwrap_err();
+        assert_eq!(e.summary, "Invalid legacy index syntax");
+        let r = e.range.expect("range");
+        assert_eq!((r.start.column, r.end.column), (9, 12));
+        assert!(parse_expr("t.tf".into(), "local.t.1.a.0").is_ok());
+        assert!(parse_expr("t.tf".into(), "local.t.1[0]").is_ok());
+    }
+
+    #[test]
+    fn hcl_summaries_for_some_syntax_errors() {
+        let e = parse_body(
+            "t.tf".into(),
+            "output \"x\" { value = \"bad \\q\" }\n".into(),
+        )
+        .unwrap_err();
+        assert_eq!(e.summary, "Invalid escape sequence");
+        assert_eq!(
+            e.detail,
+            "The symbol \"q\" is not a valid escape sequence selector."
+        );
+        let e = parse_body(
+            "t.tf".into(),
+            "output \"t\" { value = \"$$${\"x\"}\" }\n".into(),
+        )
+        .unwrap_err();
+        assert_eq!(e.summary, "Invalid single-argument block definition");
+        let e = parse_body("t.tf".into(), "x = 1\ny = \n".into()).unwrap_err();
+        assert_eq!(e.summary, "Invalid HCL syntax");
     }
 
     #[test]
