@@ -224,6 +224,9 @@ fn parse_error(idx: &LineIndex, src: &str, e: &hcl_edit::parser::Error) -> Diagn
                 .hint("use \\\\ for a literal backslash");
         }
     }
+    if let Some(d) = unclosed_template_directive(idx, src, at) {
+        return d;
+    }
     if msg.starts_with("invalid block body") && is_single_line_block(&src[line_start..at]) {
         return Diagnostic::error("Invalid single-argument block definition")
             .at(&idx.range(at..end))
@@ -239,6 +242,105 @@ fn parse_error(idx: &LineIndex, src: &str, e: &hcl_edit::parser::Error) -> Diagn
         .at(&idx.range(at..end))
         .detail(format!("The parser stopped here: {msg}."))
         .hint("check for a missing closing brace, quote or bracket, or a misspelled keyword just before this point")
+}
+
+/// hcl-edit rejects a quoted template with an `%{ if }` or `%{ for }` left open as a whole
+/// argument; HCL says which directive is missing its end. `at` is where hcl-edit stopped: the
+/// argument's name, or its opening quote.
+fn unclosed_template_directive(idx: &LineIndex, src: &str, at: usize) -> Option<Diagnostic> {
+    let rest = src.get(at..)?;
+    let value = match rest.find(|c: char| !is_ident_continue(c)) {
+        Some(n) if n > 0 => rest[n..].trim_start().strip_prefix('=')?.trim_start(),
+        _ => rest,
+    };
+    let open = src.len() - value.strip_prefix('"')?.len();
+    let mut directives = Vec::new();
+    let close = scan_quoted(src.as_bytes(), open, &mut directives).unwrap_or(src.len());
+    let mut stack: Vec<(&str, std::ops::Range<usize>)> = Vec::new();
+    for (kw, r) in directives {
+        let kw = src.get(kw)?;
+        match kw {
+            "if" | "for" => stack.push((kw, r)),
+            "endif" | "endfor" => {
+                stack.pop()?;
+            }
+            _ => {}
+        }
+    }
+    let (kw, r) = stack.pop()?;
+    let r = idx.range(r);
+    let at = if r.start.line == r.end.line {
+        format!(
+            "{}:{},{}-{}",
+            r.filename, r.start.line, r.start.column, r.end.column
+        )
+    } else {
+        format!(
+            "{}:{},{}-{},{}",
+            r.filename, r.start.line, r.start.column, r.end.line, r.end.column
+        )
+    };
+    Some(
+        Diagnostic::error("Unexpected end of template")
+            .at(&idx.range(close..(close + 1).min(src.len())))
+            .detail(format!(
+                "The {kw} directive at {at} is missing its corresponding end{kw} directive."
+            ))
+            .hint(format!("close it with %{{ end{kw} }}")),
+    )
+}
+
+/// Scans a quoted template from just after its opening quote, collecting each directive's
+/// keyword and whole range; returns the offset of the closing quote, or `None` when the string
+/// is not terminated on its line.
+fn scan_quoted(
+    b: &[u8],
+    mut i: usize,
+    directives: &mut Vec<(std::ops::Range<usize>, std::ops::Range<usize>)>,
+) -> Option<usize> {
+    while i < b.len() {
+        match b[i] {
+            b'"' => return Some(i),
+            b'\n' => return None,
+            b'\\' => i += 2,
+            b'$' | b'%' if b.get(i + 1) == Some(&b[i]) && b.get(i + 2) == Some(&b'{') => i += 3,
+            c @ (b'$' | b'%') if b.get(i + 1) == Some(&b'{') => {
+                let end = scan_braced(b, i + 2)?;
+                if c == b'%' {
+                    let mut k = i + 2;
+                    while k < end && (b[k] == b'~' || b[k].is_ascii_whitespace()) {
+                        k += 1;
+                    }
+                    let mut e = k;
+                    while e < end && (b[e].is_ascii_alphanumeric() || b[e] == b'_') {
+                        e += 1;
+                    }
+                    directives.push((k..e, i..end + 1));
+                }
+                i = end + 1;
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// The offset of the `}` closing a `${` or `%{` sequence whose content starts at `i`.
+fn scan_braced(b: &[u8], mut i: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i = scan_quoted(b, i + 1, &mut Vec::new())?;
+            }
+            b'{' => depth += 1,
+            b'}' if depth == 0 => return Some(i),
+            b'}' => depth -= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Whether a line, up to a syntax error, opens a block and defines an argument on the same
@@ -938,6 +1040,16 @@ mod tests {
         assert_eq!(e.summary, "Invalid single-argument block definition");
         let e = parse_body("t.tf".into(), "x = 1\ny = \n".into()).unwrap_err();
         assert_eq!(e.summary, "Invalid HCL syntax");
+        let e = parse_body(
+            "main.tf".into(),
+            "output \"x\" { value = \"%{ if true }never closed\" }\n".into(),
+        )
+        .unwrap_err();
+        assert_eq!(e.summary, "Unexpected end of template");
+        assert_eq!(
+            e.detail,
+            "The if directive at main.tf:1,23-35 is missing its corresponding endif directive."
+        );
     }
 
     #[test]
