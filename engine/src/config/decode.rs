@@ -463,18 +463,17 @@ fn decode_variable(b: &Block, diags: &mut Diagnostics) -> Option<Variable> {
         default: None,
         description: None,
         sensitive: false,
-        nullable: true,
         validations: Vec::new(),
         decl_range: b.def_range.clone(),
     };
-    const ARGS: &[&str] = &["type", "default", "description", "sensitive", "nullable"];
+    // `nullable` is Terraform 1.1: 1.0 rejects it as an unsupported argument.
+    const ARGS: &[&str] = &["type", "default", "description", "sensitive"];
     for a in &b.body.attributes {
         match a.name.as_str() {
             "type" => v.type_expr = Some(a.expr.clone()),
             "default" => v.default = Some(a.expr.clone()),
             "description" => v.description = literal_string(a, diags),
             "sensitive" => v.sensitive = literal_bool(a, diags).unwrap_or(false),
-            "nullable" => v.nullable = literal_bool(a, diags).unwrap_or(true),
             _ => unsupported_argument(a, "variable", ARGS, diags),
         }
     }
@@ -494,6 +493,9 @@ fn decode_variable(b: &Block, diags: &mut Diagnostics) -> Option<Variable> {
             }
         }
         reject_blocks(&nb.body, "validation", diags);
+        if let Some(m) = msg {
+            check_validation_message(m, diags);
+        }
         match (cond, msg) {
             (Some(c), Some(m)) => v.validations.push(Validation {
                 condition: c.expr.clone(),
@@ -516,6 +518,38 @@ fn decode_variable(b: &Block, diags: &mut Diagnostics) -> Option<Variable> {
         }
     }
     Some(v)
+}
+
+/// Terraform 1.0 requires a validation's error message to read as English sentences, since it
+/// is printed inside a larger message.
+fn check_validation_message(a: &Attribute, diags: &mut Diagnostics) {
+    let ExprKind::String(text) = &a.expr.kind else {
+        return;
+    };
+    let detail = if text.is_empty() {
+        "An empty string is not a valid nor useful error message."
+    } else if !looks_like_sentences(text) {
+        "The validation error message must be at least one full sentence starting with an uppercase letter and ending with a period or question mark.\n\nYour given message will be included as part of a larger Terraform error message, written as English prose. For broadly-shared modules we suggest using a similar writing style so that the overall result will be consistent."
+    } else {
+        return;
+    };
+    diags.push(
+        Diagnostic::error("Invalid validation error message")
+            .at(&a.expr.range)
+            .detail(detail)
+            .hint("write a sentence: start with a capital letter, end with a period"),
+    );
+}
+
+/// Terraform's `looksLikeSentences`: a first letter in upper case, and a final `.`, `?` or `!`.
+fn looks_like_sentences(s: &str) -> bool {
+    let (Some(first), Some(last)) = (s.chars().next(), s.chars().last()) else {
+        return false;
+    };
+    if first.is_alphabetic() && !first.is_uppercase() {
+        return false;
+    }
+    matches!(last, '.' | '?' | '!')
 }
 
 fn decode_output(b: &Block, diags: &mut Diagnostics) -> Option<Output> {
@@ -809,4 +843,20 @@ fn decode_provider(b: &Block, diags: &mut Diagnostics) -> Option<ProviderConfig>
         body,
         decl_range: b.def_range.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_messages_are_sentences() {
+        assert!(looks_like_sentences("The value must be positive."));
+        assert!(looks_like_sentences("Is it set?"));
+        assert!(looks_like_sentences("\"x\" is wrong!"));
+        assert!(!looks_like_sentences("too short"));
+        assert!(!looks_like_sentences("Too short"));
+        assert!(!looks_like_sentences("lower case."));
+        assert!(!looks_like_sentences(""));
+    }
 }

@@ -78,7 +78,6 @@ pub struct Variable {
     pub default: Option<Expr>,
     pub description: Option<String>,
     pub sensitive: bool,
-    pub nullable: bool,
     pub validations: Vec<Validation>,
     pub decl_range: Range,
 }

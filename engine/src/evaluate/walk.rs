@@ -384,65 +384,67 @@ impl<'c> Walk<'c> {
         let (call_name, parent_path) = self.slots[slot].path.split_last()?;
         let parent_slot = *self.slot_of.get(parent_path)?;
         let call = self.slots[parent_slot].module.module_calls.get(call_name)?;
-        let raw = match call.inputs.get(&var.name) {
+        match call.inputs.get(&var.name) {
             Some(attr) => {
-                self.eval_in(parent_slot, parent_idx, inst.rep.clone(), &attr.expr, diags)?
+                let raw =
+                    self.eval_in(parent_slot, parent_idx, inst.rep.clone(), &attr.expr, diags)?;
+                self.finish_variable(var, raw, &attr.expr.range, false, diags)
             }
-            None => match &var.default {
-                Some(d) => self.eval_in(slot, i, InstanceRep::None, d, diags)?,
-                None => return None, // reported by the config loader
-            },
-        };
-        let range = call
-            .inputs
-            .get(&var.name)
-            .map(|a| a.expr.range.clone())
-            .unwrap_or_else(|| var.decl_range.clone());
-        self.finish_variable(var, raw, &range, diags)
+            None => {
+                // A missing argument without default is reported by the config loader.
+                let d = var.default.as_ref()?;
+                let raw = self.eval_in(slot, i, InstanceRep::None, d, diags)?;
+                self.finish_variable(var, raw, &d.range, true, diags)
+            }
+        }
     }
 
-    /// Converts a variable's value to its type, applies nullable and sensitive.
+    /// Converts a variable's value (given, or its default when `from_default`) to its type,
+    /// and marks it sensitive if declared so.
     fn finish_variable(
         &self,
         var: &Variable,
         raw: Value,
         range: &Range,
+        from_default: bool,
         diags: &mut Diagnostics,
     ) -> Option<Value> {
         let ty = variable_type(var, diags)?;
-        let v = if raw.is_null() && var.default.is_some() && !var.nullable {
-            // nullable = false: a null from the caller means "use the default".
-            return None;
-        } else {
-            match convert(&raw, &ty) {
-                Ok(v) => v,
-                Err(e) => {
-                    diags.push(
-                        Diagnostic::error("Invalid value for input variable")
-                            .at(range)
-                            .detail(format!(
-                                "The given value is not suitable for var.{} declared at {}: {}.",
-                                var.name, var.decl_range, e.message
-                            ))
-                            .hint(format!(
-                                "give var.{} a value of type {}",
-                                var.name,
-                                ty.friendly_name_for_constraint()
-                            )),
-                    );
-                    return None;
-                }
+        let v = match convert(&raw, &ty) {
+            Ok(v) => v,
+            Err(e) if from_default => {
+                diags.push(
+                    Diagnostic::error("Invalid default value for variable")
+                        .at(range)
+                        .detail(format!(
+                            "This default value is not compatible with the variable's type constraint: {}.",
+                            e.message
+                        ))
+                        .hint(format!(
+                            "give var.{} a default of type {}",
+                            var.name,
+                            ty.friendly_name_for_constraint()
+                        )),
+                );
+                return None;
+            }
+            Err(e) => {
+                diags.push(
+                    Diagnostic::error("Invalid value for input variable")
+                        .at(range)
+                        .detail(format!(
+                            "The given value is not suitable for var.{} declared at {}: {}.",
+                            var.name, var.decl_range, e.message
+                        ))
+                        .hint(format!(
+                            "give var.{} a value of type {}",
+                            var.name,
+                            ty.friendly_name_for_constraint()
+                        )),
+                );
+                return None;
             }
         };
-        if v.is_null() && !var.nullable {
-            diags.push(
-                Diagnostic::error("Required variable not set")
-                    .at(range)
-                    .detail(format!("The variable \"{}\" is declared with nullable = false, so it cannot be null.", var.name))
-                    .hint("give it a non-null value"),
-            );
-            return None;
-        }
         Some(if var.sensitive { v.mark_sensitive() } else { v })
     }
 
@@ -676,7 +678,7 @@ fn root_variable_values(
     }
     let mut out = HashMap::new();
     for (name, var) in &root.variables {
-        let (raw, range) = match given.get(name.as_str()) {
+        let (raw, range, from_default) = match given.get(name.as_str()) {
             Some(inp) => {
                 let v = match &inp.value {
                     RawValue::Text(t, r) if !wants_hcl(var) => {
@@ -694,13 +696,13 @@ fn root_variable_values(
                     RawValue::Expr(e) => constant(walk, e, diags).map(|v| (v, e.range.clone())),
                 };
                 match v {
-                    Some(v) => v,
+                    Some((v, r)) => (v, r, false),
                     None => continue,
                 }
             }
             None => match &var.default {
                 Some(d) => match constant(walk, d, diags) {
-                    Some(v) => (v, d.range.clone()),
+                    Some(v) => (v, d.range.clone(), true),
                     None => continue,
                 },
                 None => {
@@ -714,16 +716,8 @@ fn root_variable_values(
                 }
             },
         };
-        if let Some(v) = walk.finish_variable(var, raw, &range, diags) {
+        if let Some(v) = walk.finish_variable(var, raw, &range, from_default, diags) {
             out.insert(name.clone(), v);
-        } else if var.default.is_some() && !var.nullable {
-            if let Some(d) = &var.default {
-                if let Some(v) = constant(walk, d, diags)
-                    .and_then(|v| walk.finish_variable(var, v, &d.range, diags))
-                {
-                    out.insert(name.clone(), v);
-                }
-            }
         }
     }
     out

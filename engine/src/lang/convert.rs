@@ -278,6 +278,9 @@ pub fn unify_safe(types: &[Type]) -> Option<Type> {
     unify_inner(types, false)
 }
 
+/// A port of cty 1.9's `unify`: first the cases where all types are of one structural kind
+/// (possibly with `dynamic`), which may build a new type; otherwise the first of the given
+/// types, in order of generality, that all the others convert to.
 fn unify_inner(types: &[Type], unsafe_: bool) -> Option<Type> {
     let first = types.first()?;
     if types.iter().all(|t| t == first) {
@@ -293,101 +296,240 @@ fn unify_inner(types: &[Type], unsafe_: bool) -> Option<Type> {
         count(Type::is_dynamic),
     );
     let n = types.len();
-    let elems = |ts: &[Type]| -> Vec<Type> {
-        ts.iter()
-            .filter_map(|t| t.element_type().cloned())
-            .collect()
-    };
     if maps > 0 && maps + dyns == n {
-        if dyns > 0 {
-            return Some(Type::Dynamic);
+        return unify_collections(Type::map, types, unsafe_, dyns > 0);
+    } else if maps > 0 && maps + objs + dyns == n {
+        // Objects often masquerade as maps in HCL.
+        let as_map = unify_as(types, Type::is_object, unify_objects_to_map, unsafe_);
+        if let Some(t) = as_map.filter(Type::is_map) {
+            return Some(t);
         }
-        return unify_inner(&elems(types), unsafe_).map(Type::map);
-    }
-    if maps > 0 && maps + objs + dyns == n {
-        if dyns > 0 {
-            return Some(Type::Dynamic);
+    } else if lists > 0 && lists + dyns == n {
+        return unify_collections(Type::list, types, unsafe_, dyns > 0);
+    } else if lists > 0 && lists + tuples + dyns == n {
+        let as_list = unify_as(types, Type::is_tuple, unify_tuples_to_list, unsafe_);
+        if let Some(t) = as_list.filter(Type::is_list) {
+            return Some(t);
         }
-        let mut ts = Vec::new();
-        for t in types {
-            match t {
-                Type::Map(e) => ts.push(Type::clone(e)),
-                Type::Object(a) => ts.extend(a.values().cloned()),
-                _ => {}
-            }
-        }
-        if let Some(e) = unify_inner(&ts, unsafe_) {
-            return Some(Type::map(e));
-        }
-    }
-    if lists > 0 && lists + dyns == n {
-        if dyns > 0 {
-            return Some(Type::Dynamic);
-        }
-        return unify_inner(&elems(types), unsafe_).map(Type::list);
-    }
-    if sets > 0 && sets + dyns == n {
-        if dyns > 0 {
-            return Some(Type::Dynamic);
-        }
-        return unify_inner(&elems(types), unsafe_).map(Type::set);
-    }
-    if objs > 0 && objs + dyns == n {
-        if dyns > 0 {
-            return Some(Type::Dynamic);
-        }
-        let attrsets: Vec<&BTreeMap<String, Type>> =
-            types.iter().filter_map(Type::attribute_types).collect();
-        let same_names = attrsets
-            .iter()
-            .all(|a| a.len() == attrsets[0].len() && a.keys().all(|k| attrsets[0].contains_key(k)));
-        if same_names {
-            let mut out = BTreeMap::new();
-            for k in attrsets[0].keys() {
-                let ts: Vec<Type> = attrsets.iter().filter_map(|a| a.get(k).cloned()).collect();
-                out.insert(k.clone(), unify_inner(&ts, unsafe_)?);
-            }
-            return Some(Type::Object(Arc::new(out)));
-        }
-        let ts: Vec<Type> = attrsets.iter().flat_map(|a| a.values().cloned()).collect();
-        if ts.is_empty() {
-            return Some(Type::map(Type::Dynamic));
-        }
-        return unify_inner(&ts, unsafe_).map(Type::map);
-    }
-    if tuples > 0 && tuples + dyns == n {
-        if dyns > 0 {
-            return Some(Type::Dynamic);
-        }
-        let tts: Vec<&[Type]> = types.iter().filter_map(Type::tuple_element_types).collect();
-        if tts.iter().all(|t| t.len() == tts[0].len()) {
-            let mut out = Vec::with_capacity(tts[0].len());
-            for i in 0..tts[0].len() {
-                let ts: Vec<Type> = tts.iter().map(|t| t[i].clone()).collect();
-                out.push(unify_inner(&ts, unsafe_)?);
-            }
-            return Some(Type::tuple(out));
-        }
-        let ts: Vec<Type> = tts.iter().flat_map(|t| t.iter().cloned()).collect();
-        return unify_inner(&ts, unsafe_).map(Type::list);
-    }
-    if objs > 0 && tuples > 0 {
+    } else if sets > 0 && sets + dyns == n {
+        return unify_collections(Type::set, types, unsafe_, dyns > 0);
+    } else if objs > 0 && objs + dyns == n {
+        return unify_objects(types, unsafe_, dyns > 0);
+    } else if tuples > 0 && tuples + dyns == n {
+        return unify_tuples(types, unsafe_, dyns > 0);
+    } else if objs > 0 && tuples > 0 {
         return None;
     }
-    // Preference order: string, then the rest in the given order, dynamic last (a null of
-    // unknown type converts to anything).
-    let mut prefs: Vec<&Type> = Vec::with_capacity(n);
-    prefs.extend(types.iter().filter(|t| **t == Type::String).take(1));
-    for t in types {
-        if !t.is_dynamic() && *t != Type::String && !prefs.contains(&t) {
-            prefs.push(t);
-        }
-    }
-    prefs.extend(types.iter().filter(|t| t.is_dynamic()).take(1));
-    prefs
+    sort_types(types)
         .into_iter()
         .find(|want| types.iter().all(|t| can_convert(t, want, unsafe_)))
         .cloned()
+}
+
+/// `ret` if every one of `types` converts to it.
+fn all_convert(types: &[Type], ret: Type, unsafe_: bool) -> Option<Type> {
+    types
+        .iter()
+        .all(|t| can_convert(t, &ret, unsafe_))
+        .then_some(ret)
+}
+
+/// Unifies the types matching `is` among themselves with `to`, then everything together
+/// (cty's `unifyObjectsAsMaps` and `unifyTuplesAsList`).
+fn unify_as(
+    types: &[Type],
+    is: fn(&Type) -> bool,
+    to: fn(&[Type], bool) -> Option<Type>,
+    unsafe_: bool,
+) -> Option<Type> {
+    let some: Vec<Type> = types.iter().filter(|t| is(t)).cloned().collect();
+    let t = to(&some, unsafe_)?;
+    let replaced: Vec<Type> = types
+        .iter()
+        .map(|x| if is(x) { t.clone() } else { x.clone() })
+        .collect();
+    unify_inner(&replaced, unsafe_)
+}
+
+fn unify_collections(
+    ctor: fn(Type) -> Type,
+    types: &[Type],
+    unsafe_: bool,
+    has_dynamic: bool,
+) -> Option<Type> {
+    if has_dynamic {
+        return Some(Type::Dynamic);
+    }
+    let elems: Vec<Type> = types
+        .iter()
+        .filter_map(|t| t.element_type().cloned())
+        .collect();
+    let ret = ctor(unify_inner(&elems, unsafe_)?);
+    all_convert(types, ret, unsafe_)
+}
+
+fn unify_objects(types: &[Type], unsafe_: bool, has_dynamic: bool) -> Option<Type> {
+    if has_dynamic {
+        return Some(Type::Dynamic);
+    }
+    let attrsets: Vec<&BTreeMap<String, Type>> =
+        types.iter().filter_map(Type::attribute_types).collect();
+    let first = attrsets.first()?;
+    let same_names = attrsets
+        .iter()
+        .all(|a| a.len() == first.len() && a.keys().all(|k| first.contains_key(k)));
+    if !same_names {
+        return unify_objects_to_map(types, unsafe_);
+    }
+    let mut out = BTreeMap::new();
+    for k in first.keys() {
+        let ts: Vec<Type> = attrsets.iter().filter_map(|a| a.get(k).cloned()).collect();
+        out.insert(k.clone(), unify_inner(&ts, unsafe_)?);
+    }
+    all_convert(types, Type::Object(Arc::new(out)), unsafe_)
+        .or_else(|| unify_objects_to_map(types, unsafe_))
+}
+
+fn unify_objects_to_map(types: &[Type], unsafe_: bool) -> Option<Type> {
+    let ts: Vec<Type> = types
+        .iter()
+        .filter_map(Type::attribute_types)
+        .flat_map(|a| a.values().cloned())
+        .collect();
+    let ret = Type::map(unify_inner(&ts, unsafe_)?);
+    all_convert(types, ret, unsafe_)
+}
+
+fn unify_tuples(types: &[Type], unsafe_: bool, has_dynamic: bool) -> Option<Type> {
+    if has_dynamic {
+        return Some(Type::Dynamic);
+    }
+    let tts: Vec<&[Type]> = types.iter().filter_map(Type::tuple_element_types).collect();
+    let first = tts.first()?;
+    if tts.iter().any(|t| t.len() != first.len()) {
+        return unify_tuples_to_list(types, unsafe_);
+    }
+    let mut out = Vec::with_capacity(first.len());
+    for i in 0..first.len() {
+        let ts: Vec<Type> = tts.iter().filter_map(|t| t.get(i).cloned()).collect();
+        out.push(unify_inner(&ts, unsafe_)?);
+    }
+    all_convert(types, Type::tuple(out), unsafe_).or_else(|| unify_tuples_to_list(types, unsafe_))
+}
+
+fn unify_tuples_to_list(types: &[Type], unsafe_: bool) -> Option<Type> {
+    let ts: Vec<Type> = types
+        .iter()
+        .filter_map(Type::tuple_element_types)
+        .flat_map(|t| t.iter().cloned())
+        .collect();
+    let ret = Type::list(unify_inner(&ts, unsafe_)?);
+    all_convert(types, ret, unsafe_)
+}
+
+/// cty's `sortTypes`: the types in order of preference as a unification result, most general
+/// first (a topological sort of [`compare_types`], stable for incomparable types).
+fn sort_types(types: &[Type]) -> Vec<&Type> {
+    let n = types.len();
+    let mut edges: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for i in 0..n {
+        for j in i + 1..n {
+            match compare_types(&types[i], &types[j]) {
+                std::cmp::Ordering::Less => edges[i].push(j),
+                std::cmp::Ordering::Greater => edges[j].push(i),
+                std::cmp::Ordering::Equal => {}
+            }
+        }
+    }
+    let mut in_degree = vec![0usize; n];
+    for outs in &edges {
+        for &j in outs {
+            in_degree[j] += 1;
+        }
+    }
+    let mut order: Vec<usize> = (0..n).filter(|&i| in_degree[i] == 0).collect();
+    let mut next = 0;
+    while next < order.len() {
+        let i = order[next];
+        next += 1;
+        for &j in &edges[i] {
+            in_degree[j] -= 1;
+            if in_degree[j] == 0 {
+                order.push(j);
+            }
+        }
+    }
+    // cty returns a full-length slice even when a cycle leaves types out; those are
+    // index 0 (its zero value), i.e. the first type again.
+    order.resize(n, 0);
+    order.into_iter().map(|i| &types[i]).collect()
+}
+
+/// cty's `compareTypes`: `Less` when `a` is more general than `b` (a preferred unification
+/// result), `Greater` when `b` is, `Equal` when they are not comparable.
+fn compare_types(a: &Type, b: &Type) -> std::cmp::Ordering {
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    if a.is_dynamic() || b.is_dynamic() {
+        return match (a.is_dynamic(), b.is_dynamic()) {
+            (false, _) => Less,
+            (_, false) => Greater,
+            _ => Equal,
+        };
+    }
+    if a.is_primitive() && b.is_primitive() && (*a == Type::String || *b == Type::String) {
+        return match (*a == Type::String, *b == Type::String) {
+            (false, _) => Greater,
+            (_, false) => Less,
+            _ => Equal,
+        };
+    }
+    match (a, b) {
+        (Type::List(x), Type::List(y))
+        | (Type::Set(x), Type::Set(y))
+        | (Type::Map(x), Type::Map(y)) => return compare_types(x, y),
+        _ => {}
+    }
+    let swapped = (a.is_tuple() && b.is_list())
+        || (a.is_object() && b.is_map())
+        || (a.is_set() && (b.is_tuple() || b.is_list()));
+    let (a, b) = if swapped { (b, a) } else { (a, b) };
+    let more_general = |x: std::cmp::Ordering| if swapped { x.reverse() } else { x };
+    if b.is_set() && (a.is_tuple() || a.is_list()) {
+        return more_general(Less);
+    }
+    if (a.is_list() && b.is_tuple()) || (a.is_map() && b.is_object()) {
+        return more_general(Less);
+    }
+    let pairwise = |xs: Vec<(&Type, &Type)>| {
+        let (mut a_super, mut b_super) = (false, false);
+        for (x, y) in xs {
+            match compare_types(x, y) {
+                Less => a_super = true,
+                Greater => b_super = true,
+                Equal => {}
+            }
+        }
+        match (a_super, b_super) {
+            (true, false) => more_general(Less),
+            (false, true) => more_general(Greater),
+            _ => Equal,
+        }
+    };
+    match (a, b) {
+        (Type::Object(x), Type::Object(y)) => {
+            if x.len() != y.len() || x.keys().any(|k| !y.contains_key(k)) {
+                return Equal;
+            }
+            pairwise(x.iter().filter_map(|(k, t)| Some((t, y.get(k)?))).collect())
+        }
+        (Type::Tuple(x), Type::Tuple(y)) => {
+            if x.len() != y.len() {
+                return Equal;
+            }
+            pairwise(x.iter().zip(y.iter()).collect())
+        }
+        _ => Equal,
+    }
 }
 
 /// Converts all values to their unified type, for building a list or a map from mixed
@@ -545,6 +687,41 @@ mod tests {
         assert_eq!(e.message, "tuple required");
         let e = convert(&val("[[1]]"), &ty("set(string)")).unwrap_err();
         assert_eq!(e.message, "element 0: string required");
+    }
+
+    #[test]
+    fn unify_follows_cty() {
+        let u = |xs: &[&str]| unify(&xs.iter().map(|x| ty(x)).collect::<Vec<_>>());
+        // A tuple unifies with a list as a list (cty's unifyTuplesAsList).
+        assert_eq!(
+            u(&["tuple([number, number])", "list(string)"]),
+            Some(ty("list(string)"))
+        );
+        // `[]` against `tolist([])`: the list is the more general type.
+        assert_eq!(u(&["tuple([])", "list(any)"]), Some(ty("list(any)")));
+        // A null of unknown type takes the other types' unification.
+        assert_eq!(u(&["any", "number", "string"]), Some(Type::String));
+        assert_eq!(
+            unify_safe(&[Type::Dynamic, Type::String]),
+            Some(Type::String)
+        );
+        assert_eq!(u(&["number", "bool"]), None);
+        assert_eq!(
+            u(&["map(string)", "object({a=number})"]),
+            Some(ty("map(string)"))
+        );
+        assert_eq!(
+            u(&["object({a=number})", "object({a=string})"]),
+            Some(ty("object({a=string})"))
+        );
+        assert_eq!(u(&["object({a=number})", "tuple([number])"]), None);
+        // A list is preferred to a set (recorded: `true ? tolist([1]) : toset(["a"])`).
+        assert_eq!(
+            u(&["list(number)", "set(string)"]),
+            Some(ty("list(number)"))
+        );
+        assert_eq!(u(&["list(number)", "list(any)"]), Some(ty("list(number)")));
+        assert_eq!(u(&["list(number)", "any"]), Some(Type::Dynamic));
     }
 
     #[test]

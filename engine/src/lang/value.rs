@@ -783,7 +783,8 @@ fn write_json(v: &Value, out: &mut String) -> Result<(), String> {
         V::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         V::Number(n) => {
             if n.is_inf() {
-                return Err("value must be a finite number".into());
+                // cty's JSON marshaller, as `jsonencode(1/0)` reports it.
+                return Err("cannot serialize infinity as JSON".into());
             }
             out.push_str(&n.text_f());
         }
@@ -966,6 +967,15 @@ mod tests {
         assert_eq!(
             Value::null(Type::list(Type::String)).to_string(),
             "tolist(null) /* of string */"
+        );
+    }
+
+    #[test]
+    fn infinity_has_no_json() {
+        let v = Value::tuple(vec![Value::number(Number::infinity(false))]);
+        assert_eq!(
+            v.to_json().unwrap_err(),
+            "cannot serialize infinity as JSON"
         );
     }
 

@@ -360,7 +360,7 @@ fn register_core(r: &mut Registry) {
         Function::new(
             vec![Param::new("str", Type::String)],
             |_| Ok(Type::String),
-            |a, _| Ok(Value::string(str_arg(&a[0]).to_uppercase())),
+            |a, _| Ok(Value::string(string::to_upper(str_arg(&a[0])))),
         ),
     );
     r.register(
@@ -368,7 +368,7 @@ fn register_core(r: &mut Registry) {
         Function::new(
             vec![Param::new("str", Type::String)],
             |_| Ok(Type::String),
-            |a, _| Ok(Value::string(str_arg(&a[0]).to_lowercase())),
+            |a, _| Ok(Value::string(string::to_lower(str_arg(&a[0])))),
         ),
     );
     r.register(
@@ -442,6 +442,28 @@ fn register_core(r: &mut Registry) {
     r.register("tolist", to_func(Type::list(Type::Dynamic)));
     r.register("toset", to_func(Type::set(Type::Dynamic)));
     r.register("tomap", to_func(Type::map(Type::Dynamic)));
+    r.register("defaults", defaults_experimental());
+}
+
+/// Terraform 1.0's `defaults` exists only with the `module_variable_optional_attrs`
+/// experiment, which sakk does not implement: every call fails as it does without it.
+fn defaults_experimental() -> Function {
+    let any = |name| {
+        Param::new(name, Type::Dynamic)
+            .allow_null()
+            .allow_unknown()
+            .allow_dynamic_type()
+            .allow_marked()
+    };
+    Function::new(
+        vec![any("input"), any("defaults")],
+        |_| Ok(Type::Dynamic),
+        |_, _| {
+            Err(FuncError::new(
+                "this function is experimental and available only when the experiment keyword module_variable_optional_attrs is enabled for the current module",
+            ))
+        },
+    )
 }
 
 /// The encoding, filesystem, date/time, hash/crypto and IP network functions, as data
@@ -508,6 +530,19 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn defaults_needs_an_experiment() {
+        let r = Registry::builtins();
+        let f = r.get("defaults").expect("defaults");
+        let e = f
+            .call(vec![Value::null(Type::Dynamic), Value::string("d")])
+            .unwrap_err();
+        assert!(
+            e.message.starts_with("this function is experimental"),
+            "{e:?}"
+        );
+    }
 
     #[test]
     fn wrapper_handles_unknown_and_marks() {

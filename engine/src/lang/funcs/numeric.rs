@@ -62,13 +62,141 @@ fn pow_impl(args: &[Value]) -> Result<Value, FuncError> {
     float_val(go_pow(x, p))
 }
 
-/// Go's `math.Pow` special cases differ from C's `pow` only for `pow(-1, ±Inf)` (Go: 1) and
-/// NaN handling, which Rust's `powf` matches.
-fn go_pow(x: f64, p: f64) -> f64 {
-    if x == -1.0 && p.is_infinite() {
+/// Go's `math.Pow`, which cty uses. It is not correctly rounded: the integer part of the
+/// exponent is done by repeated squaring of the mantissa (`pow(10, 300)` is
+/// `1.0000000000000006e300` there, not the `1e300` of C's `pow`), so it is ported as is.
+fn go_pow(x: f64, y: f64) -> f64 {
+    let odd_int = |y: f64| y.fract() == 0.0 && y.abs() < 9007199254740992.0 && (y % 2.0) != 0.0;
+    if y == 0.0 || x == 1.0 {
         return 1.0;
     }
-    x.powf(p)
+    if y == 1.0 {
+        return x;
+    }
+    if x.is_nan() || y.is_nan() {
+        return f64::NAN;
+    }
+    if x == 0.0 {
+        return if y < 0.0 {
+            if x.is_sign_negative() && odd_int(y) {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            }
+        } else if x.is_sign_negative() && odd_int(y) {
+            x
+        } else {
+            0.0
+        };
+    }
+    if y.is_infinite() {
+        return if x == -1.0 {
+            1.0
+        } else if (x.abs() < 1.0) == (y > 0.0) {
+            0.0
+        } else {
+            f64::INFINITY
+        };
+    }
+    if x.is_infinite() {
+        if x < 0.0 {
+            return go_pow(1.0 / x, -y);
+        }
+        return if y < 0.0 { 0.0 } else { f64::INFINITY };
+    }
+    if y == 0.5 {
+        return x.sqrt();
+    }
+    if y == -0.5 {
+        return 1.0 / x.sqrt();
+    }
+    let (mut yi, mut yf) = (y.abs().trunc(), y.abs().fract());
+    if yf != 0.0 && x < 0.0 {
+        return f64::NAN;
+    }
+    if yi >= 9223372036854775808.0 {
+        return if x == -1.0 {
+            1.0
+        } else if (x.abs() < 1.0) == (y > 0.0) {
+            0.0
+        } else {
+            f64::INFINITY
+        };
+    }
+    let mut a1 = 1.0;
+    let mut ae: i64 = 0;
+    if yf != 0.0 {
+        if yf > 0.5 {
+            yf -= 1.0;
+            yi += 1.0;
+        }
+        a1 = (yf * x.ln()).exp();
+    }
+    let (mut x1, mut xe) = frexp(x);
+    // `yi` is below 2^63 here, so the conversion is exact.
+    let mut i = yi as i64;
+    while i != 0 {
+        if !(-(1 << 12)..=(1 << 12)).contains(&xe) {
+            ae += xe;
+            break;
+        }
+        if i & 1 == 1 {
+            a1 *= x1;
+            ae += xe;
+        }
+        x1 *= x1;
+        xe <<= 1;
+        if x1 < 0.5 {
+            x1 += x1;
+            xe -= 1;
+        }
+        i >>= 1;
+    }
+    if y < 0.0 {
+        a1 = 1.0 / a1;
+        ae = -ae;
+    }
+    ldexp(a1, ae)
+}
+
+/// Go's `math.Frexp`: `x = frac × 2^exp` with `|frac|` in [0.5, 1).
+fn frexp(x: f64) -> (f64, i64) {
+    if x == 0.0 || !x.is_finite() {
+        return (x, 0);
+    }
+    let (x, mut e) = if x.abs() < f64::MIN_POSITIVE {
+        (x * (1u64 << 52) as f64, -52)
+    } else {
+        (x, 0)
+    };
+    let bits = x.to_bits();
+    e += ((bits >> 52) & 0x7ff) as i64 - 1022;
+    let frac = f64::from_bits((bits & !(0x7ff << 52)) | (1022 << 52));
+    (frac, e)
+}
+
+/// Go's `math.Ldexp`: `frac × 2^exp`, rounding once into the subnormal range.
+fn ldexp(frac: f64, exp: i64) -> f64 {
+    if frac == 0.0 || !frac.is_finite() {
+        return frac;
+    }
+    let (frac, e) = frexp(frac);
+    let exp = exp.saturating_add(e);
+    // frac is in [0.5, 1): its biased exponent is 1022.
+    let exp = exp - 1;
+    if exp < -1075 {
+        return 0.0_f64.copysign(frac);
+    }
+    if exp > 1023 {
+        return f64::INFINITY.copysign(frac);
+    }
+    let (exp, m) = if exp < -1022 {
+        (exp + 53, 1.0 / (1u64 << 53) as f64)
+    } else {
+        (exp, 1.0)
+    };
+    let bits = (frac * 2.0).to_bits() & !(0x7ff << 52);
+    m * f64::from_bits(bits | (((exp + 1023) as u64) << 52))
 }
 
 fn signum_impl(args: &[Value]) -> Result<Value, FuncError> {
@@ -236,6 +364,20 @@ mod tests {
         assert_eq!(r("pow", vec![n("3"), n("2")]), "9");
         assert_eq!(r("pow", vec![n("2"), n("-1")]), "0.5");
         assert_eq!(r("pow", vec![n("2"), n("0.5")]), "1.4142135623730951");
+        // Go's math.Pow, recorded from terraform 1.0.3.
+        assert_eq!(go_pow(10.0, 300.0), 1.0000000000000006e300);
+        assert_eq!(go_pow(2.0, 64.0), 18446744073709551616.0);
+        assert_eq!(go_pow(2.0, -1074.0), 5e-324);
+        assert_eq!(go_pow(2.0, -1080.0), 0.0);
+        assert_eq!(go_pow(10.0, 400.0), f64::INFINITY);
+        assert_eq!(go_pow(-2.0, 3.0), -8.0);
+        assert_eq!(go_pow(-8.0, 1.0 / 3.0).to_string(), "NaN");
+        assert_eq!(go_pow(4.0, 1.5), 8.0);
+        assert_eq!(go_pow(3.0, 0.7), 2.157669279974593);
+        assert_eq!(go_pow(7.0, -3.3), 0.001626209403216461);
+        assert_eq!(go_pow(1.1, 1000.0), 2.469932918005993e41);
+        assert_eq!(frexp(8.0), (0.5, 4));
+        assert_eq!(ldexp(0.75, -1073), 1e-323);
         assert_eq!(r("signum", vec![n("-13")]), "-1");
         assert_eq!(r("signum", vec![n("0")]), "0");
         assert_eq!(r("max", vec![n("12"), n("54"), n("3")]), "54");

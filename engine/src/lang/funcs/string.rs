@@ -30,11 +30,64 @@ fn graphemes(s: &str) -> usize {
     s.graphemes(true).count()
 }
 
+/// Go's `unicode.ToUpper`: the simple (one character) case mapping, so `ß` stays `ß` where
+/// Rust's full mapping gives `SS`. The characters whose full mapping has several characters
+/// have no simple mapping, except the Greek ones with iota subscript.
+fn go_upper(c: char) -> char {
+    let mut up = c.to_uppercase();
+    if let (Some(u), None) = (up.next(), up.next()) {
+        return u;
+    }
+    greek_iota_title(c).unwrap_or(c)
+}
+
+/// The simple upper/title mapping of the Greek letters with iota subscript (U+1F80–U+1FFC).
+fn greek_iota_title(c: char) -> Option<char> {
+    let u = c as u32;
+    let mapped = match u {
+        0x1F80..=0x1FAF if u & 0xF < 8 => u + 8,
+        0x1FB3 | 0x1FC3 | 0x1FF3 => u + 9,
+        _ => return None,
+    };
+    char::from_u32(mapped)
+}
+
+/// Go's `unicode.ToLower` (simple mapping: `İ` becomes `i`, and `Σ` is always `σ`).
+fn go_lower(c: char) -> char {
+    let mut low = c.to_lowercase();
+    match (low.next(), low.next()) {
+        (Some(l), None) => l,
+        (Some(l), Some(_)) if l.is_ascii() => l,
+        _ => c,
+    }
+}
+
+/// Go's `unicode.ToTitle`.
+fn go_title(c: char) -> char {
+    match c {
+        '\u{1C4}'..='\u{1C6}' => '\u{1C5}',
+        '\u{1C7}'..='\u{1C9}' => '\u{1C8}',
+        '\u{1CA}'..='\u{1CC}' => '\u{1CB}',
+        '\u{1F1}'..='\u{1F3}' => '\u{1F2}',
+        _ => go_upper(c),
+    }
+}
+
+/// Go's `strings.ToUpper`, as cty's `upper`.
+pub(super) fn to_upper(s: &str) -> String {
+    s.chars().map(go_upper).collect()
+}
+
+/// Go's `strings.ToLower`, as cty's `lower`.
+pub(super) fn to_lower(s: &str) -> String {
+    s.chars().map(go_lower).collect()
+}
+
 fn upper_impl(a: &[Value]) -> Result<Value, FuncError> {
-    Ok(Value::string(sarg(a, 0)?.to_uppercase()))
+    Ok(Value::string(to_upper(sarg(a, 0)?)))
 }
 fn lower_impl(a: &[Value]) -> Result<Value, FuncError> {
-    Ok(Value::string(sarg(a, 0)?.to_lowercase()))
+    Ok(Value::string(to_lower(sarg(a, 0)?)))
 }
 fn strrev_impl(a: &[Value]) -> Result<Value, FuncError> {
     let s = sarg(a, 0)?;
@@ -74,11 +127,7 @@ fn title_impl(a: &[Value]) -> Result<Value, FuncError> {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if is_sep(prev) {
-            let mut up = c.to_uppercase();
-            match (up.next(), up.next()) {
-                (Some(u), None) => out.push(u),
-                _ => out.push(c),
-            }
+            out.push(go_title(c));
         } else {
             out.push(c);
         }
@@ -1124,6 +1173,10 @@ mod tests {
     #[test]
     fn strings() {
         assert_eq!(r("upper", vec![s("héllo")]), "\"HÉLLO\"");
+        // Go's simple case mappings, recorded from terraform 1.0.3.
+        assert_eq!(r("upper", vec![s("straße ᾳ ǆ")]), "\"STRAßE ᾼ Ǆ\"");
+        assert_eq!(r("lower", vec![s("İ ΟΔΟΣ")]), "\"i οδοσ\"");
+        assert_eq!(r("title", vec![s("ǆx ßa")]), "\"ǅx ßa\"");
         assert_eq!(
             r("upper", vec![Value::null(Type::String)]),
             "ERR[0]: argument must not be null"

@@ -302,106 +302,13 @@ fn elems_type(ts: &[Type], w: &Type, unsafe_ok: bool) -> Option<Type> {
 
 /// cty's `Unify` (safe conversions only): the single type all of `ts` convert to.
 pub fn unify(ts: &[Type]) -> Option<Type> {
-    let first = ts.first()?;
-    if ts.iter().all(|t| t == first) {
-        return Some(first.clone());
-    }
-    if ts.iter().any(Type::is_dynamic) {
-        return Some(Type::Dynamic);
-    }
-    if ts.iter().all(Type::is_primitive) {
-        // The only safe primitive conversions are to string.
-        return ts.contains(&Type::String).then_some(Type::String);
-    }
-    let inner = |f: fn(&Type) -> Option<&Type>| -> Option<Type> {
-        let es: Option<Vec<Type>> = ts.iter().map(|t| f(t).cloned()).collect();
-        unify(&es?)
-    };
-    if ts.iter().all(Type::is_list) {
-        return inner(Type::element_type).map(Type::list);
-    }
-    if ts.iter().all(Type::is_set) {
-        return inner(Type::element_type).map(Type::set);
-    }
-    if ts.iter().all(Type::is_map) {
-        return inner(Type::element_type).map(Type::map);
-    }
-    if ts.iter().all(Type::is_object) {
-        let attrs: Vec<_> = ts.iter().filter_map(Type::attribute_types).collect();
-        let same_keys = attrs.iter().all(|a| {
-            a.keys()
-                .eq(attrs.first().map(|f| f.keys()).into_iter().flatten())
-        });
-        if same_keys {
-            let mut out = Vec::new();
-            if let Some(f) = attrs.first() {
-                for k in f.keys() {
-                    let at: Vec<Type> = attrs.iter().filter_map(|a| a.get(k).cloned()).collect();
-                    out.push((k.clone(), unify(&at)?));
-                }
-            }
-            return Some(Type::object(out));
-        }
-        let all: Vec<Type> = attrs.iter().flat_map(|a| a.values().cloned()).collect();
-        if all.is_empty() {
-            return None;
-        }
-        return unify(&all).map(Type::map);
-    }
-    if ts.iter().all(Type::is_tuple) {
-        let tuples: Vec<_> = ts.iter().filter_map(Type::tuple_element_types).collect();
-        let n = tuples.first().map(|t| t.len()).unwrap_or(0);
-        if tuples.iter().all(|t| t.len() == n) {
-            let mut out = Vec::with_capacity(n);
-            for i in 0..n {
-                let et: Vec<Type> = tuples.iter().filter_map(|t| t.get(i).cloned()).collect();
-                out.push(unify(&et)?);
-            }
-            return Some(Type::tuple(out));
-        }
-        let all: Vec<Type> = tuples.iter().flat_map(|t| t.iter().cloned()).collect();
-        if all.is_empty() {
-            return None;
-        }
-        return unify(&all).map(Type::list);
-    }
-    // Mixed collections and structural types: try each input as the target.
-    for cand in ts {
-        let target = match cand {
-            Type::Tuple(es) => unify(es).map(Type::list),
-            Type::Object(a) => {
-                let v: Vec<Type> = a.values().cloned().collect();
-                unify(&v).map(Type::map)
-            }
-            other => Some(other.clone()),
-        };
-        if let Some(t) = target {
-            if ts.iter().all(|x| conversion_type(x, &t, false).is_some()) {
-                let mut ok = Vec::new();
-                for x in ts {
-                    ok.push(conversion_type(x, &t, false)?);
-                }
-                if ok.iter().all(|x| *x == ok[0]) {
-                    return Some(ok[0].clone());
-                }
-            }
-        }
-    }
-    None
+    crate::lang::convert::unify_safe(ts)
 }
 
 /// cty's `UnifyUnsafe`: like [`unify`], but allowing conversions that may fail (string to
 /// number or bool).
 pub fn unify_unsafe(ts: &[Type]) -> Option<Type> {
-    if let Some(t) = unify(ts) {
-        return Some(t);
-    }
-    ts.iter()
-        .find(|c| {
-            ts.iter()
-                .all(|t| conversion_type(t, c, true).as_ref() == Some(*c))
-        })
-        .cloned()
+    crate::lang::convert::unify(ts)
 }
 
 /// Converts `v` to `want` (cty's `convert.Convert`), keeping marks. Errors carry cty's
