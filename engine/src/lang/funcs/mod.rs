@@ -396,7 +396,8 @@ fn register_core(r: &mut Registry) {
                     return Ok(Value::unknown(Type::Number).mark(m));
                 }
                 let n = match v.kind() {
-                    Kind::String(s) => s.chars().count(),
+                    // Grapheme clusters, as cty counts them (a flag or a family emoji is one).
+                    Kind::String(s) => unicode_segmentation::UnicodeSegmentation::graphemes(s, true).count(),
                     Kind::Set(items) if !v.is_wholly_known() => {
                         let _ = items;
                         return Ok(Value::unknown(Type::Number).mark(m));
