@@ -19,14 +19,22 @@ pub fn file_diff(address: &str, prior: Option<&Value>, planned: Option<&Value>) 
     let old = prior.and_then(|v| planned_file(address, v));
     let new = planned.and_then(|v| planned_file(address, v));
     if planned.is_some() && new.is_none() {
-        let p = old.as_ref().map_or("(path known after apply)", |o| o.0.as_str());
-        return Some(format!("--- a/{p}\n+++ b/{p}\n(content known after apply)\n"));
+        let p = old
+            .as_ref()
+            .map_or("(path known after apply)", |o| o.0.as_str());
+        return Some(format!(
+            "--- a/{p}\n+++ b/{p}\n(content known after apply)\n"
+        ));
     }
     if old == new {
         return None;
     }
-    let (old_path, old_text) = old.map_or(("/dev/null".to_string(), String::new()), |(p, t)| (format!("a/{p}"), t));
-    let (new_path, new_text) = new.map_or(("/dev/null".to_string(), String::new()), |(p, t)| (format!("b/{p}"), t));
+    let (old_path, old_text) = old.map_or(("/dev/null".to_string(), String::new()), |(p, t)| {
+        (format!("a/{p}"), t)
+    });
+    let (new_path, new_text) = new.map_or(("/dev/null".to_string(), String::new()), |(p, t)| {
+        (format!("b/{p}"), t)
+    });
     let mut out = format!("--- {old_path}\n+++ {new_path}\n");
     out.push_str(&unified(&old_text, &new_text));
     Some(out)
@@ -82,7 +90,12 @@ fn unified(old: &str, new: &str) -> String {
     }
     const CTX: usize = 3;
     let mut out = String::new();
-    let changed: Vec<usize> = ops.iter().enumerate().filter(|(_, o)| o.0 != ' ').map(|(k, _)| k).collect();
+    let changed: Vec<usize> = ops
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.0 != ' ')
+        .map(|(k, _)| k)
+        .collect();
     let mut k = 0;
     while k < changed.len() {
         let start = changed[k].saturating_sub(CTX);

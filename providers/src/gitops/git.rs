@@ -92,7 +92,9 @@ fn callbacks(spec: &RemoteSpec) -> RemoteCallbacks<'static> {
                     }
                     continue;
                 }
-                let Some(k) = keys.get(attempt - 1) else { break };
+                let Some(k) = keys.get(attempt - 1) else {
+                    break;
+                };
                 if k.is_file() {
                     return Cred::ssh_key(user, None, k, None);
                 }
@@ -151,7 +153,8 @@ fn set_ref(repo: &Repository, name: &str, oid: Option<Oid>) -> Result<(), Provid
             .map_err(|e| local_error("updating the cache", &e)),
         None => {
             if let Ok(mut r) = repo.find_reference(name) {
-                r.delete().map_err(|e| local_error("updating the cache", &e))?;
+                r.delete()
+                    .map_err(|e| local_error("updating the cache", &e))?;
             }
             Ok(())
         }
@@ -164,7 +167,8 @@ pub fn open_cache(dir: &Path) -> Result<Repository, ProviderError> {
         Ok(r) => Ok(r),
         Err(_) => {
             std::fs::create_dir_all(dir).map_err(|e| {
-                ProviderError::new(format!("creating {} failed", dir.display())).detail(e.to_string())
+                ProviderError::new(format!("creating {} failed", dir.display()))
+                    .detail(e.to_string())
             })?;
             Repository::init_bare(dir).map_err(|e| local_error("creating the Git cache", &e))
         }
@@ -334,7 +338,8 @@ impl Staged {
     /// Stages a removal, unless this apply writes the path (a replacement kept its file name).
     pub fn remove(&mut self, address: &str, path: &str) {
         if !matches!(self.files.get(path), Some((_, Some(_)))) {
-            self.files.insert(path.to_string(), (address.to_string(), None));
+            self.files
+                .insert(path.to_string(), (address.to_string(), None));
         }
     }
     pub fn record(&mut self, address: &str, kind: ChangeKind) {
@@ -398,17 +403,30 @@ fn kept_changesets(repo: &Repository, target: &str) -> Result<Vec<Changeset>, Pr
         }
         let parent = cur.parent(0).ok();
         let old_tree = match &parent {
-            Some(p) => Some(p.tree().map_err(|e| local_error("reading the kept commit", &e))?),
+            Some(p) => Some(
+                p.tree()
+                    .map_err(|e| local_error("reading the kept commit", &e))?,
+            ),
             None => None,
         };
-        let new_tree = cur.tree().map_err(|e| local_error("reading the kept commit", &e))?;
+        let new_tree = cur
+            .tree()
+            .map_err(|e| local_error("reading the kept commit", &e))?;
         let diff = repo
             .diff_tree_to_tree(old_tree.as_ref(), Some(&new_tree), None)
             .map_err(|e| local_error("reading the kept commit", &e))?;
         let mut ops = BTreeMap::new();
         for d in diff.deltas() {
-            let new_path = d.new_file().path().and_then(|p| p.to_str()).map(str::to_string);
-            let old_path = d.old_file().path().and_then(|p| p.to_str()).map(str::to_string);
+            let new_path = d
+                .new_file()
+                .path()
+                .and_then(|p| p.to_str())
+                .map(str::to_string);
+            let old_path = d
+                .old_file()
+                .path()
+                .and_then(|p| p.to_str())
+                .map(str::to_string);
             if d.new_file().exists() {
                 if let (Some(p), Ok(b)) = (new_path, repo.find_blob(d.new_file().id())) {
                     ops.insert(p, Some(b.content().to_vec()));
@@ -446,11 +464,18 @@ fn apply_message(
     }
     m.push_str(&format!(
         "\nPlan: {}\nState serial: {}\n",
-        if settings.plan_source.is_empty() { "interactive apply" } else { &settings.plan_source },
+        if settings.plan_source.is_empty() {
+            "interactive apply"
+        } else {
+            &settings.plan_source
+        },
         settings.state_serial
     ));
     m
 }
+
+/// The new tip, how many commits were made, and the addresses refused.
+type Made = (Option<Oid>, usize, Vec<(String, ProviderError)>);
 
 /// Makes the commits of `changesets` on top of `base`; returns the new tip (== base when
 /// nothing changes) and the addresses refused.
@@ -459,7 +484,7 @@ fn make_commits(
     settings: &PublishSettings,
     base: Option<Oid>,
     changesets: &[Changeset],
-) -> Result<(Option<Oid>, usize, Vec<(String, ProviderError)>), ProviderError> {
+) -> Result<Made, ProviderError> {
     let err = |e: git2::Error| local_error("making the commit", &e);
     let sig = Signature::now(&settings.author_name, &settings.author_email).map_err(|e| {
         ProviderError::new("invalid commit author")
@@ -498,9 +523,9 @@ fn make_commits(
                     if old == new || (old.is_none() && new.is_none()) {
                         continue;
                     }
-                    let foreign = old.as_ref().is_some_and(|o| {
-                        header_address(&String::from_utf8_lossy(o)).is_none()
-                    });
+                    let foreign = old
+                        .as_ref()
+                        .is_some_and(|o| header_address(&String::from_utf8_lossy(o)).is_none());
                     if foreign {
                         if new.is_some() {
                             refused.push((
@@ -519,7 +544,11 @@ fn make_commits(
                 let entries: Vec<(String, ChangeKind, Vec<String>)> = touched
                     .iter()
                     .map(|(a, ps)| {
-                        let k = staged.changes.get(a).copied().unwrap_or(ChangeKind::Changed);
+                        let k = staged
+                            .changes
+                            .get(a)
+                            .copied()
+                            .unwrap_or(ChangeKind::Changed);
                         (a.clone(), k, ps.iter().cloned().collect())
                     })
                     .collect();
@@ -535,7 +564,10 @@ fn make_commits(
             .collect();
         let new_tree = match build_tree(repo, tree.as_ref(), &split).map_err(err)? {
             Some(t) => t,
-            None => repo.treebuilder(None).and_then(|tb| tb.write()).map_err(err)?,
+            None => repo
+                .treebuilder(None)
+                .and_then(|tb| tb.write())
+                .map_err(err)?,
         };
         if tree.as_ref().map(Tree::id) == Some(new_tree) {
             continue;
@@ -554,7 +586,11 @@ fn make_commits(
 
 /// Pushes `refs/sakk/pending/<target>` to the remote branch. Ok(None): pushed; Ok(Some(msg)):
 /// the remote refused the update.
-fn push(repo: &Repository, spec: &RemoteSpec, target: &str) -> Result<Option<String>, ProviderError> {
+fn push(
+    repo: &Repository,
+    spec: &RemoteSpec,
+    target: &str,
+) -> Result<Option<String>, ProviderError> {
     let mut remote = repo
         .remote_anonymous(&spec.url)
         .map_err(|e| git_error("reaching", spec, &e))?;
@@ -574,9 +610,10 @@ fn push(repo: &Repository, spec: &RemoteSpec, target: &str) -> Result<Option<Str
     let refspec = format!("{}:refs/heads/{target}", pending_ref(target));
     match remote.push(&[refspec.as_str()], Some(&mut po)) {
         Ok(()) => Ok(status.lock().ok().and_then(|g| g.clone())),
-        Err(e) if e.code() == ErrorCode::NotFastForward
-            || e.message().contains("fast-forward")
-            || e.message().contains("fastforward") =>
+        Err(e)
+            if e.code() == ErrorCode::NotFastForward
+                || e.message().contains("fast-forward")
+                || e.message().contains("fastforward") =>
         {
             Ok(Some(e.message().to_string()))
         }
@@ -684,8 +721,14 @@ mod tests {
 
     #[test]
     fn redaction() {
-        assert_eq!(redact("https://user:s3cret@github.com/o/r.git"), "https://github.com/o/r.git");
-        assert_eq!(redact("https://github.com/o/r.git"), "https://github.com/o/r.git");
+        assert_eq!(
+            redact("https://user:s3cret@github.com/o/r.git"),
+            "https://github.com/o/r.git"
+        );
+        assert_eq!(
+            redact("https://github.com/o/r.git"),
+            "https://github.com/o/r.git"
+        );
         assert_eq!(redact("git@github.com:o/r.git"), "git@github.com:o/r.git");
         assert_eq!(redact("/tmp/x"), "/tmp/x");
     }

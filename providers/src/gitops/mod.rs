@@ -115,11 +115,13 @@ impl GitOps {
         );
         resources.insert(
             MANIFEST.to_string(),
-            resource(Schema::new().attr(
-                "manifest",
-                Attribute::required(Type::Dynamic)
-                    .describe("Any Kubernetes object: apiVersion, kind, metadata, ..."),
-            )),
+            resource(
+                Schema::new().attr(
+                    "manifest",
+                    Attribute::required(Type::Dynamic)
+                        .describe("Any Kubernetes object: apiVersion, kind, metadata, ..."),
+                ),
+            ),
         );
         let s = |d: &'static str| Attribute::optional(Type::String).describe(d);
         resources.insert(
@@ -164,20 +166,31 @@ impl GitOps {
         let config = Schema::new()
             .attr(
                 "repository",
-                Attribute::required(Type::String)
-                    .describe("The Git repository: https://, ssh://, git@host:path, file:// or a local path"),
+                Attribute::required(Type::String).describe(
+                    "The Git repository: https://, ssh://, git@host:path, file:// or a local path",
+                ),
             )
-            .attr("branch", Attribute::optional(Type::String).describe("The tracked branch (default main)"))
+            .attr(
+                "branch",
+                Attribute::optional(Type::String).describe("The tracked branch (default main)"),
+            )
             .attr(
                 "path_prefix",
                 Attribute::optional(Type::String).describe("The directory of the generated files"),
             )
-            .attr("author_name", Attribute::optional(Type::String).describe("default sakk"))
-            .attr("author_email", Attribute::optional(Type::String).describe("default sakk@localhost"))
+            .attr(
+                "author_name",
+                Attribute::optional(Type::String).describe("default sakk"),
+            )
+            .attr(
+                "author_email",
+                Attribute::optional(Type::String).describe("default sakk@localhost"),
+            )
             .attr(
                 "gitops_branch",
-                Attribute::optional(Type::String)
-                    .describe("Commit to this branch (made from the tracked one) instead: pull-request mode"),
+                Attribute::optional(Type::String).describe(
+                    "Commit to this branch (made from the tracked one) instead: pull-request mode",
+                ),
             )
             .attr(
                 "cache_dir",
@@ -186,10 +199,14 @@ impl GitOps {
             )
             .attr(
                 "token_env",
-                Attribute::optional(Type::String)
-                    .describe("The environment variable holding an https token (default SAKK_GIT_TOKEN)"),
+                Attribute::optional(Type::String).describe(
+                    "The environment variable holding an https token (default SAKK_GIT_TOKEN)",
+                ),
             )
-            .attr("ssh_key_file", Attribute::optional(Type::String).describe("An ssh private key"))
+            .attr(
+                "ssh_key_file",
+                Attribute::optional(Type::String).describe("An ssh private key"),
+            )
             .attr(
                 "push_attempts",
                 Attribute::optional(Type::Number)
@@ -214,8 +231,10 @@ fn cfg_str(v: &Value, name: &str) -> ProviderResult<Option<String>> {
         .hint("use a value that does not depend on a resource created by this apply")),
         Some(x) => match x.as_str() {
             Some(s) => Ok(Some(s.to_string())),
-            None => Err(ProviderError::new(format!("provider \"gitops\": {name} must be a string"))
-                .attribute(name)),
+            None => Err(ProviderError::new(format!(
+                "provider \"gitops\": {name} must be a string"
+            ))
+            .attribute(name)),
         },
     }
 }
@@ -224,9 +243,11 @@ fn check_branch(name: &str, attribute: &str) -> ProviderResult<()> {
     if git2::Reference::is_valid_name(&format!("refs/heads/{name}")) {
         Ok(())
     } else {
-        Err(ProviderError::new(format!("{name:?} is not a valid branch name"))
-            .attribute(attribute)
-            .hint("use a name like main or sakk/plan-42"))
+        Err(
+            ProviderError::new(format!("{name:?} is not a valid branch name"))
+                .attribute(attribute)
+                .hint("use a name like main or sakk/plan-42"),
+        )
     }
 }
 
@@ -245,7 +266,13 @@ fn cache_name(url: &str) -> String {
         .trim_end_matches(".git");
     let slug: String = last
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .take(40)
         .collect();
     format!("{slug}-{:016x}", h)
@@ -291,7 +318,8 @@ impl Provider for GitOps {
                 let repo = git::open_cache(&s.cache)?;
                 let tips = git::fetch(&repo, &s.remote, &[s.branch.as_str()])?;
                 let remote_tip = tips.get(&s.branch).copied().flatten();
-                let tip = git::view_tip(&repo, &publish_settings(&s, &s.branch, 0, ""), remote_tip)?;
+                let tip =
+                    git::view_tip(&repo, &publish_settings(&s, &s.branch, 0, ""), remote_tip)?;
                 Ok((repo, tip))
             })
             .await
@@ -349,13 +377,17 @@ fn settings(config: &Value) -> ProviderResult<Settings> {
             .filter(|n| (1..=100).contains(n))
             .map(|n| n as u32)
             .ok_or_else(|| {
-                ProviderError::new("provider \"gitops\": push_attempts must be a whole number from 1 to 100")
-                    .attribute("push_attempts")
+                ProviderError::new(
+                    "provider \"gitops\": push_attempts must be a whole number from 1 to 100",
+                )
+                .attribute("push_attempts")
             })?,
     };
     let cache = match cfg_str(config, "cache_dir")? {
         Some(d) => PathBuf::from(d),
-        None => PathBuf::from(".sakk").join("gitops").join(cache_name(&display)),
+        None => PathBuf::from(".sakk")
+            .join("gitops")
+            .join(cache_name(&display)),
     };
     Ok(Settings {
         remote: git::RemoteSpec {
@@ -365,7 +397,11 @@ fn settings(config: &Value) -> ProviderResult<Settings> {
             ssh_key_file: cfg_str(config, "ssh_key_file")?.map(PathBuf::from),
         },
         layout: Layout {
-            path_prefix: if prefix.is_empty() { prefix } else { format!("{prefix}/") },
+            path_prefix: if prefix.is_empty() {
+                prefix
+            } else {
+                format!("{prefix}/")
+            },
             repo_url: display,
             branch: branch.clone(),
         },
@@ -379,7 +415,12 @@ fn settings(config: &Value) -> ProviderResult<Settings> {
     })
 }
 
-fn publish_settings(s: &Settings, target: &str, serial: u64, plan_source: &str) -> git::PublishSettings {
+fn publish_settings(
+    s: &Settings,
+    target: &str,
+    serial: u64,
+    plan_source: &str,
+) -> git::PublishSettings {
     git::PublishSettings {
         remote: s.remote.clone(),
         tracked: s.branch.clone(),
@@ -422,11 +463,16 @@ fn with_attr(v: &Value, name: &str, new: Value) -> Value {
 }
 
 fn str_or_unknown(s: Option<&String>) -> Value {
-    s.map_or_else(|| Value::unknown(Type::String), |s| Value::string(s.as_str()))
+    s.map_or_else(
+        || Value::unknown(Type::String),
+        |s| Value::string(s.as_str()),
+    )
 }
 
 fn value_path(v: &Value) -> Option<String> {
-    v.get_attr("path").and_then(Value::as_str).map(str::to_string)
+    v.get_attr("path")
+        .and_then(Value::as_str)
+        .map(str::to_string)
 }
 
 impl GitOpsInstance {
@@ -436,11 +482,18 @@ impl GitOpsInstance {
     }
 
     /// Renders a value whose every part is known (apply time) into (path, file text, state).
-    fn render_known(&self, type_: &str, value: &Value, address: &str) -> ProviderResult<(String, String, Value)> {
+    fn render_known(
+        &self,
+        type_: &str,
+        value: &Value,
+        address: &str,
+    ) -> ProviderResult<(String, String, Value)> {
         let r = render::render(type_, value, &self.settings.layout)?;
         let (Some(path), Some(content)) = (r.path, r.content) else {
-            return Err(ProviderError::new(format!("{address}: the manifest is not fully known at apply time"))
-                .hint("this is a bug in sakk's apply: report it with the plan"));
+            return Err(ProviderError::new(format!(
+                "{address}: the manifest is not fully known at apply time"
+            ))
+            .hint("this is a bug in sakk's apply: report it with the plan"));
         };
         let text = render::file_text(address, &content);
         let mut state = with_attr(value, "id", Value::string(path.as_str()));
@@ -461,19 +514,21 @@ impl GitOpsInstance {
             .cloned()
         {
             if other != address {
-                return Err(ProviderError::new(format!("{address}: {path} is also written by {other}"))
-                    .attribute("path")
-                    .hint("give one of them another path"));
+                return Err(ProviderError::new(format!(
+                    "{address}: {path} is also written by {other}"
+                ))
+                .attribute("path")
+                .hint("give one of them another path"));
             }
         }
         if let Some(text) = self.read_view(path)? {
             match render::header_address(&text) {
-                None => {
-                    return Err(foreign_file(path))
-                }
+                None => return Err(foreign_file(path)),
                 Some(a) if a != address => {
                     return Err(ProviderError::new(format!("{path} belongs to {a}"))
-                        .detail(format!("{address} would overwrite the file sakk wrote for {a}"))
+                        .detail(format!(
+                            "{address} would overwrite the file sakk wrote for {a}"
+                        ))
                         .attribute("path")
                         .hint("give one of them another path, or remove the other resource first"))
                 }
@@ -524,7 +579,11 @@ impl ProviderInstance for GitOpsInstance {
                 return Ok(Some(current.clone()));
             };
             Ok(self.read_view(&path)?.map(|text| {
-                with_attr(current, "content", Value::string(render::strip_header(&text)))
+                with_attr(
+                    current,
+                    "content",
+                    Value::string(render::strip_header(&text)),
+                )
             }))
         })
     }
@@ -590,8 +649,9 @@ impl ProviderInstance for GitOpsInstance {
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
             let text = self.read_view(id)?.ok_or_else(|| {
-                ProviderError::new(format!("{id} is not in the repository"))
-                    .hint("the import ID is the file's path in the repository, as on the tracked branch")
+                ProviderError::new(format!("{id} is not in the repository")).hint(
+                    "the import ID is the file's path in the repository, as on the tracked branch",
+                )
             })?;
             let body = render::strip_header(&text);
             let doc = tree::parse_yaml(body).map_err(|e| {
@@ -601,7 +661,10 @@ impl ProviderInstance for GitOpsInstance {
                 ("id".into(), Value::string(id)),
                 ("path".into(), Value::string(id)),
                 ("content".into(), Value::string(body)),
-                ("secret_references".into(), Value::null(Type::list(Type::String))),
+                (
+                    "secret_references".into(),
+                    Value::null(Type::list(Type::String)),
+                ),
             ];
             match type_ {
                 MANIFEST => attrs.push(("manifest".into(), tree::to_value(&doc))),
@@ -628,7 +691,11 @@ impl ProviderInstance for GitOpsInstance {
         _config: &'a Value,
         _ctx: &'a OpContext,
     ) -> BoxFuture<'a, ProviderResult<Value>> {
-        Box::pin(async move { Err(ProviderError::new(format!("Unsupported data source {type_}"))) })
+        Box::pin(async move {
+            Err(ProviderError::new(format!(
+                "Unsupported data source {type_}"
+            )))
+        })
     }
 
     fn finish_apply<'a>(

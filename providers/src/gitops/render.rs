@@ -17,7 +17,14 @@ pub const MANIFEST: &str = "gitops_manifest";
 pub const APP_OF_APPS: &str = "gitops_app_of_apps";
 
 /// Every resource type of the provider.
-pub const TYPES: [&str; 6] = [APPLICATION, PROJECT, APPLICATION_SET, PROFILE, MANIFEST, APP_OF_APPS];
+pub const TYPES: [&str; 6] = [
+    APPLICATION,
+    PROJECT,
+    APPLICATION_SET,
+    PROFILE,
+    MANIFEST,
+    APP_OF_APPS,
+];
 
 /// What rendering needs from the provider configuration.
 #[derive(Debug, Clone, Default)]
@@ -92,8 +99,10 @@ struct Policy {
 fn secret_arn() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r"^arn:aws[a-z-]*:(secretsmanager|ssm):[a-z0-9-]+:[0-9]{12}:(secret:|parameter/)")
-            .unwrap_or_else(|e| panic!("static regex: {e}"))
+        Regex::new(
+            r"^arn:aws[a-z-]*:(secretsmanager|ssm):[a-z0-9-]+:[0-9]{12}:(secret:|parameter/)",
+        )
+        .unwrap_or_else(|e| panic!("static regex: {e}"))
     })
 }
 
@@ -101,7 +110,9 @@ impl SecretPolicy for Policy {
     fn allows(&self, path: &Path, v: &Value) -> bool {
         let p = path.to_string();
         if self.explicit.iter().any(|e| {
-            p == *e || p.strip_prefix(e.as_str()).is_some_and(|r| r.starts_with(['.', '[']))
+            p == *e
+                || p.strip_prefix(e.as_str())
+                    .is_some_and(|r| r.starts_with(['.', '[']))
         }) {
             return true;
         }
@@ -125,7 +136,8 @@ impl SecretPolicy for Policy {
 fn dns_label() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$").unwrap_or_else(|e| panic!("static regex: {e}"))
+        Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+            .unwrap_or_else(|e| panic!("static regex: {e}"))
     })
 }
 
@@ -237,7 +249,10 @@ fn check_metadata(
             }
             "namespace" => {
                 if cluster_scoped {
-                    issues.push(Issue::new(&p, "must not be set: this kind is cluster-scoped"));
+                    issues.push(Issue::new(
+                        &p,
+                        "must not be set: this kind is cluster-scoped",
+                    ));
                 }
                 match &v {
                     Node::Str(s) if !(s.len() <= 63 && dns_label().is_match(s)) => {
@@ -277,7 +292,10 @@ fn check_metadata(
                     .unwrap_or_default();
                 issues.push(Issue::new(
                     &p,
-                    format!("unknown field{hint}: a manifest's metadata may set {}", METADATA_FIELDS.join(", ")),
+                    format!(
+                        "unknown field{hint}: a manifest's metadata may set {}",
+                        METADATA_FIELDS.join(", ")
+                    ),
                 ));
                 v
             }
@@ -301,14 +319,20 @@ fn check_application_spec(spec: &Node, path: &Path, issues: &mut Vec<Issue>) {
     let Node::Map(_) = spec else { return };
     let has = |k: &str| spec.get(k).is_some();
     if has("source") && has("sources") {
-        issues.push(Issue::new(&path.key("sources"), "conflicts with source: set one of them"));
+        issues.push(Issue::new(
+            &path.key("sources"),
+            "conflicts with source: set one of them",
+        ));
     } else if !has("source") && !has("sources") && !has("sourceHydrator") {
         issues.push(Issue::new(&path.key("source"), "required (or sources)"));
     }
     if let Some(d @ Node::Map(_)) = spec.get("destination") {
         let dp = path.key("destination");
         match (d.get("server").is_some(), d.get("name").is_some()) {
-            (true, true) => issues.push(Issue::new(&dp.key("name"), "conflicts with server: set one of them")),
+            (true, true) => issues.push(Issue::new(
+                &dp.key("name"),
+                "conflicts with server: set one of them",
+            )),
             (false, false) => issues.push(Issue::new(&dp.key("server"), "required (or name)")),
             _ => {}
         }
@@ -328,7 +352,10 @@ fn crd_of_type(type_: &str) -> Option<Crd> {
 /// Checks and completes a Kubernetes object (`apiVersion`, `kind`, `metadata`, ...), returning it
 /// in output order.
 fn check_object(obj: Node, root: &Path, issues: &mut Vec<Issue>) -> Node {
-    let api = obj.get("apiVersion").and_then(Node::as_str).map(str::to_string);
+    let api = obj
+        .get("apiVersion")
+        .and_then(Node::as_str)
+        .map(str::to_string);
     let kind = obj.get("kind").and_then(Node::as_str).map(str::to_string);
     for k in ["apiVersion", "kind", "metadata"] {
         if obj.get(k).is_none() {
@@ -340,7 +367,10 @@ fn check_object(obj: Node, root: &Path, issues: &mut Vec<Issue>) -> Node {
         _ => None,
     };
     let cluster_scoped = matches!(crd, Some(Crd::Profile))
-        || matches!(kind.as_deref(), Some("Namespace" | "ClusterRole" | "ClusterRoleBinding" | "CustomResourceDefinition"));
+        || matches!(
+            kind.as_deref(),
+            Some("Namespace" | "ClusterRole" | "ClusterRoleBinding" | "CustomResourceDefinition")
+        );
     let default_ns = match crd {
         Some(Crd::Application | Crd::AppProject | Crd::ApplicationSet) => Some("argocd"),
         _ => None,
@@ -414,7 +444,13 @@ pub fn check_repo_path(p: &str) -> Result<(), String> {
 
 fn file_stem(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect()
 }
 
@@ -444,7 +480,12 @@ fn default_path(type_: &str, obj: &Node, layout: &Layout) -> Option<String> {
 }
 
 /// The root Application of the app-of-apps pattern, from `gitops_app_of_apps`'s attributes.
-fn app_of_apps_object(cfg: &Value, layout: &Layout, policy: &Policy, issues: &mut Vec<Issue>) -> Node {
+fn app_of_apps_object(
+    cfg: &Value,
+    layout: &Layout,
+    policy: &Policy,
+    issues: &mut Vec<Issue>,
+) -> Node {
     let mut get = |name: &str, default: Node| -> Node {
         match attr(cfg, name) {
             Some(v) => tree::from_value(v, &Path::root(name), policy, issues),
@@ -468,12 +509,18 @@ fn app_of_apps_object(cfg: &Value, layout: &Layout, policy: &Policy, issues: &mu
         ("targetRevision".to_string(), rev),
     ];
     if recurse != Node::Bool(false) {
-        source.push(("directory".into(), Node::Map(vec![("recurse".into(), recurse)])));
+        source.push((
+            "directory".into(),
+            Node::Map(vec![("recurse".into(), recurse)]),
+        ));
     }
     let mut spec = vec![
         (
             "destination".to_string(),
-            Node::Map(vec![("namespace".into(), dest_ns), ("server".into(), server)]),
+            Node::Map(vec![
+                ("namespace".into(), dest_ns),
+                ("server".into(), server),
+            ]),
         ),
         ("project".to_string(), project),
         ("source".to_string(), Node::Map(source)),
@@ -482,7 +529,10 @@ fn app_of_apps_object(cfg: &Value, layout: &Layout, policy: &Policy, issues: &mu
         Node::Bool(false) => None,
         Node::Bool(true) => Some(Node::Map(vec![(
             "automated".into(),
-            Node::Map(vec![("prune".into(), Node::Bool(true)), ("selfHeal".into(), Node::Bool(true))]),
+            Node::Map(vec![
+                ("prune".into(), Node::Bool(true)),
+                ("selfHeal".into(), Node::Bool(true)),
+            ]),
         )])),
         _ => Some(Node::Unknown),
     };
@@ -490,7 +540,10 @@ fn app_of_apps_object(cfg: &Value, layout: &Layout, policy: &Policy, issues: &mu
         spec.push(("syncPolicy".into(), sp));
     }
     Node::Map(vec![
-        ("apiVersion".into(), Node::Str(Crd::Application.api_version().into())),
+        (
+            "apiVersion".into(),
+            Node::Str(Crd::Application.api_version().into()),
+        ),
         ("kind".into(), Node::Str("Application".into())),
         (
             "metadata".into(),
@@ -504,7 +557,10 @@ fn app_of_apps_object(cfg: &Value, layout: &Layout, policy: &Policy, issues: &mu
 /// problems found, each naming its field.
 pub fn object(type_: &str, cfg: &Value, layout: &Layout) -> Result<Node, Vec<Issue>> {
     let explicit = match attr(cfg, "secret_references").and_then(Value::elements) {
-        Some(xs) => xs.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+        Some(xs) => xs
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
         None => Vec::new(),
     };
     let policy = Policy { explicit };
@@ -534,12 +590,18 @@ pub fn object(type_: &str, cfg: &Value, layout: &Layout) -> Result<Node, Vec<Iss
                 }]);
             };
             let mut m = vec![
-                ("apiVersion".to_string(), Node::Str(crd.api_version().into())),
+                (
+                    "apiVersion".to_string(),
+                    Node::Str(crd.api_version().into()),
+                ),
                 ("kind".to_string(), Node::Str(crd.kind().into())),
             ];
             for k in ["metadata", "spec"] {
                 match attr(cfg, k) {
-                    Some(v) => m.push((k.to_string(), tree::from_value(v, &root.key(k), &policy, &mut issues))),
+                    Some(v) => m.push((
+                        k.to_string(),
+                        tree::from_value(v, &root.key(k), &policy, &mut issues),
+                    )),
                     None if k == "metadata" => issues.push(Issue::new(&root.key(k), "required")),
                     None => {}
                 }
@@ -556,8 +618,14 @@ pub fn object(type_: &str, cfg: &Value, layout: &Layout) -> Result<Node, Vec<Iss
 
 /// Turns problems into one provider error naming every field.
 pub fn issues_error(type_: &str, issues: &[Issue]) -> ProviderError {
-    let secret = issues.iter().any(|i| i.message.starts_with("would commit a secret"));
-    let detail = issues.iter().map(Issue::to_string).collect::<Vec<_>>().join("\n");
+    let secret = issues
+        .iter()
+        .any(|i| i.message.starts_with("would commit a secret"));
+    let detail = issues
+        .iter()
+        .map(Issue::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
     let mut e = if secret {
         ProviderError::new(format!("{type_}: would commit a secret to Git"))
             .detail(detail)
@@ -616,14 +684,24 @@ mod tests {
     #[test]
     fn repo_paths() {
         assert!(check_repo_path("a/b.yaml").is_ok());
-        for bad in ["", "/a.yaml", "a/../b.yaml", "a//b.yaml", ".git/x.yaml", "a.json", "a\\b.yaml"] {
+        for bad in [
+            "",
+            "/a.yaml",
+            "a/../b.yaml",
+            "a//b.yaml",
+            ".git/x.yaml",
+            "a.json",
+            "a\\b.yaml",
+        ] {
             assert!(check_repo_path(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn secret_arns() {
-        assert!(secret_arn().is_match("arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbC"));
+        assert!(
+            secret_arn().is_match("arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbC")
+        );
         assert!(secret_arn().is_match("arn:aws:ssm:us-east-1:123456789012:parameter/x"));
         assert!(!secret_arn().is_match("hunter2"));
     }

@@ -41,7 +41,11 @@ impl Schema {
                 "required" => {
                     s.required = v
                         .as_array()
-                        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|x| x.as_str().map(str::to_string))
+                                .collect()
+                        })
                         .unwrap_or_default()
                 }
                 "enum" => s.enum_ = v.as_array().cloned(),
@@ -137,19 +141,29 @@ impl Schema {
         if let Node::Str(s) = &n {
             if let Some(min) = self.min_length {
                 if s.chars().count() < min {
-                    issues.push(Issue::new(path, format!("must be at least {min} characters long")));
+                    issues.push(Issue::new(
+                        path,
+                        format!("must be at least {min} characters long"),
+                    ));
                 }
             }
             if let Some(max) = self.max_length {
                 if s.chars().count() > max {
-                    issues.push(Issue::new(path, format!("must be at most {max} characters long")));
+                    issues.push(Issue::new(
+                        path,
+                        format!("must be at most {max} characters long"),
+                    ));
                 }
             }
             if let Some(p) = &self.pattern {
                 if !p.is_match(s) {
                     issues.push(Issue::new(
                         path,
-                        format!("{} does not match the pattern {}", engine::lang::value::go_quote(s), p.as_str()),
+                        format!(
+                            "{} does not match the pattern {}",
+                            engine::lang::value::go_quote(s),
+                            p.as_str()
+                        ),
                     ));
                 }
             }
@@ -158,12 +172,17 @@ impl Schema {
             let ok = match &n {
                 Node::Str(s) => allowed.iter().any(|a| a.as_str() == Some(s)),
                 Node::Bool(b) => allowed.iter().any(|a| a.as_bool() == Some(*b)),
-                Node::Num(t) => allowed.iter().any(|a| a.is_number() && a.to_string() == *t),
+                Node::Num(t) => allowed
+                    .iter()
+                    .any(|a| a.as_number().is_some_and(|x| x.as_str() == t)),
                 _ => true,
             };
             if !ok {
                 let list: Vec<String> = allowed.iter().map(|a| a.to_string()).collect();
-                issues.push(Issue::new(path, format!("must be one of {}", list.join(", "))));
+                issues.push(Issue::new(
+                    path,
+                    format!("must be one of {}", list.join(", ")),
+                ));
             }
         }
         n
@@ -218,7 +237,10 @@ fn describe(n: &Node) -> &'static str {
 }
 
 fn mismatch(n: Node, want: &str, path: &Path, issues: &mut Vec<Issue>) -> Node {
-    issues.push(Issue::new(path, format!("must be {want}, not {}", describe(&n))));
+    issues.push(Issue::new(
+        path,
+        format!("must be {want}, not {}", describe(&n)),
+    ));
     n
 }
 
@@ -248,9 +270,14 @@ impl Crd {
     }
     /// The CRD for an apiVersion/kind pair, if sakk has its schema.
     pub fn of(api_version: &str, kind: &str) -> Option<Crd> {
-        [Crd::Application, Crd::AppProject, Crd::ApplicationSet, Crd::Profile]
-            .into_iter()
-            .find(|c| c.api_version() == api_version && c.kind() == kind)
+        [
+            Crd::Application,
+            Crd::AppProject,
+            Crd::ApplicationSet,
+            Crd::Profile,
+        ]
+        .into_iter()
+        .find(|c| c.api_version() == api_version && c.kind() == kind)
     }
     fn source(self) -> &'static str {
         match self {
@@ -262,8 +289,12 @@ impl Crd {
     }
     /// The parsed schema (parsed once per process).
     pub fn schema(self) -> &'static Schema {
-        static CELLS: [OnceLock<Schema>; 4] =
-            [OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new()];
+        static CELLS: [OnceLock<Schema>; 4] = [
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+        ];
         let i = self as usize;
         CELLS[i].get_or_init(|| {
             // The embedded files are generated and tested; a broken one is a build defect.
@@ -281,7 +312,12 @@ mod tests {
 
     #[test]
     fn embedded_schemas_parse() {
-        for c in [Crd::Application, Crd::AppProject, Crd::ApplicationSet, Crd::Profile] {
+        for c in [
+            Crd::Application,
+            Crd::AppProject,
+            Crd::ApplicationSet,
+            Crd::Profile,
+        ] {
             let s = c.schema();
             assert!(s.property("spec").is_some(), "{c:?}");
         }
@@ -292,7 +328,10 @@ mod tests {
         let spec = Crd::Application.schema().property("spec").expect("spec");
         let n = Node::Map(vec![
             ("project".into(), Node::Str("default".into())),
-            ("destination".into(), Node::Map(vec![("namespce".into(), Node::Str("x".into()))])),
+            (
+                "destination".into(),
+                Node::Map(vec![("namespce".into(), Node::Str("x".into()))]),
+            ),
             (
                 "syncPolicy".into(),
                 Node::Map(vec![(
@@ -304,14 +343,22 @@ mod tests {
         let mut issues = Vec::new();
         let out = spec.check(n, &Path::root("spec"), &mut issues);
         let msgs: Vec<String> = issues.iter().map(|i| i.to_string()).collect();
-        assert_eq!(msgs, vec!["spec.destination.namespce: unknown field (did you mean namespace?)"]);
         assert_eq!(
-            out.get("syncPolicy").and_then(|s| s.get("retry")).and_then(|r| r.get("limit")),
+            msgs,
+            vec!["spec.destination.namespce: unknown field (did you mean namespace?)"]
+        );
+        assert_eq!(
+            out.get("syncPolicy")
+                .and_then(|s| s.get("retry"))
+                .and_then(|r| r.get("limit")),
             Some(&Node::Num("5".into()))
         );
         let mut issues = Vec::new();
         spec.check(Node::Map(vec![]), &Path::root("spec"), &mut issues);
         let msgs: Vec<String> = issues.iter().map(|i| i.to_string()).collect();
-        assert_eq!(msgs, vec!["spec.destination: required", "spec.project: required"]);
+        assert_eq!(
+            msgs,
+            vec!["spec.destination: required", "spec.project: required"]
+        );
     }
 }

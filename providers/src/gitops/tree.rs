@@ -155,7 +155,12 @@ pub trait SecretPolicy {
 
 /// Converts a configuration value to a tree. Nulls inside objects and maps are dropped (an unset
 /// optional field); a sensitive value is an issue unless `policy` allows it.
-pub fn from_value(v: &Value, path: &Path, policy: &dyn SecretPolicy, issues: &mut Vec<Issue>) -> Node {
+pub fn from_value(
+    v: &Value,
+    path: &Path,
+    policy: &dyn SecretPolicy,
+    issues: &mut Vec<Issue>,
+) -> Node {
     if v.is_sensitive() {
         if !policy.allows(path, v) {
             issues.push(Issue::new(
@@ -354,9 +359,9 @@ fn plain_ok(s: &str) -> bool {
     if s.ends_with([' ', ':', '\t']) || s.contains(": ") || s.contains(" #") {
         return false;
     }
-    if s.chars().any(|c| {
-        c.is_control() || matches!(c, '\u{85}' | '\u{feff}' | '\u{2028}' | '\u{2029}')
-    }) {
+    if s.chars()
+        .any(|c| c.is_control() || matches!(c, '\u{85}' | '\u{feff}' | '\u{2028}' | '\u{2029}'))
+    {
         return false;
     }
     // Words that YAML 1.1 or 1.2 read as something other than a string.
@@ -377,9 +382,7 @@ fn double_quoted(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control()
-                || matches!(c, '\u{85}' | '\u{feff}' | '\u{2028}' | '\u{2029}') =>
-            {
+            c if c.is_control() || matches!(c, '\u{85}' | '\u{feff}' | '\u{2028}' | '\u{2029}') => {
                 let _ = write!(out, "\\u{:04x}", c as u32);
             }
             c => out.push(c),
@@ -397,8 +400,7 @@ fn literal_ok(s: &str) -> bool {
             (c.is_control() && c != '\n' && c != '\t')
                 || matches!(c, '\u{85}' | '\u{feff}' | '\u{2028}' | '\u{2029}')
         })
-        && s
-            .trim_end_matches('\n')
+        && s.trim_end_matches('\n')
             .split('\n')
             .all(|l| l.is_empty() || !l.chars().all(|c| c == ' ' || c == '\t'))
 }
@@ -472,10 +474,40 @@ mod tests {
     #[test]
     fn strings_round_trip() {
         for x in [
-            "", " lead", "trail ", "a: b", "#x", "x #y", "yes", "NULL", "0755", "1e3", "-", "- x",
-            "tab\there", "multi\nline", "multi\nline\n\n", "  indented\nfirst", "ws\n   \nx",
-            "quote\"s", "back\\slash", "ünïcode", "\u{1}ctl", "cr\r\nlf", "{a}", "[b]", "*star",
-            "&amp", "!tag", "%p", "@at", "`bt", "x:", "~", "a\n", "é\n",
+            "",
+            " lead",
+            "trail ",
+            "a: b",
+            "#x",
+            "x #y",
+            "yes",
+            "NULL",
+            "0755",
+            "1e3",
+            "-",
+            "- x",
+            "tab\there",
+            "multi\nline",
+            "multi\nline\n\n",
+            "  indented\nfirst",
+            "ws\n   \nx",
+            "quote\"s",
+            "back\\slash",
+            "ünïcode",
+            "\u{1}ctl",
+            "cr\r\nlf",
+            "{a}",
+            "[b]",
+            "*star",
+            "&amp",
+            "!tag",
+            "%p",
+            "@at",
+            "`bt",
+            "x:",
+            "~",
+            "a\n",
+            "é\n",
         ] {
             let n = Node::Map(vec![("k".into(), s(x)), (x.to_string(), s("v"))]);
             let y = to_yaml(&n);
@@ -488,7 +520,17 @@ mod tests {
         let p = Path::root("metadata")
             .key("annotations")
             .key("argocd.argoproj.io/sync-wave");
-        assert_eq!(p.to_string(), "metadata.annotations[\"argocd.argoproj.io/sync-wave\"]");
-        assert_eq!(Path::root("spec").key("sources").index(2).key("helm").to_string(), "spec.sources[2].helm");
+        assert_eq!(
+            p.to_string(),
+            "metadata.annotations[\"argocd.argoproj.io/sync-wave\"]"
+        );
+        assert_eq!(
+            Path::root("spec")
+                .key("sources")
+                .index(2)
+                .key("helm")
+                .to_string(),
+            "spec.sources[2].helm"
+        );
     }
 }
