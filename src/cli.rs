@@ -63,6 +63,14 @@ pub enum Command {
         after_help = "Examples:\n  sakk output\n  sakk output --json\n  sakk output --raw cluster_name"
     )]
     Output(OutputArgs),
+    /// Destroy everything the state has (apply --destroy)
+    #[command(
+        after_help = "Examples:\n  sakk destroy\n  sakk destroy --auto-approve --target module.tenant"
+    )]
+    Destroy(ApplyArgs),
+    /// Update the state from reality without changing anything (apply --refresh-only)
+    #[command(after_help = "Examples:\n  sakk refresh")]
+    Refresh(ApplyArgs),
     /// Evaluate expressions against the configuration (reads stdin)
     #[command(
         after_help = "Examples:\n  echo 'cidrsubnet(\"10.0.0.0/16\", 8, 2)' | sakk console\n  sakk console --var region=eu-west-1"
@@ -235,12 +243,40 @@ pub struct VarArgs {
     pub var_files: Vec<PathBuf>,
 }
 
+/// What to plan: shared by plan, apply and destroy.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PlanningArgs {
+    /// Plan only this resource or module, and what it depends on (repeatable)
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+    /// Replace this resource instance even if nothing forces it (repeatable)
+    #[arg(long = "replace", value_name = "ADDR")]
+    pub replace: Vec<String>,
+    /// Read every resource from its provider first (--refresh=false: trust the state)
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+    pub refresh: bool,
+    /// Plan to destroy everything
+    #[arg(long)]
+    pub destroy: bool,
+    /// Only update the state from reality (sakk refresh)
+    #[arg(long = "refresh-only")]
+    pub refresh_only: bool,
+    /// Commit GitOps manifests to this branch instead of the tracked one (pull-request mode)
+    #[arg(long = "gitops-branch", value_name = "NAME")]
+    pub gitops_branch: Option<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     #[command(flatten)]
     pub vars: VarArgs,
     #[command(flatten)]
     pub lock: LockArgs,
+    #[command(flatten)]
+    pub planning: PlanningArgs,
+    /// Print a collapsible Markdown summary (for a pull-request comment)
+    #[arg(long)]
+    pub markdown: bool,
     /// Save the plan to FILE, for `sakk apply FILE`
     #[arg(long = "out", value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -258,6 +294,11 @@ pub struct ApplyArgs {
     pub vars: VarArgs,
     #[command(flatten)]
     pub lock: LockArgs,
+    #[command(flatten)]
+    pub planning: PlanningArgs,
+    /// How many operations may run at once
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub parallelism: usize,
     /// Do not ask for confirmation
     #[arg(long = "auto-approve")]
     pub auto_approve: bool,
@@ -319,6 +360,9 @@ const LONG_OPTIONS: &[&str] = &[
     "replace",
     "refresh",
     "destroy",
+    "markdown",
+    "gitops-branch",
+    "refresh-only",
     "force",
     "bootstrap",
     "migrate-state",

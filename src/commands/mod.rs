@@ -3,6 +3,7 @@
 mod apply;
 pub mod backend;
 mod console;
+mod engine_io;
 mod fmt;
 mod force_unlock;
 mod graph;
@@ -10,7 +11,10 @@ mod init;
 mod output;
 mod outputs;
 mod plan;
+mod planfile;
+mod planning;
 mod prepare;
+mod render_plan;
 mod state;
 mod validate;
 mod version;
@@ -32,6 +36,14 @@ pub fn run(cmd: Command, ui: &Ui) -> u8 {
         Command::Fmt(a) => fmt::run(&a, ui),
         Command::Plan(a) => plan::run(&a, ui),
         Command::Apply(a) => apply::run(&a, ui),
+        Command::Destroy(mut a) => {
+            a.planning.destroy = true;
+            apply::run(&a, ui)
+        }
+        Command::Refresh(mut a) => {
+            a.planning.refresh_only = true;
+            apply::run(&a, ui)
+        }
         Command::Output(a) => output::run(&a, ui),
         Command::Console(a) => console::run(&a, ui),
         Command::State(c) => state::run(c, ui),

@@ -8,7 +8,7 @@ pub fn run(args: &OutputArgs, ui: &Ui) -> u8 {
     let st =
         super::backend::open().and_then(|o| o.backend.get(&o.workspace).map_err(|e| e.to_string()));
     let st = match st {
-        Ok(s) => s.unwrap_or_else(state::State::new),
+        Ok(s) => s.unwrap_or_default(),
         Err(e) => {
             ui.error(&e);
             return 1;

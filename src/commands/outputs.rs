@@ -6,6 +6,9 @@ use engine::lang::value::Value;
 use indexmap::IndexMap;
 use state::model::OutputValue;
 
+/// The type marker of a planned output whose value is not known yet.
+const UNKNOWN: &str = "(known after apply)";
+
 /// Root outputs as stored in the state: JSON value, type, sensitive flag.
 pub fn to_state(ev: &Evaluated) -> Result<IndexMap<String, OutputValue>, String> {
     let mut out = IndexMap::new();
@@ -15,6 +18,18 @@ pub fn to_state(ev: &Evaluated) -> Result<IndexMap<String, OutputValue>, String>
     for name in names {
         let o = &ev.outputs[name];
         let (v, marks) = o.value.clone().unmark_deep();
+        if !v.is_wholly_known() {
+            // Only during planning: shown as "(known after apply)", never stored.
+            out.insert(
+                name.clone(),
+                OutputValue {
+                    value: serde_json::Value::Null,
+                    type_: serde_json::Value::String(UNKNOWN.into()),
+                    sensitive: o.sensitive || marks.is_sensitive(),
+                },
+            );
+            continue;
+        }
         if v.is_null() {
             // Terraform does not store null outputs.
             continue;
@@ -72,6 +87,9 @@ pub fn render(o: &OutputValue) -> String {
 }
 
 pub fn render_raw(o: &OutputValue) -> String {
+    if o.type_ == serde_json::Value::String(UNKNOWN.into()) {
+        return UNKNOWN.into();
+    }
     let ty = Type::from_json(&o.type_).unwrap_or(Type::Dynamic);
     match Value::from_json_with_type(&o.value.to_string(), &ty) {
         Ok(v) => v.to_string(),

@@ -1,28 +1,30 @@
 //! What plan and apply share: load the configuration, gather the input variables, evaluate.
 
-use super::load;
+use super::{load, Loaded};
 use crate::cli::VarArgs;
 use crate::ui::Ui;
-use engine::evaluate::inputs::{gather, CliInput};
-use engine::evaluate::walk::{evaluate_then, EvalOptions, Evaluated, RootEval};
+use engine::evaluate::inputs::{gather, CliInput, RawInput};
+use engine::evaluate::walk::{evaluate_then, EvalOptions, RootEval};
 use std::path::Path;
 
-pub struct Prepared {
-    pub evaluated: Evaluated,
+/// Loads and evaluates the configuration in the current directory, then runs `then` with an
+/// evaluator for more expressions in the root module. Errors are printed; returns the exit code.
+pub fn prepare_then(vars: &VarArgs, ui: &Ui, then: &mut dyn FnMut(RootEval)) -> Result<(), u8> {
+    let (mut loaded, inputs, opts) = load_with_inputs(vars, ui)?;
+    let (_, diags) = evaluate_then(&loaded.config, &loaded.graph, &inputs, &opts, then);
+    loaded.diags.extend(diags);
+    ui.diagnostics(&loaded.diags, &loaded.sources);
+    if loaded.diags.has_errors() {
+        return Err(1);
+    }
+    Ok(())
 }
 
-/// Loads and evaluates the configuration in the current directory. On any error, prints it and
-/// returns the exit code.
-pub fn prepare(vars: &VarArgs, ui: &Ui) -> Result<Prepared, u8> {
-    prepare_then(vars, ui, &mut |_| {})
-}
-
-/// Like [`prepare`], then runs `then` with an evaluator for more expressions in the root module.
-pub fn prepare_then(
+/// Loads the configuration and gathers the input variables (no evaluation yet).
+pub fn load_with_inputs(
     vars: &VarArgs,
     ui: &Ui,
-    then: &mut dyn FnMut(RootEval),
-) -> Result<Prepared, u8> {
+) -> Result<(Loaded, Vec<RawInput>, EvalOptions), u8> {
     let root = Path::new(".");
     let mut loaded = load(root);
     if loaded.diags.has_errors() {
@@ -45,13 +47,7 @@ pub fn prepare_then(
         root_dir: cwd.clone(),
         cwd,
     };
-    let (evaluated, diags) = evaluate_then(&loaded.config, &loaded.graph, &inputs, &opts, then);
-    loaded.diags.extend(diags);
-    ui.diagnostics(&loaded.diags, &loaded.sources);
-    if loaded.diags.has_errors() {
-        return Err(1);
-    }
-    Ok(Prepared { evaluated })
+    Ok((loaded, inputs, opts))
 }
 
 /// `--var` and `--var-file` in the order they were given on the command line.

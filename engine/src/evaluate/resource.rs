@@ -18,7 +18,8 @@ pub fn config_value(
     eval: &dyn Fn(&crate::lang::ast::Expr) -> Result<Value, Diagnostics>,
     diags: &mut Diagnostics,
 ) -> Option<Value> {
-    let mut attrs: Vec<(String, Value)> = Vec::with_capacity(schema.attributes.len() + schema.blocks.len());
+    let mut attrs: Vec<(String, Value)> =
+        Vec::with_capacity(schema.attributes.len() + schema.blocks.len());
     let before = diags.len();
     for a in &body.attributes {
         match schema.attributes.get(&a.name) {
@@ -58,7 +59,10 @@ pub fn config_value(
         if !schema.blocks.contains_key(&b.kind) {
             let mut d = Diagnostic::error("Unsupported block type")
                 .at(&b.kind_range)
-                .detail(format!("Blocks of type \"{}\" are not expected here ({what}).", b.kind));
+                .detail(format!(
+                    "Blocks of type \"{}\" are not expected here ({what}).",
+                    b.kind
+                ));
             let names = schema.blocks.keys().map(String::as_str);
             d = match suggest(&b.kind, names) {
                 Some(s) => d.hint(format!("did you mean \"{s}\"?")),
@@ -81,8 +85,14 @@ pub fn config_value(
                         diags.push(
                             Diagnostic::error("Incorrect attribute value type")
                                 .at(&a.expr.range)
-                                .detail(format!("Inappropriate value for attribute \"{name}\": {}.", e.message))
-                                .hint(format!("give {name} a value of type {}", spec.ty.friendly_name_for_constraint())),
+                                .detail(format!(
+                                    "Inappropriate value for attribute \"{name}\": {}.",
+                                    e.message
+                                ))
+                                .hint(format!(
+                                    "give {name} a value of type {}",
+                                    spec.ty.friendly_name_for_constraint()
+                                )),
                         );
                         Value::null(spec.ty.clone())
                     }
@@ -101,21 +111,32 @@ pub fn config_value(
                             .hint(format!("add {name} = ... to the block")),
                     );
                 }
-                spec.default.clone().unwrap_or_else(|| Value::null(spec.ty.clone()))
+                spec.default
+                    .clone()
+                    .unwrap_or_else(|| Value::null(spec.ty.clone()))
             }
         };
         let v = if spec.required && v.is_null() && given.is_some() && v.is_known() {
             diags.push(
                 Diagnostic::error("Missing required argument")
                     .at(given.map(|a| &a.expr.range).unwrap_or(&body.range))
-                    .detail(format!("The argument \"{name}\" is required, but the given value is null."))
+                    .detail(format!(
+                        "The argument \"{name}\" is required, but the given value is null."
+                    ))
                     .hint(format!("give {name} a non-null value")),
             );
             v
         } else {
             v
         };
-        attrs.push((name.clone(), if spec.sensitive { v.mark_sensitive() } else { v }));
+        attrs.push((
+            name.clone(),
+            if spec.sensitive {
+                v.mark_sensitive()
+            } else {
+                v
+            },
+        ));
     }
     for (name, spec) in &schema.blocks {
         let blocks: Vec<&Block> = body.blocks.iter().filter(|b| &b.kind == name).collect();
@@ -129,27 +150,40 @@ pub fn config_value(
                         .hint("remove the label"),
                 );
             }
-            if let Some(v) = config_value(&b.body, &spec.schema, &format!("{what}, block {name}"), eval, diags) {
+            if let Some(v) = config_value(
+                &b.body,
+                &spec.schema,
+                &format!("{what}, block {name}"),
+                eval,
+                diags,
+            ) {
                 items.push(v);
             }
         }
         let too_few = blocks.len() < spec.min_items;
         let too_many = spec.max_items > 0 && blocks.len() > spec.max_items;
         if too_few || too_many {
-            let at: &Range = blocks.get(spec.max_items).map(|b| &b.kind_range).unwrap_or(&body.range);
+            let at: &Range = blocks
+                .get(spec.max_items)
+                .map(|b| &b.kind_range)
+                .unwrap_or(&body.range);
             diags.push(
-                Diagnostic::error(if too_few { "Insufficient blocks" } else { "Too many blocks" })
-                    .at(at)
-                    .detail(format!(
-                        "{what}: {} \"{name}\" block(s) given; {} expected.",
-                        blocks.len(),
-                        match (spec.min_items, spec.max_items) {
-                            (min, 0) => format!("at least {min}"),
-                            (min, max) if min == max => format!("exactly {min}"),
-                            (min, max) => format!("between {min} and {max}"),
-                        }
-                    ))
-                    .hint(format!("adjust the number of {name} blocks")),
+                Diagnostic::error(if too_few {
+                    "Insufficient blocks"
+                } else {
+                    "Too many blocks"
+                })
+                .at(at)
+                .detail(format!(
+                    "{what}: {} \"{name}\" block(s) given; {} expected.",
+                    blocks.len(),
+                    match (spec.min_items, spec.max_items) {
+                        (min, 0) => format!("at least {min}"),
+                        (min, max) if min == max => format!("exactly {min}"),
+                        (min, max) => format!("between {min} and {max}"),
+                    }
+                ))
+                .hint(format!("adjust the number of {name} blocks")),
             );
         }
         let ty = spec.schema.object_type();
@@ -187,7 +221,10 @@ pub fn mark_sensitive(v: Value, schema: &Schema) -> Value {
                     Nesting::Single => mark_sensitive(x.clone(), &b.schema),
                     _ => match x.elements() {
                         Some(items) if b.schema.attributes.values().any(|a| a.sensitive) => {
-                            let items: Vec<Value> = items.iter().map(|i| mark_sensitive(i.clone(), &b.schema)).collect();
+                            let items: Vec<Value> = items
+                                .iter()
+                                .map(|i| mark_sensitive(i.clone(), &b.schema))
+                                .collect();
                             let ty = b.schema.object_type();
                             if b.nesting == Nesting::Set {
                                 Value::set(ty, items)

@@ -4,7 +4,6 @@
 use super::resource::{config_value, mark_sensitive};
 use super::scope::InstanceRep;
 use super::walk::{count_value, for_each_items, Walk};
-use futures::future::join_all as futures_join_all;
 use crate::addrs::{InstanceKey, ModuleInstance, ResourceInstance, Target};
 use crate::config::{IgnoreChanges, Mode, Resource};
 use crate::diag::{Diagnostic, Diagnostics};
@@ -14,6 +13,7 @@ use crate::lang::types::Type;
 use crate::lang::value::{Kind, Value};
 use crate::plan::{Action, Drift, Reason, ResourceChange};
 use crate::provider::{OpContext, PlanRequest, ProviderInstance, Registry, ResourceType};
+use futures::future::join_all as futures_join_all;
 use indexmap::IndexMap;
 use petgraph::graph::NodeIndex;
 use std::collections::{HashMap, HashSet};
@@ -124,28 +124,48 @@ impl<'c> Walk<'c> {
         let config = match self.slots[s].module.providers.get(key) {
             Some(pc) => {
                 let eval = |e: &crate::lang::ast::Expr| self.eval_value(s, 0, InstanceRep::None, e);
-                config_value(&pc.body, p.config_schema(), &format!("provider \"{key}\""), &eval, diags)?
+                config_value(
+                    &pc.body,
+                    p.config_schema(),
+                    &format!("provider \"{key}\""),
+                    &eval,
+                    diags,
+                )?
             }
             None => {
                 let ty = p.config_schema().object_type();
                 let attrs = ty
                     .attribute_types()
-                    .map(|a| a.iter().map(|(k, t)| (k.clone(), Value::null(t.clone()))).collect())
+                    .map(|a| {
+                        a.iter()
+                            .map(|(k, t)| (k.clone(), Value::null(t.clone())))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 Value::object(attrs)
             }
         };
-        match ro.runtime.block_on(p.configure(&config)) {
+        match block_on(&ro.runtime, p.configure(&config)) {
             Ok(pi) => {
-                self.res_state.borrow_mut().instances.insert((s, key.to_string()), pi.clone());
+                self.res_state
+                    .borrow_mut()
+                    .instances
+                    .insert((s, key.to_string()), pi.clone());
                 Some((pi, rt))
             }
             Err(e) => {
                 diags.push(
-                    Diagnostic::error(format!("Failed to configure provider \"{key}\": {}", e.summary))
-                        .at(at)
-                        .detail(e.detail.clone())
-                        .hint(e.hint.clone().unwrap_or_else(|| "check the provider block and the credentials".into())),
+                    Diagnostic::error(format!(
+                        "Failed to configure provider \"{key}\": {}",
+                        e.summary
+                    ))
+                    .at(at)
+                    .detail(e.detail.clone())
+                    .hint(
+                        e.hint.clone().unwrap_or_else(|| {
+                            "check the provider block and the credentials".into()
+                        }),
+                    ),
                 );
                 None
             }
@@ -158,7 +178,13 @@ impl<'c> Walk<'c> {
     }
 
     /// Visits a resource or data node in every instance of its module.
-    pub(super) fn visit_resource(&mut self, n: NodeIndex, slot: usize, r: &'c Resource, diags: &mut Diagnostics) -> Vec<Option<Value>> {
+    pub(super) fn visit_resource(
+        &mut self,
+        n: NodeIndex,
+        slot: usize,
+        r: &'c Resource,
+        diags: &mut Diagnostics,
+    ) -> Vec<Option<Value>> {
         let count = self.slots[slot].instances.len();
         let mut vals = Vec::with_capacity(count);
         if self.res_state.borrow().untargeted.contains(&n) {
@@ -183,24 +209,42 @@ impl<'c> Walk<'c> {
         let mut items: Vec<(Option<InstanceKey>, Value)> = ro
             .prior
             .iter()
-            .filter(|(a, _)| &a.module == module && a.mode == r.mode && a.type_ == r.type_ && a.name == r.name)
+            .filter(|(a, _)| {
+                &a.module == module && a.mode == r.mode && a.type_ == r.type_ && a.name == r.name
+            })
             .map(|(a, p)| (a.key.clone(), p.value.clone()))
             .collect();
         items.sort_by(|a, b| a.0.cmp(&b.0));
         aggregate(r, items)
     }
 
-    fn plan_resource_in(&mut self, n: NodeIndex, slot: usize, i: usize, r: &'c Resource, diags: &mut Diagnostics) -> Option<Value> {
+    fn plan_resource_in(
+        &mut self,
+        n: NodeIndex,
+        slot: usize,
+        i: usize,
+        r: &'c Resource,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
         let ro = self.resources.as_ref()?;
         let module_addr = self.slots[slot].instances[i].addr.clone();
-        let (pi, rt) = self.provider_for(slot, &r.provider_key(), &r.type_, &r.decl_range, diags)?;
+        let (pi, rt) =
+            self.provider_for(slot, &r.provider_key(), &r.type_, &r.decl_range, diags)?;
         // Expand.
         let keys: Vec<(Option<InstanceKey>, InstanceRep)> = if let Some(e) = &r.count {
-            let v = self.eval_value(slot, i, InstanceRep::None, e).map_err(|d| diags.extend(d)).ok()?;
+            let v = self
+                .eval_value(slot, i, InstanceRep::None, e)
+                .map_err(|d| diags.extend(d))
+                .ok()?;
             let k = count_value(&v, e, diags)?;
-            (0..k).map(|k| (Some(InstanceKey::Int(k)), InstanceRep::Count(k))).collect()
+            (0..k)
+                .map(|k| (Some(InstanceKey::Int(k)), InstanceRep::Count(k)))
+                .collect()
         } else if let Some(e) = &r.for_each {
-            let v = self.eval_value(slot, i, InstanceRep::None, e).map_err(|d| diags.extend(d)).ok()?;
+            let v = self
+                .eval_value(slot, i, InstanceRep::None, e)
+                .map_err(|d| diags.extend(d))
+                .ok()?;
             for_each_items(&v, e, diags)?
                 .into_iter()
                 .map(|(k, v)| (Some(InstanceKey::Str(k.clone())), InstanceRep::Each(k, v)))
@@ -210,18 +254,26 @@ impl<'c> Walk<'c> {
         };
         let deps = self.resource_dependencies(n);
         let mode = ro.mode;
-        let what = format!("{}", ResourceInstance {
-            module: module_addr.clone(),
-            mode: r.mode,
-            type_: r.type_.clone(),
-            name: r.name.clone(),
-            key: None,
-        });
+        let what = format!(
+            "{}",
+            ResourceInstance {
+                module: module_addr.clone(),
+                mode: r.mode,
+                type_: r.type_.clone(),
+                name: r.name.clone(),
+                key: None,
+            }
+        );
         // Refresh every prior instance of this resource in this module instance, concurrently.
         let prior_addrs: Vec<ResourceInstance> = ro
             .prior
             .keys()
-            .filter(|a| a.module == module_addr && a.mode == r.mode && a.type_ == r.type_ && a.name == r.name)
+            .filter(|a| {
+                a.module == module_addr
+                    && a.mode == r.mode
+                    && a.type_ == r.type_
+                    && a.name == r.name
+            })
             .cloned()
             .collect();
         let mut refreshed: HashMap<ResourceInstance, Option<Value>> = HashMap::new();
@@ -233,7 +285,9 @@ impl<'c> Walk<'c> {
                 let refresh = ro.refresh;
                 let addr = a.clone();
                 async move {
-                    let Some(prior) = prior else { return (addr, Ok(None)) };
+                    let Some(prior) = prior else {
+                        return (addr, Ok(None));
+                    };
                     if !refresh {
                         return (addr, Ok(Some(prior)));
                     }
@@ -242,7 +296,7 @@ impl<'c> Walk<'c> {
                     (addr, r)
                 }
             });
-            let results = ro.runtime.block_on(futures_join_all(reads));
+            let results = block_on(&ro.runtime, futures_join_all(reads));
             for (a, res) in results {
                 let a: ResourceInstance = a;
                 let res: crate::provider::ProviderResult<Option<Value>> = res;
@@ -270,7 +324,9 @@ impl<'c> Walk<'c> {
                             Diagnostic::error(format!("Error refreshing {a}: {}", e.summary))
                                 .at(&r.decl_range)
                                 .detail(e.detail.clone())
-                                .hint(e.hint.clone().unwrap_or_else(|| "check the credentials and that the object is reachable".into())),
+                                .hint(e.hint.clone().unwrap_or_else(|| {
+                                    "check the credentials and that the object is reachable".into()
+                                })),
                         );
                         return None;
                     }
@@ -302,14 +358,16 @@ impl<'c> Walk<'c> {
             if r.mode == Mode::Data {
                 let v = if config.is_wholly_known() && mode != PlanMode::Destroy {
                     let ctx = noop_ctx(addr.to_string());
-                    match ro.runtime.block_on(pi.read_data(&r.type_, &config, &ctx)) {
+                    match block_on(&ro.runtime, pi.read_data(&r.type_, &config, &ctx)) {
                         Ok(v) => mark_sensitive(v, &rt.schema),
                         Err(e) => {
                             diags.push(
                                 Diagnostic::error(format!("Error reading {addr}: {}", e.summary))
                                     .at(&r.decl_range)
                                     .detail(e.detail.clone())
-                                    .hint(e.hint.clone().unwrap_or_else(|| "check the data source's arguments".into())),
+                                    .hint(e.hint.clone().unwrap_or_else(|| {
+                                        "check the data source's arguments".into()
+                                    })),
                             );
                             continue;
                         }
@@ -361,13 +419,20 @@ impl<'c> Walk<'c> {
                 Ok(p) => p,
                 Err(e) => {
                     diags.push(
-                        Diagnostic::error(format!("Invalid configuration for {addr}: {}", e.summary))
-                            .at(&r.decl_range)
-                            .detail(match &e.attribute {
-                                Some(a) => format!("{} (attribute {a})", e.detail),
-                                None => e.detail.clone(),
-                            })
-                            .hint(e.hint.clone().unwrap_or_else(|| "check the resource's arguments".into())),
+                        Diagnostic::error(format!(
+                            "Invalid configuration for {addr}: {}",
+                            e.summary
+                        ))
+                        .at(&r.decl_range)
+                        .detail(match &e.attribute {
+                            Some(a) => format!("{} (attribute {a})", e.detail),
+                            None => e.detail.clone(),
+                        })
+                        .hint(
+                            e.hint
+                                .clone()
+                                .unwrap_or_else(|| "check the resource's arguments".into()),
+                        ),
                     );
                     continue;
                 }
@@ -377,7 +442,11 @@ impl<'c> Walk<'c> {
             if let (Some(p), IgnoreChanges::Paths(paths)) = (&prior, &r.lifecycle.ignore_changes) {
                 let names: Vec<String> = paths.iter().filter_map(ignore_path_root).collect();
                 after = keep_prior_attrs(&after, p, &names);
-                replace_paths.retain(|path| !names.iter().any(|nm| path == nm || path.starts_with(&format!("{nm}."))));
+                replace_paths.retain(|path| {
+                    !names
+                        .iter()
+                        .any(|nm| path == nm || path.starts_with(&format!("{nm}.")))
+                });
             }
             if let (Some(p), IgnoreChanges::All) = (&prior, &r.lifecycle.ignore_changes) {
                 after = p.clone();
@@ -390,7 +459,10 @@ impl<'c> Walk<'c> {
                 None => (Action::Create, None),
                 Some(_) if tainted => (replace_action(r), Some(Reason::Tainted)),
                 Some(_) if requested => (replace_action(r), Some(Reason::Requested)),
-                Some(_) if !replace_paths.is_empty() => (replace_action(r), Some(Reason::ForcesReplacement(replace_paths.clone()))),
+                Some(_) if !replace_paths.is_empty() => (
+                    replace_action(r),
+                    Some(Reason::ForcesReplacement(replace_paths.clone())),
+                ),
                 Some(p) if p.raw_equal(&after) => (Action::NoOp, None),
                 Some(_) => (Action::Update, None),
             };
@@ -415,7 +487,9 @@ impl<'c> Walk<'c> {
                     continue;
                 }
                 self.res_state.borrow_mut().seen.insert(a.clone());
-                let Some(Some(p)) = refreshed.get(&a).cloned() else { continue };
+                let Some(Some(p)) = refreshed.get(&a).cloned() else {
+                    continue;
+                };
                 if r.mode == Mode::Data {
                     continue;
                 }
@@ -546,7 +620,9 @@ impl<'c> Walk<'c> {
     /// With --target: every resource node that is neither a target nor something a target
     /// depends on is left alone.
     pub(super) fn mark_untargeted(&mut self) {
-        let Some(ro) = self.resources.as_ref() else { return };
+        let Some(ro) = self.resources.as_ref() else {
+            return;
+        };
         if ro.targets.is_empty() {
             return;
         }
@@ -574,7 +650,9 @@ impl<'c> Walk<'c> {
             .graph
             .g
             .node_indices()
-            .filter(|n| matches!(self.graph.g[*n].addr.kind, NodeKind::Resource { .. }) && !keep.contains(n))
+            .filter(|n| {
+                matches!(self.graph.g[*n].addr.kind, NodeKind::Resource { .. }) && !keep.contains(n)
+            })
             .collect();
         self.res_state.borrow_mut().untargeted = untargeted;
     }
@@ -595,7 +673,12 @@ impl<'c> Walk<'c> {
                 let targeted = ro.targets.is_empty()
                     || ro.targets.iter().any(|t| match t {
                         Target::Module(m) => a.module.path().starts_with(&m.path()),
-                        Target::Resource(r) => r.module == a.module && r.type_ == a.type_ && r.name == a.name && (r.key.is_none() || r.key == a.key),
+                        Target::Resource(r) => {
+                            r.module == a.module
+                                && r.type_ == a.type_
+                                && r.name == a.name
+                                && (r.key.is_none() || r.key == a.key)
+                        }
                     });
                 if targeted && ro.mode != PlanMode::RefreshOnly {
                     orphans.push((a.clone(), p.clone()));
@@ -606,13 +689,18 @@ impl<'c> Walk<'c> {
             // Still read it: something deleted outside sakk needs no delete.
             let slot = self.slot_of.get(&a.module.path()).copied().unwrap_or(0);
             let at = self.config.root.module.decl_range_hint();
-            let Some((pi, rt)) = self.provider_for(slot, &p.provider, &a.type_, &at, diags) else { continue };
+            let Some((pi, rt)) = self.provider_for(slot, &p.provider, &a.type_, &at, diags) else {
+                continue;
+            };
             let current = if ro.refresh {
                 let ctx = noop_ctx(a.to_string());
-                match ro.runtime.block_on(pi.read(&a.type_, &p.value, &ctx)) {
+                match block_on(&ro.runtime, pi.read(&a.type_, &p.value, &ctx)) {
                     Ok(v) => v,
                     Err(e) => {
-                        diags.push(Diagnostic::error(format!("Error refreshing {a}: {}", e.summary)).detail(e.detail));
+                        diags.push(
+                            Diagnostic::error(format!("Error refreshing {a}: {}", e.summary))
+                                .detail(e.detail),
+                        );
                         continue;
                     }
                 }
@@ -626,7 +714,11 @@ impl<'c> Walk<'c> {
                 action: Action::Delete,
                 before: Some(mark_sensitive(current, &rt.schema)),
                 after: None,
-                reason: Some(if ro.mode == PlanMode::Destroy { Reason::Destroy } else { Reason::NoLongerInConfig }),
+                reason: Some(if ro.mode == PlanMode::Destroy {
+                    Reason::Destroy
+                } else {
+                    Reason::NoLongerInConfig
+                }),
                 dependencies: p.dependencies.clone(),
             });
         }
@@ -638,5 +730,16 @@ impl<'c> Walk<'c> {
             drift: std::mem::take(&mut st.drift),
             outputs: IndexMap::new(),
         }
+    }
+}
+
+/// Runs provider I/O to completion from the synchronous walk: on the runtime when called from
+/// outside it (planning), on this thread when already inside it (the apply executor), where the
+/// runtime's worker threads keep driving the I/O.
+pub(super) fn block_on<F: std::future::Future>(rt: &tokio::runtime::Handle, f: F) -> F::Output {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        futures::executor::block_on(f)
+    } else {
+        rt.block_on(f)
     }
 }

@@ -193,7 +193,7 @@ fn walk_config<'c>(
 }
 
 impl<'c> Walk<'c> {
-    fn new(config: &'c Config, graph: &'c Graph, opts: &'c EvalOptions) -> Self {
+    pub(super) fn new(config: &'c Config, graph: &'c Graph, opts: &'c EvalOptions) -> Self {
         let mut slots = Vec::new();
         let mut slot_of = HashMap::new();
         for node in config.root.walk() {
@@ -244,7 +244,12 @@ impl<'c> Walk<'c> {
         }
     }
 
-    fn visit(&mut self, n: NodeIndex, root_vars: &HashMap<String, Value>, diags: &mut Diagnostics) {
+    pub(super) fn visit(
+        &mut self,
+        n: NodeIndex,
+        root_vars: &HashMap<String, Value>,
+        diags: &mut Diagnostics,
+    ) {
         let addr = self.graph.g[n].addr.clone();
         let Some(&slot) = self.slot_of.get(&addr.module) else {
             return;
@@ -336,7 +341,13 @@ impl<'c> Walk<'c> {
     }
 
     /// Evaluates `expr` in module instance `i` of `slot`, returning its errors.
-    pub(super) fn eval_value(&self, slot: usize, i: usize, rep: InstanceRep, expr: &Expr) -> Result<Value, Diagnostics> {
+    pub(super) fn eval_value(
+        &self,
+        slot: usize,
+        i: usize,
+        rep: InstanceRep,
+        expr: &Expr,
+    ) -> Result<Value, Diagnostics> {
         EvalScope {
             walk: self,
             slot,
@@ -652,7 +663,7 @@ fn wants_hcl(var: &Variable) -> bool {
 }
 
 /// The root module's variables from inputs and defaults.
-fn root_variable_values(
+pub(super) fn root_variable_values(
     walk: &Walk,
     inputs: &[RawInput],
     diags: &mut Diagnostics,

@@ -397,7 +397,9 @@ fn register_core(r: &mut Registry) {
                 }
                 let n = match v.kind() {
                     // Grapheme clusters, as cty counts them (a flag or a family emoji is one).
-                    Kind::String(s) => unicode_segmentation::UnicodeSegmentation::graphemes(s, true).count(),
+                    Kind::String(s) => {
+                        unicode_segmentation::UnicodeSegmentation::graphemes(s, true).count()
+                    }
                     Kind::Set(items) if !v.is_wholly_known() => {
                         let _ = items;
                         return Ok(Value::unknown(Type::Number).mark(m));

@@ -1,0 +1,944 @@
+//! The apply executor: walks the graph again, starting each node the moment its dependencies
+//! are done (no level barriers), re-evaluating configuration with the values earlier operations
+//! produced, and running provider operations concurrently, bounded by `parallelism` and by each
+//! provider's per-service limits. A failure lets independent branches finish and skips what
+//! depends on it; Ctrl-C (the `cancel` flag) starts nothing new and lets in-flight operations
+//! finish. Every finished operation is reported to the observer at once (the state writer
+//! records it), so a crash loses at most the operations in flight.
+
+use super::resource::{config_value, mark_sensitive};
+use super::resources::{PlanMode, ResourceOptions};
+use super::scope::InstanceRep;
+use super::walk::{
+    count_value, for_each_items, root_variable_values, EvalOptions, Evaluated, RootOutput, Walk,
+};
+use crate::addrs::{InstanceKey, ResourceInstance};
+use crate::config::tree::Config;
+use crate::config::{Mode, Resource};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::graph::{Graph, NodeKind};
+use crate::lang::value::Value;
+use crate::plan::{Action, Plan, ResourceChange};
+use crate::provider::{ApplyContext, OpContext, PlanRequest, ProviderError, ProviderInstance};
+use futures::stream::{FuturesUnordered, StreamExt};
+use petgraph::graph::NodeIndex;
+use petgraph::Direction;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What the executor reports while it works.
+#[derive(Debug, Clone)]
+pub enum ApplyEvent {
+    Started {
+        addr: ResourceInstance,
+        action: Action,
+    },
+    StillRunning {
+        addr: ResourceInstance,
+        action: Action,
+        elapsed: Duration,
+    },
+    Finished {
+        addr: ResourceInstance,
+        action: Action,
+        elapsed: Duration,
+    },
+    Failed {
+        addr: ResourceInstance,
+        action: Action,
+        error: ProviderError,
+    },
+    /// Not attempted because something it depends on failed (or the apply was interrupted).
+    Skipped {
+        addr: ResourceInstance,
+        action: Action,
+        because: String,
+    },
+}
+
+/// Receives events and the result of every finished operation.
+pub trait ApplyObserver: Sync {
+    fn event(&self, e: &ApplyEvent);
+    /// Before a create: the token the provider will use (a crashed run's re-apply can adopt
+    /// the object by it).
+    fn intent(&self, _addr: &ResourceInstance, _token: &str) {}
+    /// An instance's new state (None: it no longer exists).
+    fn record(
+        &self,
+        addr: &ResourceInstance,
+        provider: &str,
+        state: Option<&Value>,
+        dependencies: &[String],
+    );
+}
+
+pub struct ApplyOptions<'r> {
+    pub plan: &'r Plan,
+    pub parallelism: usize,
+    pub cancel: Arc<AtomicBool>,
+    /// A second Ctrl-C: stop waiting for in-flight operations.
+    pub abandon: Arc<AtomicBool>,
+    pub observer: &'r dyn ApplyObserver,
+    pub context: ApplyContext,
+    /// How often "still creating..." events are sent for long operations.
+    pub progress_interval: Duration,
+}
+
+/// What an apply did.
+#[derive(Debug, Default)]
+pub struct ApplyOutcome {
+    pub outputs: Evaluated,
+    pub added: usize,
+    pub changed: usize,
+    pub destroyed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub interrupted: bool,
+}
+
+type OpFuture<'a> = Pin<Box<dyn Future<Output = OpDone> + 'a>>;
+
+struct OpDone {
+    node: Option<(NodeIndex, usize)>,
+    service: (usize, &'static str),
+    addr: ResourceInstance,
+    key_index: usize,
+    action: Action,
+    provider: String,
+    deps: Vec<String>,
+    result: Result<Option<Value>, ProviderError>,
+    started: Instant,
+}
+
+/// One operation waiting to start.
+struct PendingOp {
+    /// The resource node and module instance this operation belongs to (None: an orphan).
+    node: Option<(NodeIndex, usize)>,
+    key_index: usize,
+    change: ResourceChange,
+    planned: Option<Value>,
+    config: Option<Value>,
+    type_: String,
+    pi: Arc<dyn ProviderInstance>,
+    service: (usize, &'static str),
+    limit: usize,
+    schema: crate::provider::Schema,
+}
+
+/// A resource node being applied: its instances' values, filled as operations finish.
+struct NodeRun {
+    slot: usize,
+    keys: Vec<Option<InstanceKey>>,
+    values: Vec<Option<Value>>,
+    outstanding: usize,
+    failed: bool,
+}
+
+/// Applies `plan`: re-walks the configuration and makes the planned changes.
+pub fn apply(
+    config: &Config,
+    graph: &Graph,
+    inputs: &[super::inputs::RawInput],
+    opts: &EvalOptions,
+    resources: ResourceOptions<'_>,
+    ao: ApplyOptions<'_>,
+) -> (ApplyOutcome, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let mut walk = Walk::new(config, graph, opts);
+    let runtime = resources.runtime.clone();
+    let mode = resources.mode;
+    walk.resources = Some(resources);
+    let root_vars = root_variable_values(&walk, inputs, &mut diags);
+    if diags.has_errors() {
+        return (ApplyOutcome::default(), diags);
+    }
+    let changes: HashMap<&ResourceInstance, &ResourceChange> =
+        ao.plan.changes.iter().map(|c| (&c.addr, c)).collect();
+    let mut ex = Executor {
+        ao: &ao,
+        changes,
+        outcome: ApplyOutcome::default(),
+        service_running: HashMap::new(),
+        running: 0,
+        pending: VecDeque::new(),
+        runs: HashMap::new(),
+        node_outstanding: HashMap::new(),
+        failed_nodes: HashSet::new(),
+        handled: HashSet::new(),
+    };
+    let mut futs: FuturesUnordered<OpFuture<'_>> = FuturesUnordered::new();
+    let mut starts: HashMap<(ResourceInstance, usize), (Action, Instant)> = HashMap::new();
+
+    runtime.block_on(async {
+        if mode != PlanMode::Destroy {
+            // The configuration walk.
+            let mut remaining: HashMap<NodeIndex, usize> = graph
+                .g
+                .node_indices()
+                .map(|n| (n, graph.g.neighbors(n).count()))
+                .collect();
+            let mut ready: VecDeque<NodeIndex> = remaining
+                .iter()
+                .filter(|(_, c)| **c == 0)
+                .map(|(n, _)| *n)
+                .collect();
+            let mut ready_sorted: Vec<NodeIndex> = ready.drain(..).collect();
+            ready_sorted.sort();
+            ready.extend(ready_sorted);
+            let mut done_nodes: Vec<NodeIndex> = Vec::new();
+            loop {
+                while let Some(n) = ready.pop_front() {
+                    if ex.node_blocked(graph, n) {
+                        ex.skip_node(&walk, graph, n, "a resource it depends on failed");
+                        done_nodes.push(n);
+                        continue;
+                    }
+                    let kind = graph.g[n].addr.kind.clone();
+                    if let NodeKind::Resource {
+                        mode: rmode,
+                        type_,
+                        name,
+                    } = &kind
+                    {
+                        if !ex.ao.cancel.load(Ordering::SeqCst) {
+                            ex.prepare_resource(&mut walk, n, (*rmode, type_, name), &mut diags);
+                        } else {
+                            ex.skip_node(&walk, graph, n, "the apply was interrupted");
+                        }
+                        if !ex.node_outstanding.contains_key(&n) {
+                            done_nodes.push(n);
+                        }
+                    } else {
+                        walk.visit(n, &root_vars, &mut diags);
+                        done_nodes.push(n);
+                    }
+                }
+                for n in done_nodes.drain(..) {
+                    for d in graph.g.neighbors_directed(n, Direction::Incoming) {
+                        if let Some(c) = remaining.get_mut(&d) {
+                            *c = c.saturating_sub(1);
+                            if *c == 0 {
+                                ready.push_back(d);
+                            }
+                        }
+                    }
+                }
+                if !ready.is_empty() {
+                    continue;
+                }
+                ex.launch(&mut futs, &mut starts);
+                if futs.is_empty() {
+                    if ex.pending.is_empty() {
+                        break;
+                    }
+                    // Interrupted with operations still waiting: they will not start.
+                    ex.drop_pending("the apply was interrupted");
+                    continue;
+                }
+                let Some(done) = ex.next(&mut futs, &starts).await else {
+                    break;
+                };
+                starts.remove(&(done.addr.clone(), done.key_index));
+                if let Some(n) = ex.finish_op(&mut walk, done) {
+                    done_nodes.push(n);
+                }
+            }
+        }
+        // Deletes of instances the configuration no longer has, dependents first.
+        ex.run_orphan_deletes(&mut walk, &mut futs, &mut starts, &mut diags)
+            .await;
+        // Providers that batch their side effects (one Git commit per apply) finish now.
+        let instances: Vec<Arc<dyn ProviderInstance>> = walk
+            .res_state
+            .borrow()
+            .instances
+            .values()
+            .cloned()
+            .collect();
+        for pi in instances {
+            if let Err(errs) = pi.finish_apply(&ex.ao.context).await {
+                for (addr, e) in errs {
+                    ex.outcome.failed += 1;
+                    diags.push(
+                        Diagnostic::error(format!("Error finishing {addr}: {}", e.summary))
+                            .detail(e.detail.clone())
+                            .hint(e.hint.clone().unwrap_or_else(|| {
+                                "run sakk apply again once the problem is fixed".into()
+                            })),
+                    );
+                }
+            }
+        }
+    });
+    ex.outcome.interrupted = ex.ao.cancel.load(Ordering::SeqCst);
+    // Root outputs, from the values of this apply.
+    let mut outputs = Evaluated::default();
+    for (name, o) in &config.root.module.outputs {
+        let Some(&n) = walk.slots[0].nodes.get(&NodeKind::Output(name.clone())) else {
+            continue;
+        };
+        if let Some(Some(v)) = walk.values[n.index()].first() {
+            outputs.outputs.insert(
+                name.clone(),
+                RootOutput {
+                    value: v.clone(),
+                    sensitive: o.sensitive,
+                    range: o.decl_range.clone(),
+                },
+            );
+        }
+    }
+    ex.outcome.outputs = outputs;
+    let outcome = std::mem::take(&mut ex.outcome);
+    (outcome, diags)
+}
+
+struct Executor<'a, 'r> {
+    ao: &'a ApplyOptions<'r>,
+    changes: HashMap<&'a ResourceInstance, &'a ResourceChange>,
+    outcome: ApplyOutcome,
+    service_running: HashMap<(usize, &'static str), usize>,
+    running: usize,
+    pending: VecDeque<PendingOp>,
+    /// Resource nodes being applied, per module instance.
+    runs: HashMap<(NodeIndex, usize), NodeRun>,
+    /// How many module instances of a node still have operations running.
+    node_outstanding: HashMap<NodeIndex, usize>,
+    failed_nodes: HashSet<NodeIndex>,
+    /// Planned changes that were started, skipped or otherwise dealt with.
+    handled: HashSet<ResourceInstance>,
+}
+
+impl<'a, 'r> Executor<'a, 'r> {
+    /// A node must not run when something it depends on failed or was skipped.
+    fn node_blocked(&self, graph: &Graph, n: NodeIndex) -> bool {
+        graph.g.neighbors(n).any(|d| self.failed_nodes.contains(&d))
+    }
+
+    fn skip_node(&mut self, walk: &Walk, graph: &Graph, n: NodeIndex, because: &str) {
+        self.failed_nodes.insert(n);
+        let addr = &graph.g[n].addr;
+        if let NodeKind::Resource { mode, type_, name } = &addr.kind {
+            let Some(&slot) = walk.slot_of.get(&addr.module) else {
+                return;
+            };
+            for inst in &walk.slots[slot].instances {
+                for c in self.ao.plan.changes.iter() {
+                    if c.addr.module == inst.addr
+                        && c.addr.mode == *mode
+                        && &c.addr.type_ == type_
+                        && &c.addr.name == name
+                        && c.action != Action::NoOp
+                    {
+                        self.handled.insert(c.addr.clone());
+                        self.outcome.skipped += 1;
+                        self.ao.observer.event(&ApplyEvent::Skipped {
+                            addr: c.addr.clone(),
+                            action: c.action,
+                            because: because.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Evaluates a resource node's instances against the values known now, and queues the
+    /// operations the plan calls for.
+    fn prepare_resource(
+        &mut self,
+        walk: &mut Walk<'_>,
+        n: NodeIndex,
+        (mode, type_, name): (Mode, &String, &String),
+        diags: &mut Diagnostics,
+    ) {
+        let addr = walk.graph.g[n].addr.clone();
+        let Some(&slot) = walk.slot_of.get(&addr.module) else {
+            return;
+        };
+        let key = crate::config::resource_key(mode, type_, name);
+        let Some(r) = walk.slots[slot].module.resources.get(&key) else {
+            return;
+        };
+        let r: &Resource = r;
+        let count = walk.slots[slot].instances.len();
+        let mut vals: Vec<Option<Value>> = vec![None; count];
+        for (i, val) in vals.iter_mut().enumerate() {
+            let before = diags.len();
+            match self.prepare_instance(walk, n, slot, i, r, diags) {
+                Some(run) if run.outstanding == 0 => *val = Some(aggregate_run(r, &run)),
+                Some(run) => {
+                    *self.node_outstanding.entry(n).or_insert(0) += 1;
+                    self.runs.insert((n, i), run);
+                }
+                None => {
+                    if diags.len() > before {
+                        self.failed_nodes.insert(n);
+                    }
+                }
+            }
+        }
+        walk.values[n.index()] = vals;
+    }
+
+    fn prepare_instance(
+        &mut self,
+        walk: &mut Walk<'_>,
+        n: NodeIndex,
+        slot: usize,
+        i: usize,
+        r: &Resource,
+        diags: &mut Diagnostics,
+    ) -> Option<NodeRun> {
+        let ro = walk.resources.as_ref()?;
+        let module_addr = walk.slots[slot].instances[i].addr.clone();
+        let (pi, rt) =
+            walk.provider_for(slot, &r.provider_key(), &r.type_, &r.decl_range, diags)?;
+        let keys: Vec<(Option<InstanceKey>, InstanceRep)> = if let Some(e) = &r.count {
+            let v = walk
+                .eval_value(slot, i, InstanceRep::None, e)
+                .map_err(|d| diags.extend(d))
+                .ok()?;
+            let k = count_value(&v, e, diags)?;
+            (0..k)
+                .map(|k| (Some(InstanceKey::Int(k)), InstanceRep::Count(k)))
+                .collect()
+        } else if let Some(e) = &r.for_each {
+            let v = walk
+                .eval_value(slot, i, InstanceRep::None, e)
+                .map_err(|d| diags.extend(d))
+                .ok()?;
+            for_each_items(&v, e, diags)?
+                .into_iter()
+                .map(|(k, v)| (Some(InstanceKey::Str(k.clone())), InstanceRep::Each(k, v)))
+                .collect()
+        } else {
+            vec![(None, InstanceRep::None)]
+        };
+        let what = format!(
+            "{}",
+            ResourceInstance {
+                module: module_addr.clone(),
+                mode: r.mode,
+                type_: r.type_.clone(),
+                name: r.name.clone(),
+                key: None
+            }
+        );
+        let limit = ro
+            .providers
+            .for_type(&r.type_)
+            .map(|p| p.service_limit(rt.service))
+            .unwrap_or(10);
+        let mut run = NodeRun {
+            slot,
+            keys: Vec::with_capacity(keys.len()),
+            values: Vec::with_capacity(keys.len()),
+            outstanding: 0,
+            failed: false,
+        };
+        for (key_index, (key, rep)) in keys.into_iter().enumerate() {
+            let addr = ResourceInstance {
+                module: module_addr.clone(),
+                mode: r.mode,
+                type_: r.type_.clone(),
+                name: r.name.clone(),
+                key: key.clone(),
+            };
+            run.keys.push(key);
+            let change = self.changes.get(&addr).copied();
+            let prior = change.and_then(|c| c.before.clone()).or_else(|| {
+                ro.prior
+                    .get(&addr)
+                    .map(|p| mark_sensitive(p.value.clone(), &rt.schema))
+            });
+            let Some(change) = change.filter(|c| c.action != Action::NoOp) else {
+                // Nothing to do: the prior state is the value (or, for data sources, read now).
+                if r.mode == Mode::Data {
+                    let eval =
+                        |e: &crate::lang::ast::Expr| walk.eval_value(slot, i, rep.clone(), e);
+                    let config = config_value(&r.body, &rt.schema, &what, &eval, diags)?;
+                    let ctx = OpContext {
+                        address: addr.to_string(),
+                        idempotency_token: String::new(),
+                        progress: Arc::new(|_| {}),
+                    };
+                    match super::resources::block_on(
+                        &ro.runtime,
+                        pi.read_data(&r.type_, &config, &ctx),
+                    ) {
+                        Ok(v) => run.values.push(Some(mark_sensitive(v, &rt.schema))),
+                        Err(e) => {
+                            diags.push(
+                                Diagnostic::error(format!("Error reading {addr}: {}", e.summary))
+                                    .at(&r.decl_range)
+                                    .detail(e.detail),
+                            );
+                            return None;
+                        }
+                    }
+                } else {
+                    run.values.push(prior);
+                }
+                continue;
+            };
+            self.handled.insert(addr.clone());
+            // Re-evaluate with what is known now, and plan again for the final values.
+            let eval = |e: &crate::lang::ast::Expr| walk.eval_value(slot, i, rep.clone(), e);
+            let config = config_value(&r.body, &rt.schema, &what, &eval, diags)?;
+            let planned = match change.action {
+                Action::Read => None,
+                Action::Delete => None,
+                _ => match pi.plan(PlanRequest {
+                    type_: &r.type_,
+                    prior: prior.as_ref().filter(|_| change.action == Action::Update),
+                    config: &config,
+                }) {
+                    Ok(p) => Some(mark_sensitive(p.planned, &rt.schema)),
+                    Err(e) => {
+                        diags.push(
+                            Diagnostic::error(format!(
+                                "Invalid configuration for {addr}: {}",
+                                e.summary
+                            ))
+                            .at(&r.decl_range)
+                            .detail(e.detail),
+                        );
+                        return None;
+                    }
+                },
+            };
+            let mut change = change.clone();
+            change.before = prior;
+            run.values.push(None);
+            run.outstanding += 1;
+            self.pending.push_back(PendingOp {
+                node: Some((n, i)),
+                key_index,
+                change,
+                planned,
+                config: Some(config),
+                type_: r.type_.clone(),
+                pi: pi.clone(),
+                service: (slot, rt.service),
+                limit,
+                schema: rt.schema.clone(),
+            });
+        }
+        Some(run)
+    }
+
+    /// Starts pending operations while the limits allow.
+    fn launch<'f>(
+        &mut self,
+        futs: &mut FuturesUnordered<OpFuture<'f>>,
+        starts: &mut HashMap<(ResourceInstance, usize), (Action, Instant)>,
+    ) {
+        if self.ao.cancel.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut deferred = VecDeque::new();
+        while let Some(op) = self.pending.pop_front() {
+            if self.running >= self.ao.parallelism.max(1) {
+                deferred.push_back(op);
+                break;
+            }
+            let svc = self.service_running.entry(op.service).or_insert(0);
+            if *svc >= op.limit {
+                deferred.push_back(op);
+                continue;
+            }
+            *svc += 1;
+            self.running += 1;
+            let started = Instant::now();
+            starts.insert(
+                (op.change.addr.clone(), op.key_index),
+                (op.change.action, started),
+            );
+            self.ao.observer.event(&ApplyEvent::Started {
+                addr: op.change.addr.clone(),
+                action: op.change.action,
+            });
+            let token = format!("sakk-{}", uuid_like(&op.change.addr.to_string(), started));
+            if matches!(
+                op.change.action,
+                Action::Create | Action::DeleteThenCreate | Action::CreateThenDelete
+            ) {
+                self.ao.observer.intent(&op.change.addr, &token);
+            }
+            let service = op.service;
+            futs.push(Box::pin(async move {
+                let ctx = OpContext {
+                    address: op.change.addr.to_string(),
+                    idempotency_token: token,
+                    progress: Arc::new(|_| {}),
+                };
+                let pi = op.pi.clone();
+                let result = run_op(&*pi, &op, &ctx).await;
+                OpDone {
+                    node: op.node,
+                    service,
+                    addr: op.change.addr.clone(),
+                    key_index: op.key_index,
+                    action: op.change.action,
+                    provider: op.change.provider.clone(),
+                    deps: op.change.dependencies.clone(),
+                    result: result.map(|v| v.map(|v| mark_sensitive(v, &op.schema))),
+                    started,
+                }
+            }));
+        }
+        while let Some(op) = self.pending.pop_front() {
+            deferred.push_back(op);
+        }
+        self.pending = deferred;
+    }
+
+    /// Waits for the next finished operation, sending "still running" events meanwhile.
+    async fn next<'f>(
+        &mut self,
+        futs: &mut FuturesUnordered<OpFuture<'f>>,
+        starts: &HashMap<(ResourceInstance, usize), (Action, Instant)>,
+    ) -> Option<OpDone> {
+        loop {
+            if self.ao.abandon.load(Ordering::SeqCst) {
+                return None;
+            }
+            let tick =
+                tokio::time::sleep(self.ao.progress_interval.min(Duration::from_millis(500)));
+            tokio::select! {
+                d = futs.next() => {
+                    if let Some(d) = &d {
+                        self.running = self.running.saturating_sub(1);
+                        let _ = d;
+                    }
+                    return d;
+                }
+                _ = tick => {
+                    let now = Instant::now();
+                    for ((addr, _), (action, started)) in starts.iter() {
+                        let elapsed = now.duration_since(*started);
+                        if elapsed >= self.ao.progress_interval && (elapsed.as_millis() % self.ao.progress_interval.as_millis().max(1)) < 500 {
+                            self.ao.observer.event(&ApplyEvent::StillRunning { addr: addr.clone(), action: *action, elapsed });
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Records a finished operation; returns the node if that finished it.
+    fn finish_op(&mut self, walk: &mut Walk<'_>, d: OpDone) -> Option<NodeIndex> {
+        if let Some(v) = self.service_running.get_mut(&d.service) {
+            *v = v.saturating_sub(1);
+        }
+        let elapsed = d.started.elapsed();
+        let ok = match &d.result {
+            Ok(state) => {
+                self.ao
+                    .observer
+                    .record(&d.addr, &d.provider, state.as_ref(), &d.deps);
+                self.ao.observer.event(&ApplyEvent::Finished {
+                    addr: d.addr.clone(),
+                    action: d.action,
+                    elapsed,
+                });
+                match d.action {
+                    Action::Create => self.outcome.added += 1,
+                    Action::Update => self.outcome.changed += 1,
+                    Action::Delete => self.outcome.destroyed += 1,
+                    Action::DeleteThenCreate | Action::CreateThenDelete => {
+                        self.outcome.added += 1;
+                        self.outcome.destroyed += 1;
+                    }
+                    _ => {}
+                }
+                true
+            }
+            Err(e) => {
+                self.outcome.failed += 1;
+                self.ao.observer.event(&ApplyEvent::Failed {
+                    addr: d.addr.clone(),
+                    action: d.action,
+                    error: e.clone(),
+                });
+                false
+            }
+        };
+        let (n, i) = d.node?;
+        let run = self.runs.get_mut(&(n, i))?;
+        if let Some(slot) = run.values.get_mut(d.key_index) {
+            *slot = d.result.ok().flatten();
+        }
+        run.failed |= !ok;
+        run.outstanding = run.outstanding.saturating_sub(1);
+        if run.outstanding > 0 {
+            return None;
+        }
+        self.complete_run(walk, n, i)
+    }
+
+    /// A module instance's operations of node `n` are all done: set its value; returns the node
+    /// when every module instance is done.
+    fn complete_run(&mut self, walk: &mut Walk<'_>, n: NodeIndex, i: usize) -> Option<NodeIndex> {
+        let run = self.runs.remove(&(n, i))?;
+        if run.failed {
+            self.failed_nodes.insert(n);
+        }
+        let key = match &walk.graph.g[n].addr.kind {
+            NodeKind::Resource { mode, type_, name } => {
+                crate::config::resource_key(*mode, type_, name)
+            }
+            _ => return None,
+        };
+        if let Some(r) = walk.slots[run.slot].module.resources.get(&key) {
+            if let Some(v) = walk.values[n.index()].get_mut(i) {
+                *v = Some(aggregate_run(r, &run));
+            }
+        }
+        let left = self.node_outstanding.get_mut(&n)?;
+        *left = left.saturating_sub(1);
+        if *left > 0 {
+            return None;
+        }
+        self.node_outstanding.remove(&n);
+        Some(n)
+    }
+
+    fn drop_pending(&mut self, because: &str) {
+        while let Some(op) = self.pending.pop_front() {
+            self.outcome.skipped += 1;
+            self.ao.observer.event(&ApplyEvent::Skipped {
+                addr: op.change.addr.clone(),
+                action: op.change.action,
+                because: because.to_string(),
+            });
+            if let Some((n, i)) = op.node {
+                self.failed_nodes.insert(n);
+                if let Some(run) = self.runs.get_mut(&(n, i)) {
+                    run.failed = true;
+                    run.outstanding = run.outstanding.saturating_sub(1);
+                }
+            }
+        }
+    }
+
+    /// Deletes of instances with no configuration left, in reverse dependency order.
+    async fn run_orphan_deletes<'f>(
+        &mut self,
+        walk: &mut Walk<'_>,
+        futs: &mut FuturesUnordered<OpFuture<'f>>,
+        starts: &mut HashMap<(ResourceInstance, usize), (Action, Instant)>,
+        diags: &mut Diagnostics,
+    ) {
+        let mut todo: Vec<ResourceChange> = self
+            .ao
+            .plan
+            .changes
+            .iter()
+            .filter(|c| c.action == Action::Delete && !self.handled.contains(&c.addr))
+            .cloned()
+            .collect();
+        if todo.is_empty() {
+            return;
+        }
+        // The resource address (no key) of each remaining delete.
+        let base = |a: &ResourceInstance| {
+            ResourceInstance {
+                key: None,
+                ..a.clone()
+            }
+            .to_string()
+        };
+        // Deletes in flight: (instance, its dependencies).
+        let mut running: HashMap<ResourceInstance, Vec<String>> = HashMap::new();
+        loop {
+            if !self.ao.cancel.load(Ordering::SeqCst) {
+                let mut i = 0;
+                while i < todo.len() {
+                    let me = base(&todo[i].addr);
+                    // Wait while something still to be deleted depends on this one.
+                    let blocked = todo
+                        .iter()
+                        .enumerate()
+                        .any(|(j, o)| j != i && o.dependencies.contains(&me))
+                        || running.values().any(|deps| deps.contains(&me));
+                    if blocked {
+                        i += 1;
+                        continue;
+                    }
+                    let c = todo.remove(i);
+                    let slot = walk
+                        .slot_of
+                        .get(&c.addr.module.path())
+                        .copied()
+                        .unwrap_or(0);
+                    let at = walk.config.root.module.decl_range_hint();
+                    let Some((pi, rt)) =
+                        walk.provider_for(slot, &c.provider, &c.addr.type_, &at, diags)
+                    else {
+                        continue;
+                    };
+                    let limit = walk
+                        .resources
+                        .as_ref()
+                        .and_then(|ro| ro.providers.for_type(&c.addr.type_))
+                        .map(|p| p.service_limit(rt.service))
+                        .unwrap_or(10);
+                    running.insert(c.addr.clone(), c.dependencies.clone());
+                    self.handled.insert(c.addr.clone());
+                    self.pending.push_back(PendingOp {
+                        node: None,
+                        key_index: 0,
+                        type_: c.addr.type_.clone(),
+                        change: c,
+                        planned: None,
+                        config: None,
+                        pi,
+                        service: (slot, rt.service),
+                        limit,
+                        schema: rt.schema.clone(),
+                    });
+                }
+            }
+            self.launch(futs, starts);
+            if futs.is_empty() {
+                if !self.pending.is_empty() || !todo.is_empty() {
+                    self.drop_pending("the apply was interrupted");
+                    for c in todo.drain(..) {
+                        self.outcome.skipped += 1;
+                        self.ao.observer.event(&ApplyEvent::Skipped {
+                            addr: c.addr.clone(),
+                            action: c.action,
+                            because: "the apply was interrupted or a dependent failed".into(),
+                        });
+                    }
+                }
+                break;
+            }
+            let Some(done) = self.next(futs, starts).await else {
+                break;
+            };
+            starts.remove(&(done.addr.clone(), done.key_index));
+            let deps = running.remove(&done.addr).unwrap_or_default();
+            let failed = done.result.is_err();
+            let _ = self.finish_op(walk, done);
+            if failed {
+                // What it depends on must stay: the deletes of its dependencies are skipped.
+                let (skip, keep): (Vec<ResourceChange>, Vec<ResourceChange>) =
+                    todo.drain(..).partition(|c| deps.contains(&base(&c.addr)));
+                todo = keep;
+                for c in skip {
+                    self.outcome.skipped += 1;
+                    self.ao.observer.event(&ApplyEvent::Skipped {
+                        addr: c.addr.clone(),
+                        action: c.action,
+                        because: "a resource that depends on it could not be destroyed".into(),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The reference value of a resource node from its instances' new values.
+fn aggregate_run(r: &Resource, run: &NodeRun) -> Value {
+    let items: Vec<(Option<InstanceKey>, Value)> = run
+        .keys
+        .iter()
+        .cloned()
+        .zip(run.values.iter().cloned())
+        .map(|(k, v)| (k, v.unwrap_or_else(Value::unknown_dynamic)))
+        .collect();
+    if r.count.is_some() {
+        Value::tuple(items.into_iter().map(|(_, v)| v).collect())
+    } else if r.for_each.is_some() {
+        Value::object(
+            items
+                .into_iter()
+                .filter_map(|(k, v)| match k {
+                    Some(InstanceKey::Str(s)) => Some((s, v)),
+                    _ => None,
+                })
+                .collect(),
+        )
+    } else {
+        items
+            .into_iter()
+            .next()
+            .map(|(_, v)| v)
+            .unwrap_or_else(Value::unknown_dynamic)
+    }
+}
+
+/// Runs one planned operation; returns the new state (None when the object is gone).
+async fn run_op(
+    pi: &dyn ProviderInstance,
+    op: &PendingOp,
+    ctx: &OpContext,
+) -> Result<Option<Value>, ProviderError> {
+    let c = &op.change;
+    let prior = c.before.as_ref();
+    let planned = op.planned.as_ref();
+    let missing = || ProviderError::new("internal: operation without the values it needs");
+    match c.action {
+        Action::NoOp => Ok(prior.cloned()),
+        Action::Create => {
+            let p = planned.ok_or_else(missing)?;
+            if let Some(found) = pi
+                .find_by_token(&op.type_, p, &ctx.idempotency_token)
+                .await?
+            {
+                return Ok(Some(found));
+            }
+            pi.create(&op.type_, p, ctx).await.map(Some)
+        }
+        Action::Update => pi
+            .update(
+                &op.type_,
+                prior.ok_or_else(missing)?,
+                planned.ok_or_else(missing)?,
+                ctx,
+            )
+            .await
+            .map(Some),
+        Action::Delete => {
+            pi.delete(&op.type_, prior.ok_or_else(missing)?, ctx)
+                .await?;
+            Ok(None)
+        }
+        Action::DeleteThenCreate => {
+            pi.delete(&op.type_, prior.ok_or_else(missing)?, ctx)
+                .await?;
+            pi.create(&op.type_, planned.ok_or_else(missing)?, ctx)
+                .await
+                .map(Some)
+        }
+        Action::CreateThenDelete => {
+            let new = pi
+                .create(&op.type_, planned.ok_or_else(missing)?, ctx)
+                .await?;
+            pi.delete(&op.type_, prior.ok_or_else(missing)?, ctx)
+                .await?;
+            Ok(Some(new))
+        }
+        Action::Read => pi
+            .read_data(&op.type_, op.config.as_ref().ok_or_else(missing)?, ctx)
+            .await
+            .map(Some),
+    }
+}
+
+/// A token unique to this operation: stable text derived from the address and the start time.
+fn uuid_like(addr: &str, started: Instant) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    addr.hash(&mut h);
+    started.hash(&mut h);
+    std::time::SystemTime::now().hash(&mut h);
+    format!("{:016x}", h.finish())
+}

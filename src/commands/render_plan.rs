@@ -1,0 +1,460 @@
+//! A plan as people read it (Terraform's layout), as JSON, and as a pull-request comment.
+
+use super::outputs::Change as OutputChange;
+use engine::config::Mode;
+use engine::lang::value::{Kind, Value};
+use engine::plan::{Action, Plan, Reason, ResourceChange};
+use std::fmt::Write as _;
+
+const UNKNOWN: &str = "(known after apply)";
+const SENSITIVE: &str = "(sensitive value)";
+
+/// A value in HCL-like syntax, indented by `ind` for continuation lines.
+pub fn fmt_value(v: &Value, ind: usize) -> String {
+    if v.is_sensitive() {
+        return SENSITIVE.into();
+    }
+    let pad = " ".repeat(ind + 4);
+    let close = " ".repeat(ind + 2);
+    match v.kind() {
+        Kind::Unknown => UNKNOWN.into(),
+        Kind::Null => "null".into(),
+        Kind::Bool(b) => b.to_string(),
+        Kind::Number(_) => v.to_string(),
+        Kind::String(s) => serde_json::Value::String(s.to_string()).to_string(),
+        Kind::List(items) | Kind::Set(items) | Kind::Tuple(items) => {
+            if items.is_empty() {
+                return "[]".into();
+            }
+            let mut out = String::from("[\n");
+            for it in items {
+                let _ = writeln!(out, "{pad}{},", fmt_value(it, ind + 2));
+            }
+            out.push_str(&close);
+            out.push(']');
+            out
+        }
+        Kind::Map(m) | Kind::Object(m) => {
+            if m.is_empty() {
+                return "{}".into();
+            }
+            let width = m
+                .keys()
+                .map(|k| key_text(k).chars().count())
+                .max()
+                .unwrap_or(0);
+            let mut out = String::from("{\n");
+            for (k, x) in m {
+                let _ = writeln!(
+                    out,
+                    "{pad}{:<width$} = {}",
+                    key_text(k),
+                    fmt_value(x, ind + 2)
+                );
+            }
+            out.push_str(&close);
+            out.push('}');
+            out
+        }
+    }
+}
+
+fn key_text(k: &str) -> String {
+    if engine::config::decode::valid_identifier(k) {
+        k.to_string()
+    } else {
+        serde_json::Value::String(k.to_string()).to_string()
+    }
+}
+
+fn header(c: &ResourceChange) -> String {
+    let a = &c.addr;
+    let what = match c.action {
+        Action::Create => "will be created".to_string(),
+        Action::Read => "will be read during apply".to_string(),
+        Action::Update => "will be updated in-place".to_string(),
+        Action::DeleteThenCreate | Action::CreateThenDelete => match &c.reason {
+            Some(Reason::Tainted) => "is tainted, so must be replaced".into(),
+            Some(Reason::Requested) => "will be replaced, as requested".into(),
+            _ => "must be replaced".into(),
+        },
+        Action::Delete => match &c.reason {
+            Some(Reason::NoLongerInConfig) => "will be destroyed\n  # (because its resource or module is no longer in the configuration)".into(),
+            Some(Reason::KeyNotInConfig) => "will be destroyed\n  # (because its key is not in count/for_each)".into(),
+            _ => "will be destroyed".into(),
+        },
+        Action::NoOp => "has no changes".into(),
+    };
+    let created_again = if matches!(c.reason, Some(Reason::GoneOutOfBand)) {
+        " (it was deleted outside sakk)"
+    } else {
+        ""
+    };
+    format!("  # {a} {what}{created_again}")
+}
+
+/// One resource change, Terraform-style.
+pub fn render_change(c: &ResourceChange) -> String {
+    let mut out = header(c);
+    out.push('\n');
+    let kw = if c.addr.mode == Mode::Data {
+        "data"
+    } else {
+        "resource"
+    };
+    let _ = writeln!(
+        out,
+        "{:>3} {kw} \"{}\" \"{}\" {{",
+        c.action.symbol(),
+        c.addr.type_,
+        c.addr.name
+    );
+    let forced: Vec<String> = match &c.reason {
+        Some(Reason::ForcesReplacement(p)) => p.clone(),
+        _ => Vec::new(),
+    };
+    let empty = Value::empty_object();
+    let before = c.before.as_ref().unwrap_or(&empty);
+    let after = c.after.as_ref().unwrap_or(&empty);
+    let mut names: Vec<&String> = match (before.entries(), after.entries()) {
+        (Some(b), Some(a)) => b.keys().chain(a.keys()).collect(),
+        (Some(b), None) => b.keys().collect(),
+        (None, Some(a)) => a.keys().collect(),
+        (None, None) => Vec::new(),
+    };
+    names.sort();
+    names.dedup();
+    let mut lines: Vec<(String, String, String)> = Vec::new(); // (symbol, name, text)
+    let mut unchanged = 0;
+    for n in names {
+        let b = before.get_attr(n);
+        let a = after.get_attr(n);
+        let null = |v: Option<&Value>| v.is_none_or(|v| v.is_null() && v.is_known());
+        match c.action {
+            Action::Create | Action::Read => {
+                if !null(a) {
+                    lines.push(("+".into(), n.clone(), fmt_value(a.unwrap_or(&empty), 6)));
+                }
+            }
+            Action::Delete => {
+                if !null(b) {
+                    lines.push((
+                        "-".into(),
+                        n.clone(),
+                        format!("{} -> null", fmt_value(b.unwrap_or(&empty), 6)),
+                    ));
+                }
+            }
+            _ => {
+                let same = match (b, a) {
+                    (Some(x), Some(y)) => x.raw_equal(y) && x.is_sensitive() == y.is_sensitive(),
+                    (None, None) => true,
+                    _ => false,
+                };
+                if same {
+                    unchanged += 1;
+                    continue;
+                }
+                let suffix = if forced
+                    .iter()
+                    .any(|f| f == n || f.starts_with(&format!("{n}.")))
+                {
+                    " # forces replacement"
+                } else {
+                    ""
+                };
+                let text = match (null(b), null(a)) {
+                    (true, false) => ("+", fmt_value(a.unwrap_or(&empty), 6)),
+                    (false, true) => (
+                        "-",
+                        format!("{} -> null", fmt_value(b.unwrap_or(&empty), 6)),
+                    ),
+                    _ => (
+                        "~",
+                        format!(
+                            "{} -> {}",
+                            fmt_value(b.unwrap_or(&empty), 6),
+                            fmt_value(a.unwrap_or(&empty), 6)
+                        ),
+                    ),
+                };
+                lines.push((text.0.into(), n.clone(), format!("{}{suffix}", text.1)));
+            }
+        }
+    }
+    let width = lines.iter().map(|l| l.1.chars().count()).max().unwrap_or(0);
+    for (sym, n, text) in lines {
+        let _ = writeln!(out, "      {sym} {n:<width$} = {text}");
+    }
+    if unchanged > 0 {
+        let _ = writeln!(out, "        # ({unchanged} unchanged attributes hidden)");
+    }
+    out.push_str("    }\n");
+    out
+}
+
+/// The whole human-readable plan; `outputs` are the output changes.
+pub fn render(plan: &Plan, outputs: &[(&str, OutputChange)], color: bool) -> String {
+    let mut out = String::new();
+    if !plan.drift.is_empty() {
+        out.push_str("\nNote: Objects have changed outside of sakk\n\nsakk detected the following changes made outside of sakk since the last apply:\n\n");
+        for d in &plan.drift {
+            match &d.after {
+                None => {
+                    let _ = writeln!(out, "  # {} has been deleted", d.addr);
+                }
+                Some(after) => {
+                    let c = ResourceChange {
+                        addr: d.addr.clone(),
+                        provider: String::new(),
+                        action: Action::Update,
+                        before: Some(d.before.clone()),
+                        after: Some(after.clone()),
+                        reason: None,
+                        dependencies: Vec::new(),
+                    };
+                    let text =
+                        render_change(&c).replacen("will be updated in-place", "has changed", 1);
+                    out.push_str(&text);
+                }
+            }
+        }
+        out.push('\n');
+    }
+    let changes: Vec<&ResourceChange> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .collect();
+    if changes.is_empty() && outputs.is_empty() {
+        out.push_str("\nNo changes. Your infrastructure matches the configuration.\n\nsakk has compared your real infrastructure against your configuration and found no\ndifferences, so no changes are needed.\n");
+        return paint(out, color);
+    }
+    if !changes.is_empty() {
+        out.push_str("\nsakk will perform the following actions:\n\n");
+        for c in &changes {
+            out.push_str(&render_change(c));
+            out.push('\n');
+        }
+        let (a, ch, d) = plan.counts();
+        let _ = writeln!(out, "Plan: {a} to add, {ch} to change, {d} to destroy.");
+    }
+    if !outputs.is_empty() {
+        out.push_str("\nChanges to Outputs:\n");
+        let width = outputs
+            .iter()
+            .map(|(n, _)| n.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (name, c) in outputs {
+            let name = format!("{name:<width$}");
+            let _ = match c {
+                OutputChange::Create(b) => writeln!(
+                    out,
+                    "  + {name} = {}",
+                    super::outputs::indent(&super::outputs::render(b), 4)
+                ),
+                OutputChange::Update(a, b) => writeln!(
+                    out,
+                    "  ~ {name} = {} -> {}",
+                    super::outputs::indent(&super::outputs::render(a), 4),
+                    super::outputs::indent(&super::outputs::render(b), 4)
+                ),
+                OutputChange::Delete(a) => writeln!(
+                    out,
+                    "  - {name} = {} -> null",
+                    super::outputs::indent(&super::outputs::render(a), 4)
+                ),
+            };
+        }
+        if changes.is_empty() {
+            out.push_str("\nYou can apply this plan to save these new output values to the state, without\nchanging any real infrastructure.\n");
+        }
+    }
+    paint(out, color)
+}
+
+fn paint(s: String, color: bool) -> String {
+    if !color {
+        return s;
+    }
+    s.lines()
+        .map(|l| {
+            let t = l.trim_start();
+            let code = if t.starts_with("-/+") || t.starts_with("+/-") {
+                "35"
+            } else if t.starts_with('+') {
+                "32"
+            } else if t.starts_with('~') {
+                "33"
+            } else if t.starts_with('-') {
+                "31"
+            } else if t.starts_with("<=") {
+                "36"
+            } else {
+                ""
+            };
+            if code.is_empty() {
+                l.to_string()
+            } else {
+                format!("\x1b[{code}m{l}\x1b[0m")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+/// JSON of a value for the machine-readable plan: unknowns as null (listed in after_unknown),
+/// sensitive values as null (listed in *_sensitive).
+fn json_of(v: &Value) -> serde_json::Value {
+    if v.is_sensitive() || !v.is_known() {
+        return serde_json::Value::Null;
+    }
+    match v.kind() {
+        Kind::List(items) | Kind::Set(items) | Kind::Tuple(items) => {
+            serde_json::Value::Array(items.iter().map(json_of).collect())
+        }
+        Kind::Map(m) | Kind::Object(m) => {
+            serde_json::Value::Object(m.iter().map(|(k, x)| (k.clone(), json_of(x))).collect())
+        }
+        _ => v
+            .to_json()
+            .ok()
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or(serde_json::Value::Null),
+    }
+}
+
+/// Where a value is unknown (true) or sensitive, as a tree parallel to the value.
+fn mask(v: &Value, pick: &dyn Fn(&Value) -> bool) -> serde_json::Value {
+    if pick(v) {
+        return serde_json::Value::Bool(true);
+    }
+    match v.kind() {
+        Kind::List(items) | Kind::Set(items) | Kind::Tuple(items) => {
+            serde_json::Value::Array(items.iter().map(|x| mask(x, pick)).collect())
+        }
+        Kind::Map(m) | Kind::Object(m) => serde_json::Value::Object(
+            m.iter()
+                .filter_map(|(k, x)| {
+                    let inner = mask(x, pick);
+                    (inner != serde_json::Value::Bool(false)).then(|| (k.clone(), inner))
+                })
+                .collect(),
+        ),
+        _ => serde_json::Value::Bool(false),
+    }
+}
+
+/// Terraform's `show -json` plan shape (resource_changes, output_changes).
+pub fn to_json(plan: &Plan, outputs: &[(&str, OutputChange)]) -> serde_json::Value {
+    let unknown = |v: &Value| !v.is_known();
+    let sensitive = |v: &Value| v.is_sensitive();
+    let rc: Vec<serde_json::Value> = plan
+        .changes
+        .iter()
+        .map(|c| {
+            let a = &c.addr;
+            serde_json::json!({
+                "address": a.to_string(),
+                "module_address": if a.module.is_root() { serde_json::Value::Null } else { serde_json::Value::String(a.module.to_string()) },
+                "mode": if a.mode == Mode::Data { "data" } else { "managed" },
+                "type": a.type_,
+                "name": a.name,
+                "index": match &a.key { Some(engine::addrs::InstanceKey::Int(i)) => serde_json::json!(i), Some(engine::addrs::InstanceKey::Str(s)) => serde_json::json!(s), None => serde_json::Value::Null },
+                "provider_name": super::engine_io::provider_addr(&c.provider),
+                "change": {
+                    "actions": c.action.json_actions(),
+                    "before": c.before.as_ref().map(json_of),
+                    "after": c.after.as_ref().map(json_of),
+                    "after_unknown": c.after.as_ref().map(|v| mask(v, &unknown)).unwrap_or(serde_json::Value::Bool(false)),
+                    "before_sensitive": c.before.as_ref().map(|v| mask(v, &sensitive)).unwrap_or(serde_json::Value::Bool(false)),
+                    "after_sensitive": c.after.as_ref().map(|v| mask(v, &sensitive)).unwrap_or(serde_json::Value::Bool(false)),
+                    "replace_paths": match &c.reason { Some(Reason::ForcesReplacement(p)) => serde_json::json!(p), _ => serde_json::json!([]) },
+                }
+            })
+        })
+        .collect();
+    let oc: serde_json::Map<String, serde_json::Value> = outputs
+        .iter()
+        .map(|(name, c)| {
+            let (actions, before, after) = match c {
+                OutputChange::Create(b) => (vec!["create"], None, Some(*b)),
+                OutputChange::Update(a, b) => (vec!["update"], Some(*a), Some(*b)),
+                OutputChange::Delete(a) => (vec!["delete"], Some(*a), None),
+            };
+            let shown = |o: Option<&state::model::OutputValue>| match o {
+                Some(o) if !o.sensitive => o.value.clone(),
+                _ => serde_json::Value::Null,
+            };
+            (
+                name.to_string(),
+                serde_json::json!({
+                    "actions": actions,
+                    "before": shown(before),
+                    "after": shown(after),
+                    "before_sensitive": before.is_some_and(|o| o.sensitive),
+                    "after_sensitive": after.is_some_and(|o| o.sensitive),
+                }),
+            )
+        })
+        .collect();
+    let (add, change, destroy) = plan.counts();
+    serde_json::json!({
+        "format_version": "1.0",
+        "resource_changes": rc,
+        "resource_drift": plan.drift.iter().map(|d| serde_json::json!({"address": d.addr.to_string(), "deleted": d.after.is_none()})).collect::<Vec<_>>(),
+        "output_changes": oc,
+        "summary": {"add": add, "change": change, "destroy": destroy},
+    })
+}
+
+/// A pull-request comment: the summary line, the plan in a collapsible block, and the
+/// manifest diff of GitOps resources.
+pub fn to_markdown(plan: &Plan, outputs: &[(&str, OutputChange)]) -> String {
+    let (a, c, d) = plan.counts();
+    let mut out = String::new();
+    let summary = if plan.has_resource_changes() {
+        format!("Plan: {a} to add, {c} to change, {d} to destroy.")
+    } else if outputs.is_empty() {
+        "No changes.".to_string()
+    } else {
+        format!("Plan: only output changes ({}).", outputs.len())
+    };
+    let _ = writeln!(out, "### sakk plan\n\n**{summary}**\n");
+    let _ = writeln!(out, "<details><summary>Show the plan</summary>\n\n```diff");
+    for line in render(plan, outputs, false).lines() {
+        // `diff` highlighting wants the marker in the first column.
+        let t = line.trim_start();
+        if t.starts_with('+') || t.starts_with('-') || t.starts_with('~') {
+            let _ = writeln!(out, "{}{}", &t[..1], line);
+        } else {
+            let _ = writeln!(out, " {line}");
+        }
+    }
+    let _ = writeln!(out, "```\n\n</details>");
+    let gitops: Vec<(String, Option<&Value>, Option<&Value>)> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .filter(|c| {
+            providers::registry()
+                .for_type(&c.addr.type_)
+                .is_some_and(|p| p.name() == "gitops")
+        })
+        .map(|c| (c.addr.to_string(), c.before.as_ref(), c.after.as_ref()))
+        .collect();
+    if !gitops.is_empty() {
+        let refs: Vec<(&str, Option<&Value>, Option<&Value>)> = gitops
+            .iter()
+            .map(|(a, b, c)| (a.as_str(), *b, *c))
+            .collect();
+        let _ = writeln!(
+            out,
+            "\n<details><summary>GitOps manifest changes</summary>\n\n{}\n</details>",
+            providers::gitops::markdown_diff(&refs)
+        );
+    }
+    out
+}
