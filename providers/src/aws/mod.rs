@@ -10,10 +10,14 @@
 //! and list it in that module's `resources()`; add the module's list to [`all_resources`].
 
 pub mod config;
+pub mod dynamodb;
 pub mod error;
+pub mod iam;
 pub mod resource;
 pub mod retry;
+pub mod route53;
 pub mod s3;
+pub mod sts;
 pub mod value;
 
 use config::{AwsConfig, Clients};
@@ -44,11 +48,18 @@ pub fn all_data_sources() -> Vec<Arc<dyn DataSource>> {
 fn service_resources() -> Vec<Arc<dyn Resource>> {
     let mut v = Vec::new();
     v.extend(s3::resources());
+    v.extend(dynamodb::resources());
+    v.extend(iam::resources());
+    v.extend(route53::resources());
     v
 }
 
 fn service_data_sources() -> Vec<Arc<dyn DataSource>> {
-    Vec::new()
+    let mut v = Vec::new();
+    v.extend(iam::data_sources());
+    v.extend(sts::data_sources());
+    v.extend(route53::data_sources());
+    v
 }
 
 /// The AWS provider.
