@@ -416,6 +416,12 @@ impl Resource for Zone {
             let vpcs = o.blocks("vpc");
             let token = &cx.op.idempotency_token;
             let c = cx.clients.route53();
+            // A re-run of a crashed apply: the zone with this CallerReference is ours.
+            if let Some(id) = find_zone_by_token(cx, token).await? {
+                if let Some(v) = self.fetch(cx, &id, planned).await? {
+                    return Ok(v);
+                }
+            }
             let mut req = c
                 .create_hosted_zone()
                 .name(&name)
@@ -455,6 +461,21 @@ impl Resource for Zone {
             };
             if let Some(ch) = change {
                 wait_insync(cx, &ch).await?;
+            }
+            if super::retry::was_retried() {
+                // AWS rejects a second zone with the same CallerReference; an emulator may not.
+                // Twins made by our own retried attempts are empty: remove them.
+                for twin in zones_by_token(cx, token)
+                    .await?
+                    .into_iter()
+                    .filter(|z| *z != zone_id)
+                {
+                    match c.delete_hosted_zone().id(&twin).send().await {
+                        Ok(_) => {}
+                        Err(e) if is_code(&e, &["NoSuchHostedZone"]) => {}
+                        Err(e) => return Err(cx.err("DeleteHostedZone", &e)),
+                    }
+                }
             }
             for v in vpcs.iter().skip(1) {
                 let region = Obj(v)
@@ -633,8 +654,14 @@ impl Resource for Zone {
 
 /// The zone whose CallerReference is `token`.
 async fn find_zone_by_token(cx: &Ctx<'_>, token: &str) -> ProviderResult<Option<String>> {
+    Ok(zones_by_token(cx, token).await?.into_iter().next())
+}
+
+/// Every zone whose CallerReference is `token` (AWS allows one; emulators may hold more).
+async fn zones_by_token(cx: &Ctx<'_>, token: &str) -> ProviderResult<Vec<String>> {
     let c = cx.clients.route53();
     let mut marker: Option<String> = None;
+    let mut found = Vec::new();
     loop {
         let out = c
             .list_hosted_zones()
@@ -642,16 +669,15 @@ async fn find_zone_by_token(cx: &Ctx<'_>, token: &str) -> ProviderResult<Option<
             .send()
             .await
             .map_err(|e| cx.err("ListHostedZones", &e))?;
-        if let Some(z) = out
-            .hosted_zones()
-            .iter()
-            .find(|z| z.caller_reference() == token)
-        {
-            return Ok(Some(clean_zone_id(z.id())));
-        }
+        found.extend(
+            out.hosted_zones()
+                .iter()
+                .filter(|z| z.caller_reference() == token)
+                .map(|z| clean_zone_id(z.id())),
+        );
         marker = out.next_marker().map(str::to_string);
         if !out.is_truncated() || marker.is_none() {
-            return Ok(None);
+            return Ok(found);
         }
     }
 }
