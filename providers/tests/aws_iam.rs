@@ -344,7 +344,7 @@ async fn iam_oidc_client_id_update_recorded() {
                     seen.lock().expect("lock").push(body.clone());
                     // Recorded IAM responses (shapes from the IAM API reference).
                     let xml = match action.as_str() {
-                        "GetOpenIDConnectProvider" => format!("<GetOpenIDConnectProviderResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><GetOpenIDConnectProviderResult><ClientIDList><member>sts.amazonaws.com</member><member>kubeflow</member></ClientIDList><ThumbprintList><member>9e99a48a9960b14926bb7f3b02e22da2b0ab7280</member></ThumbprintList><Url>oidc.example.com/id/1</Url><Tags/></GetOpenIDConnectProviderResult><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></GetOpenIDConnectProviderResponse>"),
+                        "GetOpenIDConnectProvider" => "<GetOpenIDConnectProviderResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><GetOpenIDConnectProviderResult><ClientIDList><member>sts.amazonaws.com</member><member>kubeflow</member></ClientIDList><ThumbprintList><member>9e99a48a9960b14926bb7f3b02e22da2b0ab7280</member></ThumbprintList><Url>oidc.example.com/id/1</Url><Tags/></GetOpenIDConnectProviderResult><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></GetOpenIDConnectProviderResponse>".to_string(),
                         other => format!("<{other}Response xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><ResponseMetadata><RequestId>r2</RequestId></ResponseMetadata></{other}Response>"),
                     };
                     let resp = format!("HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}", xml.len());

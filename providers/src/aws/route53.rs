@@ -356,10 +356,10 @@ impl Resource for Zone {
             .map(<[Value]>::to_vec)
             .unwrap_or_default();
         if !cfg_vpcs.is_empty()
-            && !plan
+            && plan
                 .config
                 .get_attr("vpc")
-                .is_some_and(|v| !v.is_wholly_known())
+                .is_none_or(Value::is_wholly_known)
         {
             let vs = vpc_schema();
             let planned: Vec<Value> = cfg_vpcs
@@ -384,7 +384,7 @@ impl Resource for Zone {
         }
         // A public zone cannot become private (or the reverse) in place.
         if let Some(prior) = plan.prior {
-            let was_private = Obj(prior).blocks("vpc").len() > 0;
+            let was_private = !Obj(prior).blocks("vpc").is_empty();
             let is_private = !cfg_vpcs.is_empty();
             if was_private != is_private {
                 plan.replace("vpc");
@@ -731,12 +731,8 @@ impl Batcher {
                 .pending
                 .lock()
                 .map_err(|_| ProviderError::new("internal error: Route53 batch lock poisoned"))?;
-            let q = p.remove(&key).unwrap_or_default();
-            q
+            p.remove(&key).unwrap_or_default()
         };
-        for chunk in batch.chunks(BATCH_MAX) {
-            let _ = chunk;
-        }
         let mut batch = batch;
         while !batch.is_empty() {
             let rest = if batch.len() > BATCH_MAX {
