@@ -1,0 +1,283 @@
+//! How one AWS resource or data source type is implemented.
+//!
+//! A resource type is a unit struct implementing [`Resource`]: its schema
+//! ([`Resource::definition`]), an optional plan hook ([`Resource::customize_plan`]) on top of the
+//! standard planning in [`standard_plan`], and the async CRUD calls. The provider instance
+//! ([`super::AwsInstance`]) dispatches by type name, wraps each call in the retry observer, and
+//! gives it a [`Ctx`] with the clients, default tags and the operation's address and token.
+//!
+//! Planning rules (shared by every type, from Terraform's SDK):
+//! - set in config -> the config value; unset and computed -> the prior value (unknown on create
+//!   or replacement); unset with a default -> the default;
+//! - a force_new attribute or block whose planned value differs from the prior one replaces;
+//! - `tags_all` = default_tags + tags, when the schema has both.
+
+use super::config::Clients;
+use super::error::aws_error;
+use super::value::{map_value, merge_tags, same, str_map, Obj, State};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use engine::lang::types::Type;
+use engine::lang::value::Value;
+use engine::provider::{
+    BoxFuture, OpContext, PlanResponse, ProviderError, ProviderResult, ResourceType, Schema,
+};
+use indexmap::IndexMap;
+use std::collections::BTreeMap;
+
+/// What an operation needs: clients, provider settings, and the operation's context.
+pub struct Ctx<'a> {
+    pub clients: &'a Clients,
+    pub default_tags: &'a BTreeMap<String, String>,
+    pub op: &'a OpContext,
+    pub schema: &'a Schema,
+}
+
+impl Ctx<'_> {
+    pub fn address(&self) -> &str {
+        &self.op.address
+    }
+    pub fn region(&self) -> &str {
+        &self.clients.region
+    }
+    /// An AWS error of operation `op` on this resource.
+    pub fn err<E>(&self, op: &str, e: &SdkError<E, HttpResponse>) -> ProviderError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        aws_error(op, &self.op.address, e)
+    }
+    /// A new state value of this type's schema.
+    pub fn state(&self) -> State<'_> {
+        State::new(self.schema)
+    }
+    /// A state value starting from `v`.
+    pub fn state_from(&self, v: &Value) -> State<'_> {
+        State::from(self.schema, v)
+    }
+    pub fn progress(&self, msg: &str) {
+        (self.op.progress)(msg)
+    }
+    /// Tags to send to AWS: default_tags + the resource's tags.
+    pub fn tags_all(&self, v: &Value) -> BTreeMap<String, String> {
+        merge_tags(self.default_tags, &Obj(v).str_map("tags"))
+    }
+}
+
+/// The plan of one instance under construction.
+pub struct Plan<'a> {
+    pub schema: &'a Schema,
+    pub prior: Option<&'a Value>,
+    pub config: &'a Value,
+    pub default_tags: &'a BTreeMap<String, String>,
+    pub attrs: IndexMap<String, Value>,
+    pub requires_replace: Vec<String>,
+}
+
+impl Plan<'_> {
+    pub fn get(&self, name: &str) -> Value {
+        self.attrs
+            .get(name)
+            .cloned()
+            .unwrap_or_else(Value::null_dynamic)
+    }
+    pub fn set(&mut self, name: &str, v: Value) {
+        self.attrs.insert(name.to_string(), v);
+    }
+    pub fn prior_attr(&self, name: &str) -> Option<&Value> {
+        self.prior.and_then(|p| p.get_attr(name))
+    }
+    pub fn replacing(&self) -> bool {
+        !self.requires_replace.is_empty()
+    }
+    /// Marks a replacement caused by `path` (once).
+    pub fn replace(&mut self, path: &str) {
+        if self.prior.is_some() && !self.requires_replace.iter().any(|p| p == path) {
+            self.requires_replace.push(path.to_string());
+        }
+    }
+    /// Keeps the prior value of `name` when `equivalent(prior, planned)` holds (normalisation:
+    /// the same JSON policy in another layout is no change).
+    pub fn keep_prior_if(&mut self, name: &str, equivalent: impl Fn(&Value, &Value) -> bool) {
+        if let Some(p) = self.prior_attr(name).cloned() {
+            let planned = self.get(name);
+            if planned.is_known() && !planned.is_null() && equivalent(&p, &planned) {
+                self.set(name, p);
+            }
+        }
+    }
+    /// Whether the planned value of `name` differs from the prior one (true on create).
+    pub fn changed(&self, name: &str) -> bool {
+        match self.prior_attr(name) {
+            Some(p) => !same(p, &self.get(name)),
+            None => true,
+        }
+    }
+}
+
+/// Terraform's standard planning for a schema (see the module documentation). Returns the plan
+/// before the type's hook runs; [`finish_plan`] completes it.
+pub fn standard_plan<'a>(
+    schema: &'a Schema,
+    prior: Option<&'a Value>,
+    config: &'a Value,
+    default_tags: &'a BTreeMap<String, String>,
+) -> Plan<'a> {
+    let mut plan = Plan {
+        schema,
+        prior,
+        config,
+        default_tags,
+        attrs: IndexMap::new(),
+        requires_replace: Vec::new(),
+    };
+    for (name, a) in &schema.attributes {
+        let c = config
+            .get_attr(name)
+            .cloned()
+            .unwrap_or_else(|| Value::null(a.ty.clone()));
+        let v = if !c.is_null() {
+            c
+        } else if a.computed {
+            match prior.and_then(|p| p.get_attr(name)) {
+                Some(p) => p.clone(),
+                None => Value::unknown(a.ty.clone()),
+            }
+        } else if let Some(d) = &a.default {
+            d.clone()
+        } else {
+            c
+        };
+        plan.attrs.insert(name.clone(), v);
+    }
+    for (name, b) in &schema.blocks {
+        let c = config
+            .get_attr(name)
+            .cloned()
+            .unwrap_or_else(|| super::value::empty_of_block(b.nesting, &b.schema));
+        plan.attrs.insert(name.clone(), c);
+    }
+    if let Some(p) = prior {
+        for (name, a) in &schema.attributes {
+            if a.force_new && p.get_attr(name).is_some_and(|x| !same(x, &plan.get(name))) {
+                plan.replace(name);
+            }
+        }
+        for (name, b) in &schema.blocks {
+            if b.force_new && p.get_attr(name).is_some_and(|x| !same(x, &plan.get(name))) {
+                plan.replace(name);
+            }
+        }
+    }
+    plan
+}
+
+/// Completes a plan: `tags_all`, and unknown computed attributes when replacing.
+pub fn finish_plan(mut plan: Plan<'_>) -> PlanResponse {
+    if plan.schema.attributes.contains_key("tags_all") {
+        let tags = plan.get("tags");
+        let all = if tags.is_null() || tags.is_wholly_known() {
+            map_value(&merge_tags(plan.default_tags, &str_map(Some(&tags))))
+        } else {
+            Value::unknown(Type::map(Type::String))
+        };
+        plan.set("tags_all", all);
+    }
+    if plan.replacing() {
+        for (name, a) in &plan.schema.attributes {
+            let unset = plan.config.get_attr(name).is_none_or(|c| c.is_null());
+            if a.computed && unset && name != "tags_all" {
+                plan.attrs
+                    .insert(name.clone(), Value::unknown(a.ty.clone()));
+            }
+        }
+    }
+    let attrs: Vec<(String, Value)> = plan.attrs.into_iter().collect();
+    PlanResponse {
+        planned: Value::object(attrs),
+        requires_replace: plan.requires_replace,
+    }
+}
+
+/// One AWS resource type.
+pub trait Resource: Send + Sync + 'static {
+    /// `aws_s3_bucket`, ...
+    fn type_name(&self) -> &'static str;
+
+    /// Schema, service (for concurrency limits) and timeouts.
+    fn definition(&self) -> ResourceType;
+
+    /// Adjusts the standard plan: normalisation, validation, replacement rules. Pure.
+    fn customize_plan(&self, _plan: &mut Plan<'_>) -> ProviderResult<()> {
+        Ok(())
+    }
+
+    /// The current state of the object `current` describes (by its `id`), None when gone.
+    fn read<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        current: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Option<Value>>>;
+
+    fn create<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        planned: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Value>>;
+
+    fn update<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        prior: &'a Value,
+        planned: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Value>>;
+
+    /// Deletes; an object already gone is success.
+    fn delete<'a>(&'a self, cx: &'a Ctx<'a>, prior: &'a Value)
+        -> BoxFuture<'a, ProviderResult<()>>;
+
+    /// The state of an existing object by its import ID. Default: `read` from a state holding
+    /// only `id`.
+    fn import<'a>(&'a self, cx: &'a Ctx<'a>, id: &'a str) -> BoxFuture<'a, ProviderResult<Value>> {
+        Box::pin(async move {
+            let stub = cx.state().with("id", Value::string(id)).build();
+            match self.read(cx, &stub).await? {
+                Some(v) => Ok(v),
+                None => Err(ProviderError::new(format!(
+                    "{}: cannot import {id}: no such {}",
+                    cx.address(),
+                    self.type_name()
+                ))
+                .hint("check the ID, the region and the account of the provider configuration")),
+            }
+        })
+    }
+
+    /// Finds what a cut-off create with this idempotency token made. Default: unsupported.
+    fn find_by_token<'a>(
+        &'a self,
+        _cx: &'a Ctx<'a>,
+        _planned: &'a Value,
+        _token: &'a str,
+    ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
+        Box::pin(async { Ok(None) })
+    }
+}
+
+/// One AWS data source type.
+pub trait DataSource: Send + Sync + 'static {
+    fn type_name(&self) -> &'static str;
+    fn definition(&self) -> ResourceType;
+    /// Reads the data source; the result has the schema's type (config attributes echoed).
+    fn read<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        config: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Value>>;
+    /// Whether the data source can be read during plan from a wholly known config without
+    /// network I/O (aws_iam_policy_document).
+    fn is_local(&self) -> bool {
+        false
+    }
+}
