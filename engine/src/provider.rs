@@ -384,6 +384,19 @@ pub trait Provider: Send + Sync {
     ) -> BoxFuture<'a, ProviderResult<Arc<dyn ProviderInstance>>>;
 }
 
+/// The provider a resource type belongs to when no `provider = ...` says otherwise: the type's
+/// prefix (`aws_s3_bucket` -> `aws`), except for the types sakk's own providers serve under other
+/// prefixes (Argo CD and Kubeflow manifests are written by the `gitops` provider; `time_sleep`
+/// by the built-in `terraform` provider).
+pub fn implied_provider(type_: &str) -> &str {
+    let prefix = type_.split('_').next().unwrap_or(type_);
+    match prefix {
+        "argocd" | "kubeflow" => "gitops",
+        "time" => "terraform",
+        p => p,
+    }
+}
+
 /// The providers compiled into this binary, by name.
 #[derive(Default, Clone)]
 pub struct Registry {
@@ -406,8 +419,7 @@ impl Registry {
     /// The provider that serves a resource type: the one whose name is the type's prefix
     /// (`aws_s3_bucket` -> `aws`), or that declares the type.
     pub fn for_type(&self, type_: &str) -> Option<&Arc<dyn Provider>> {
-        let prefix = type_.split('_').next().unwrap_or(type_);
-        self.providers.get(prefix).or_else(|| {
+        self.providers.get(implied_provider(type_)).or_else(|| {
             self.providers.values().find(|p| {
                 p.resource_types().contains_key(type_) || p.data_types().contains_key(type_)
             })

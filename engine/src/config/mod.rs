@@ -156,12 +156,7 @@ impl Resource {
     pub fn provider_key(&self) -> String {
         match &self.provider {
             Some(p) => p.key(),
-            None => self
-                .type_
-                .split('_')
-                .next()
-                .unwrap_or(&self.type_)
-                .to_string(),
+            None => crate::provider::implied_provider(&self.type_).to_string(),
         }
     }
 }
