@@ -767,6 +767,8 @@ pub(super) fn count_value(v: &Value, e: &Expr, diags: &mut Diagnostics) -> Optio
         return bad("Sensitive values, or values derived from sensitive values, cannot be used as count arguments.", diags);
     }
     match v.kind() {
+        // An unknown caused by an earlier error is not a second problem.
+        Kind::Unknown if diags.has_errors() => None,
         Kind::Unknown => bad("The \"count\" value depends on resource attributes that cannot be determined until apply, so sakk cannot predict how many instances will be created. To work around this, use --target to first apply only the resources that the count depends on, then apply the rest.", diags),
         Kind::Null => bad("The given \"count\" argument value is null. An integer is required.", diags),
         _ => {
@@ -800,6 +802,7 @@ pub(super) fn for_each_items(
         return bad("Invalid for_each argument", "Sensitive values, or values derived from sensitive values, cannot be used as for_each arguments. If used, the sensitive value could be exposed as a resource instance key.".into(), diags);
     }
     match v.kind() {
+        Kind::Unknown if diags.has_errors() => None,
         Kind::Unknown => bad("Invalid for_each argument", "The \"for_each\" value depends on resource attributes that cannot be determined until apply, so sakk cannot predict how many instances will be created. To work around this, use --target to first apply only the resources that the for_each depends on, then apply the rest.".into(), diags),
         Kind::Null => bad("Invalid for_each argument", "The given \"for_each\" argument value is unsuitable: the given \"for_each\" argument value is null. A map, or set of strings is allowed.".into(), diags),
         Kind::Map(m) | Kind::Object(m) => {

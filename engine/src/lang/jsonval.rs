@@ -299,9 +299,14 @@ pub fn to_value(j: &Json, ty: &Type, path: &mut Vec<String>) -> Result<Value, St
                 out.push((k.clone(), to_value(it, t, path)?));
                 path.pop();
             }
-            for (k, t) in attrs.iter() {
-                if !items.iter().any(|(ik, _)| ik == k) {
-                    out.push((k.clone(), Value::null(t.clone())));
+            if out.len() < attrs.len() {
+                // Attributes the JSON leaves out are null (a set makes this linear).
+                let given: std::collections::HashSet<&str> =
+                    items.iter().map(|(ik, _)| ik.as_str()).collect();
+                for (k, t) in attrs.iter() {
+                    if !given.contains(k.as_str()) {
+                        out.push((k.clone(), Value::null(t.clone())));
+                    }
                 }
             }
             Ok(Value::object(out))
