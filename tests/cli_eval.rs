@@ -129,3 +129,42 @@ fn console_evaluates_stdin_lines() {
     );
     assert_eq!(o.status.code(), Some(1));
 }
+
+/// Evaluation errors point at the offending expression: file:line:col.
+#[test]
+fn evaluation_errors_have_locations() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            // type mismatch deep inside a nested object variable
+            "variable \"admin_arns\" {\n  type = list(object({ userarn = string, groups = list(string) }))\n  default = [{ userarn = \"a\", groups = \"x\" }]\n}\noutput \"o\" { value = var.admin_arns }\n",
+            "element 0: attribute \"groups\": list of string required",
+            "main.tf:3:13",
+        ),
+        (
+            "variable \"n\" {\n  default = 0\n  validation {\n    condition     = var.n > 0\n    error_message = \"The n must be positive.\"\n  }\n}\n",
+            "The n must be positive.",
+            "main.tf:3:3",
+        ),
+        ("locals {\n  a = 1\n  b = uper(\"x\")\n}\n", "Call to unknown function", "main.tf:3:7"),
+        ("locals {\n  b = upper(\"x\", \"y\")\n}\n", "Too many function arguments", "main.tf:2:"),
+        (
+            "module \"m\" {\n  source = \"./m\"\n}\noutput \"x\" { value = module.m.nope }\n",
+            "Unsupported attribute",
+            "main.tf:4:22",
+        ),
+    ];
+    for (src, summary, at) in cases {
+        let p = project(&[
+            ("main.tf", src),
+            ("m/main.tf", "output \"yes\" { value = 1 }\n"),
+        ]);
+        let o = run_in(p.path(), &["plan"]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{src}\n{err}");
+        assert!(err.contains(summary), "missing {summary:?} in:\n{err}");
+        assert!(
+            err.contains(&format!("on {at}")),
+            "missing location {at} in:\n{err}"
+        );
+    }
+}
