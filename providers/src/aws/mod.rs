@@ -9,7 +9,10 @@
 //! Adding a resource type: write a unit struct implementing [`Resource`] in its service module
 //! and list it in that module's `resources()`; add the module's list to [`all_resources`].
 
+pub mod cognito;
 pub mod config;
+pub mod ec2;
+pub mod eks;
 pub mod error;
 pub mod resource;
 pub mod retry;
@@ -44,11 +47,17 @@ pub fn all_data_sources() -> Vec<Arc<dyn DataSource>> {
 fn service_resources() -> Vec<Arc<dyn Resource>> {
     let mut v = Vec::new();
     v.extend(s3::resources());
+    v.extend(ec2::resources());
+    v.extend(eks::resources());
+    v.extend(cognito::resources());
     v
 }
 
 fn service_data_sources() -> Vec<Arc<dyn DataSource>> {
-    Vec::new()
+    let mut v = Vec::new();
+    v.extend(ec2::data_sources());
+    v.extend(eks::data_sources());
+    v
 }
 
 /// The AWS provider.
