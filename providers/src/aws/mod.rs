@@ -11,12 +11,16 @@
 
 pub mod cognito;
 pub mod config;
+pub mod dynamodb;
 pub mod ec2;
 pub mod eks;
 pub mod error;
+pub mod iam;
 pub mod resource;
 pub mod retry;
+pub mod route53;
 pub mod s3;
+pub mod sts;
 pub mod value;
 
 use config::{AwsConfig, Clients};
@@ -47,6 +51,9 @@ pub fn all_data_sources() -> Vec<Arc<dyn DataSource>> {
 fn service_resources() -> Vec<Arc<dyn Resource>> {
     let mut v = Vec::new();
     v.extend(s3::resources());
+    v.extend(dynamodb::resources());
+    v.extend(iam::resources());
+    v.extend(route53::resources());
     v.extend(ec2::resources());
     v.extend(eks::resources());
     v.extend(cognito::resources());
@@ -55,6 +62,9 @@ fn service_resources() -> Vec<Arc<dyn Resource>> {
 
 fn service_data_sources() -> Vec<Arc<dyn DataSource>> {
     let mut v = Vec::new();
+    v.extend(iam::data_sources());
+    v.extend(sts::data_sources());
+    v.extend(route53::data_sources());
     v.extend(ec2::data_sources());
     v.extend(eks::data_sources());
     v

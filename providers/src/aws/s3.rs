@@ -449,6 +449,46 @@ impl Resource for Bucket {
 // ---------------------------------------------------------------------------------------------
 // aws_s3_bucket_versioning
 
+/// GetBucketVersioning: `None` when the bucket is gone, else (status, mfa_delete). A bucket
+/// that never had versioning has no status. (S3 answers `<VersioningConfiguration>`; moto
+/// answers 200 with a `<GetBucketVersioningResponse>` root the SDK refuses to parse: then the
+/// Status and MfaDelete elements are read from the body directly.)
+async fn versioning_of(
+    cx: &Ctx<'_>,
+    bucket: &str,
+) -> ProviderResult<Option<(Option<String>, Option<String>)>> {
+    match cx
+        .clients
+        .s3()
+        .get_bucket_versioning()
+        .bucket(bucket)
+        .send()
+        .await
+    {
+        Ok(o) => Ok(Some((
+            o.status().map(|x| x.as_str().to_string()),
+            o.mfa_delete().map(|x| x.as_str().to_string()),
+        ))),
+        Err(e) if is_code(&e, &["NoSuchBucket"]) => Ok(None),
+        Err(aws_sdk_s3::error::SdkError::ServiceError(se)) if se.raw().status().as_u16() == 200 => {
+            let body = se
+                .raw()
+                .body()
+                .bytes()
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default();
+            let tag = |name: &str| {
+                let open = format!("<{name}>");
+                let start = body.find(&open)? + open.len();
+                let end = body[start..].find('<')? + start;
+                Some(body[start..end].to_string())
+            };
+            Ok(Some((tag("Status"), tag("MfaDelete"))))
+        }
+        Err(e) => Err(cx.err("GetBucketVersioning", &e)),
+    }
+}
+
 pub struct BucketVersioning;
 
 fn single_block(schema: Schema) -> Block {
@@ -468,23 +508,17 @@ impl BucketVersioning {
         bucket: &str,
         base: &Value,
     ) -> ProviderResult<Option<Value>> {
-        let c = cx.clients.s3();
-        let out = match c.get_bucket_versioning().bucket(bucket).send().await {
-            Ok(o) => o,
-            Err(e) if is_code(&e, &["NoSuchBucket"]) => return Ok(None),
-            Err(e) => return Err(cx.err("GetBucketVersioning", &e)),
+        let Some((status, aws_mfa)) = versioning_of(cx, bucket).await? else {
+            return Ok(None);
         };
-        let status = out
-            .status()
-            .map(|x| x.as_str().to_string())
-            .unwrap_or_else(|| "Disabled".to_string());
+        let status = status.unwrap_or_else(|| "Disabled".to_string());
         let schema = &cx.schema.blocks["versioning_configuration"].schema;
         let prior_mfa = Obj(base)
             .block("versioning_configuration")
             .and_then(|b| Obj(b).str("mfa_delete"));
         // mfa_delete: AWS reports it only once versioning was configured; keep the prior
         // (configured) value unless AWS says it is enabled.
-        let mfa = match out.mfa_delete().map(|m| m.as_str().to_string()) {
+        let mfa = match aws_mfa {
             Some(m) if m == "Enabled" => Some(m),
             Some(m) if prior_mfa.is_some() => Some(m),
             _ => prior_mfa,
@@ -517,14 +551,12 @@ impl BucketVersioning {
             ));
         }
         let c = cx.clients.s3();
-        let current = c
-            .get_bucket_versioning()
-            .bucket(&bucket)
-            .send()
-            .await
-            .map_err(|e| cx.err("GetBucketVersioning", &e))?;
+        let current = versioning_of(cx, &bucket).await?.ok_or_else(|| {
+            ProviderError::new(format!("{}: bucket {bucket} does not exist", cx.address()))
+                .hint("create the aws_s3_bucket first (reference it: bucket = aws_s3_bucket.x.id)")
+        })?;
         // "Disabled" can only be set on a bucket that never had versioning.
-        let skip = status == "Disabled" && current.status().is_none();
+        let skip = status == "Disabled" && current.0.is_none();
         if !skip {
             let wire = if status == "Disabled" {
                 "Suspended"
@@ -590,9 +622,18 @@ impl Resource for BucketVersioning {
     ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
         Box::pin(async move {
             let bucket = bucket_of(cx, current)?;
-            let got = self.fetch(cx, &bucket, current).await?;
-            // A bucket whose versioning was never enabled, tracked as Disabled: unchanged.
-            Ok(got)
+            let Some((status, _)) = versioning_of(cx, &bucket).await? else {
+                return Ok(None);
+            };
+            // Versioning once Enabled/Suspended never returns to "never configured" unless the
+            // bucket was deleted and made again: the configuration is gone.
+            let tracked = Obj(current)
+                .block("versioning_configuration")
+                .and_then(|b| Obj(b).str("status"));
+            if status.is_none() && tracked.as_deref().is_some_and(|t| t != "Disabled") {
+                return Ok(None);
+            }
+            self.fetch(cx, &bucket, current).await
         })
     }
     fn create<'a>(
@@ -619,12 +660,10 @@ impl Resource for BucketVersioning {
             // Versioning cannot be turned off, only suspended (as the Terraform provider does).
             let bucket = bucket_of(cx, prior)?;
             let c = cx.clients.s3();
-            let current = match c.get_bucket_versioning().bucket(&bucket).send().await {
-                Ok(o) => o,
-                Err(e) if is_code(&e, &["NoSuchBucket"]) => return Ok(()),
-                Err(e) => return Err(cx.err("GetBucketVersioning", &e)),
+            let Some(current) = versioning_of(cx, &bucket).await? else {
+                return Ok(());
             };
-            if current.status() == Some(&BucketVersioningStatus::Enabled) {
+            if current.0.as_deref() == Some("Enabled") {
                 match c
                     .put_bucket_versioning()
                     .bucket(&bucket)
