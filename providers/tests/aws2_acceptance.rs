@@ -22,3 +22,5 @@ mod ec2;
 mod eks;
 #[path = "aws2/eks_replay.rs"]
 mod eks_replay;
+#[path = "aws2/sequence.rs"]
+mod sequence;

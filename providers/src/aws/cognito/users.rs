@@ -66,14 +66,17 @@ async fn read_group(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Valu
     st.set("id", s(format!("{pool}/{name}")));
     st.set("user_pool_id", s(&pool));
     st.set("name", s(&name));
-    st.set("description", opt_s(g.description()));
+    st.set(
+        "description",
+        opt_s(g.description().filter(|x| !x.is_empty())),
+    );
     st.set(
         "precedence",
         g.precedence()
             .map(|p| Value::int(i64::from(p)))
             .unwrap_or_else(|| Value::null(Type::Number)),
     );
-    st.set("role_arn", opt_s(g.role_arn()));
+    st.set("role_arn", opt_s(g.role_arn().filter(|x| !x.is_empty())));
     Ok(Some(st.build()))
 }
 
