@@ -210,6 +210,9 @@ pub struct Clients {
     pub iam: OnceLock<aws_sdk_iam::Client>,
     pub route53: OnceLock<aws_sdk_route53::Client>,
     pub sts: OnceLock<aws_sdk_sts::Client>,
+    pub ec2: OnceLock<aws_sdk_ec2::Client>,
+    pub eks: OnceLock<aws_sdk_eks::Client>,
+    pub cognitoidp: OnceLock<aws_sdk_cognitoidentityprovider::Client>,
 }
 
 /// Builds (once) and returns the client of one service: `aws_client!(clients, field, crate, "svc")`.
@@ -289,6 +292,9 @@ impl Clients {
             iam: OnceLock::new(),
             route53: OnceLock::new(),
             sts: OnceLock::new(),
+            ec2: OnceLock::new(),
+            eks: OnceLock::new(),
+            cognitoidp: OnceLock::new(),
         })
     }
 

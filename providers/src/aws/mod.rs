@@ -9,8 +9,11 @@
 //! Adding a resource type: write a unit struct implementing [`Resource`] in its service module
 //! and list it in that module's `resources()`; add the module's list to [`all_resources`].
 
+pub mod cognito;
 pub mod config;
 pub mod dynamodb;
+pub mod ec2;
+pub mod eks;
 pub mod error;
 pub mod iam;
 pub mod resource;
@@ -51,6 +54,9 @@ fn service_resources() -> Vec<Arc<dyn Resource>> {
     v.extend(dynamodb::resources());
     v.extend(iam::resources());
     v.extend(route53::resources());
+    v.extend(ec2::resources());
+    v.extend(eks::resources());
+    v.extend(cognito::resources());
     v
 }
 
@@ -59,6 +65,8 @@ fn service_data_sources() -> Vec<Arc<dyn DataSource>> {
     v.extend(iam::data_sources());
     v.extend(sts::data_sources());
     v.extend(route53::data_sources());
+    v.extend(ec2::data_sources());
+    v.extend(eks::data_sources());
     v
 }
 

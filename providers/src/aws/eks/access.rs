@@ -1,0 +1,208 @@
+//! `aws_eks_access_entry`. moto does not serve the access-entry APIs: tests use recorded HTTP
+//! exchanges.
+
+use super::{client, datetime, def, gone, hash_tags, put_tags, tags_schema, update_tags};
+use crate::aws::resource::{Ctx, Plan, Resource};
+use crate::aws::value::{opt_s, opt_str, s, set_of_strings, Obj};
+use engine::lang::types::Type;
+use engine::lang::value::Value;
+use engine::provider::{Attribute, BoxFuture, ProviderError, ProviderResult, ResourceType, Schema};
+
+fn schema() -> Schema {
+    tags_schema(
+        Schema::new()
+            .attr("id", Attribute::computed(Type::String))
+            .attr("access_entry_arn", Attribute::computed(Type::String))
+            .attr(
+                "cluster_name",
+                Attribute::required(Type::String).force_new(),
+            )
+            .attr(
+                "principal_arn",
+                Attribute::required(Type::String).force_new(),
+            )
+            .attr(
+                "kubernetes_groups",
+                Attribute::optional_computed(Type::set(Type::String)),
+            )
+            .attr(
+                "type",
+                Attribute::optional(Type::String)
+                    .force_new()
+                    .default(s("STANDARD"))
+                    .describe("STANDARD, EC2_LINUX, EC2_WINDOWS, FARGATE_LINUX"),
+            )
+            .attr("user_name", Attribute::optional_computed(Type::String))
+            .attr("created_at", Attribute::computed(Type::String))
+            .attr("modified_at", Attribute::computed(Type::String)),
+    )
+}
+
+/// Terraform's ID: `cluster:principal_arn` (the ARN itself contains colons).
+fn ids(v: &Value) -> (String, String) {
+    let o = Obj(v);
+    match (o.str("cluster_name"), o.str("principal_arn")) {
+        (Some(c), Some(p)) => (c, p),
+        _ => {
+            let id = o.str("id").unwrap_or_default();
+            match id.split_once(':') {
+                Some((c, p)) => (c.to_string(), p.to_string()),
+                None => (String::new(), id),
+            }
+        }
+    }
+}
+
+async fn read_entry(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Value>> {
+    let (cluster, principal) = ids(current);
+    if cluster.is_empty() || principal.is_empty() {
+        return Ok(None);
+    }
+    let out = match client(cx)
+        .describe_access_entry()
+        .cluster_name(&cluster)
+        .principal_arn(&principal)
+        .send()
+        .await
+    {
+        Ok(o) => o,
+        Err(e) if gone(&e) => return Ok(None),
+        Err(e) => return Err(cx.err("DescribeAccessEntry", &e)),
+    };
+    let Some(a) = out.access_entry() else {
+        return Ok(None);
+    };
+    let mut st = cx.state();
+    st.set("id", s(format!("{cluster}:{principal}")));
+    st.set("access_entry_arn", opt_s(a.access_entry_arn()));
+    st.set("cluster_name", s(&cluster));
+    st.set("principal_arn", s(&principal));
+    st.set(
+        "kubernetes_groups",
+        set_of_strings(a.kubernetes_groups().to_vec()),
+    );
+    st.set("type", opt_s(a.r#type()));
+    st.set("user_name", opt_s(a.username()));
+    st.set("created_at", datetime(a.created_at()));
+    st.set("modified_at", datetime(a.modified_at()));
+    put_tags(cx, &mut st, a.tags(), current);
+    Ok(Some(st.build()))
+}
+
+pub struct AccessEntry;
+
+impl Resource for AccessEntry {
+    fn type_name(&self) -> &'static str {
+        "aws_eks_access_entry"
+    }
+    fn definition(&self) -> ResourceType {
+        def(schema(), 300, 300)
+    }
+    fn customize_plan(&self, plan: &mut Plan<'_>) -> ProviderResult<()> {
+        if let (Some(c), Some(p)) = (
+            opt_str(Some(&plan.get("cluster_name"))),
+            opt_str(Some(&plan.get("principal_arn"))),
+        ) {
+            plan.set("id", s(format!("{c}:{p}")));
+        }
+        Ok(())
+    }
+    fn read<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        current: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
+        Box::pin(read_entry(cx, current))
+    }
+    fn create<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        planned: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Value>> {
+        Box::pin(async move {
+            let p = Obj(planned);
+            let (cluster, principal) = ids(planned);
+            let groups = p.str_list("kubernetes_groups");
+            let res = client(cx)
+                .create_access_entry()
+                .cluster_name(&cluster)
+                .principal_arn(&principal)
+                .set_kubernetes_groups((!groups.is_empty()).then_some(groups))
+                .set_username(p.str("user_name"))
+                .set_type(p.str("type"))
+                .client_request_token(&cx.op.idempotency_token)
+                .set_tags(hash_tags(&cx.tags_all(planned)))
+                .send()
+                .await;
+            match res {
+                Ok(_) => {}
+                Err(e)
+                    if crate::aws::error::is_code(&e, &["ResourceInUseException"])
+                        && crate::aws::retry::was_retried() => {}
+                Err(e) => return Err(cx.err("CreateAccessEntry", &e)),
+            }
+            read_entry(cx, planned).await?.ok_or_else(|| {
+                ProviderError::new(format!(
+                    "{}: access entry vanished after create",
+                    cx.address()
+                ))
+            })
+        })
+    }
+    fn update<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        prior: &'a Value,
+        planned: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Value>> {
+        Box::pin(async move {
+            let (o, n) = (Obj(prior), Obj(planned));
+            let (cluster, principal) = ids(prior);
+            let groups_changed = o.str_list("kubernetes_groups") != n.str_list("kubernetes_groups");
+            if groups_changed || o.str("user_name") != n.str("user_name") {
+                client(cx)
+                    .update_access_entry()
+                    .cluster_name(&cluster)
+                    .principal_arn(&principal)
+                    .set_kubernetes_groups(Some(n.str_list("kubernetes_groups")))
+                    .set_username(n.str("user_name"))
+                    .send()
+                    .await
+                    .map_err(|e| cx.err("UpdateAccessEntry", &e))?;
+            }
+            update_tags(
+                cx,
+                &o.str("access_entry_arn").unwrap_or_default(),
+                prior,
+                planned,
+            )
+            .await?;
+            read_entry(cx, planned).await?.ok_or_else(|| {
+                ProviderError::new(format!(
+                    "{}: access entry vanished during update",
+                    cx.address()
+                ))
+            })
+        })
+    }
+    fn delete<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        prior: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<()>> {
+        Box::pin(async move {
+            let (cluster, principal) = ids(prior);
+            match client(cx)
+                .delete_access_entry()
+                .cluster_name(&cluster)
+                .principal_arn(&principal)
+                .send()
+                .await
+            {
+                Ok(_) => Ok(()),
+                Err(e) if gone(&e) => Ok(()),
+                Err(e) => Err(cx.err("DeleteAccessEntry", &e)),
+            }
+        })
+    }
+}

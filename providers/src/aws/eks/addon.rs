@@ -1,0 +1,304 @@
+//! `aws_eks_addon`. moto does not serve the add-on APIs: tests use recorded HTTP exchanges.
+
+use super::{
+    client, datetime, def, gone, hash_tags, put_tags, tags_schema, timeout, timeouts_block,
+    update_tags,
+};
+use crate::aws::ec2::wait_for;
+use crate::aws::resource::{Ctx, Plan, Resource};
+use crate::aws::value::{json_equivalent, opt_s, opt_str, s, Obj};
+use aws_sdk_eks::types::{AddonStatus, ResolveConflicts};
+use engine::lang::types::Type;
+use engine::lang::value::Value;
+use engine::provider::{Attribute, BoxFuture, ProviderError, ProviderResult, ResourceType, Schema};
+use std::time::Duration;
+
+const CREATE: Duration = Duration::from_secs(20 * 60);
+const DELETE: Duration = Duration::from_secs(40 * 60);
+
+fn schema() -> Schema {
+    tags_schema(
+        Schema::new()
+            .attr("id", Attribute::computed(Type::String))
+            .attr("arn", Attribute::computed(Type::String))
+            .attr(
+                "cluster_name",
+                Attribute::required(Type::String).force_new(),
+            )
+            .attr("addon_name", Attribute::required(Type::String).force_new())
+            .attr("addon_version", Attribute::optional_computed(Type::String))
+            .attr(
+                "service_account_role_arn",
+                Attribute::optional(Type::String),
+            )
+            .attr(
+                "configuration_values",
+                Attribute::optional_computed(Type::String),
+            )
+            .attr(
+                "resolve_conflicts_on_create",
+                Attribute::optional(Type::String),
+            )
+            .attr(
+                "resolve_conflicts_on_update",
+                Attribute::optional(Type::String),
+            )
+            .attr("created_at", Attribute::computed(Type::String))
+            .attr("modified_at", Attribute::computed(Type::String))
+            .block("timeouts", timeouts_block()),
+    )
+}
+
+fn ids(v: &Value) -> (String, String) {
+    let o = Obj(v);
+    match (o.str("cluster_name"), o.str("addon_name")) {
+        (Some(c), Some(n)) => (c, n),
+        _ => {
+            let id = o.str("id").unwrap_or_default();
+            match id.split_once(':') {
+                Some((c, n)) => (c.to_string(), n.to_string()),
+                None => (String::new(), id),
+            }
+        }
+    }
+}
+
+async fn describe(
+    cx: &Ctx<'_>,
+    cluster: &str,
+    name: &str,
+) -> ProviderResult<Option<aws_sdk_eks::types::Addon>> {
+    if cluster.is_empty() || name.is_empty() {
+        return Ok(None);
+    }
+    match client(cx)
+        .describe_addon()
+        .cluster_name(cluster)
+        .addon_name(name)
+        .send()
+        .await
+    {
+        Ok(o) => Ok(o.addon().cloned()),
+        Err(e) if gone(&e) => Ok(None),
+        Err(e) => Err(cx.err("DescribeAddon", &e)),
+    }
+}
+
+async fn read_addon(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Value>> {
+    let (cluster, name) = ids(current);
+    let Some(a) = describe(cx, &cluster, &name).await? else {
+        return Ok(None);
+    };
+    if a.status() == Some(&AddonStatus::Deleting) {
+        return Ok(None);
+    }
+    let cur = Obj(current);
+    let mut st = cx.state();
+    st.set("id", s(format!("{cluster}:{name}")));
+    st.set("arn", opt_s(a.addon_arn()));
+    st.set("cluster_name", s(&cluster));
+    st.set("addon_name", s(&name));
+    st.set("addon_version", opt_s(a.addon_version()));
+    st.set(
+        "service_account_role_arn",
+        opt_s(a.service_account_role_arn()),
+    );
+    // The same JSON in another layout is no change.
+    let cv = a
+        .configuration_values()
+        .map(|v| match cur.str("configuration_values") {
+            Some(p) if json_equivalent(&p, v) => p,
+            _ => v.to_string(),
+        });
+    st.set("configuration_values", opt_s(cv));
+    st.set(
+        "resolve_conflicts_on_create",
+        cur.raw("resolve_conflicts_on_create"),
+    );
+    st.set(
+        "resolve_conflicts_on_update",
+        cur.raw("resolve_conflicts_on_update"),
+    );
+    st.set("created_at", datetime(a.created_at()));
+    st.set("modified_at", datetime(a.modified_at()));
+    st.set("timeouts", cur.raw("timeouts"));
+    put_tags(cx, &mut st, a.tags(), current);
+    Ok(Some(st.build()))
+}
+
+async fn wait_active(
+    cx: &Ctx<'_>,
+    cluster: &str,
+    name: &str,
+    limit: Duration,
+) -> ProviderResult<()> {
+    wait_for(cx, &format!("add-on {name} to become ACTIVE"), limit, || async {
+        match describe(cx, cluster, name).await? {
+            Some(a) => match a.status() {
+                Some(AddonStatus::Active) => Ok(Some(())),
+                Some(AddonStatus::CreateFailed | AddonStatus::UpdateFailed | AddonStatus::Degraded) => {
+                    let issues = a
+                        .health()
+                        .map(|h| {
+                            h.issues()
+                                .iter()
+                                .map(|i| format!("{}: {}", i.code().map(|c| c.as_str()).unwrap_or("?"), i.message().unwrap_or("")))
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        })
+                        .unwrap_or_default();
+                    Err(ProviderError::new(format!(
+                        "{}: add-on {name} is {}",
+                        cx.address(),
+                        a.status().map(|s| s.as_str()).unwrap_or("?")
+                    ))
+                    .detail(issues)
+                    .hint("check that the cluster has nodes to run the add-on, the service account role, and resolve_conflicts_on_create/update (OVERWRITE replaces self-managed settings)"))
+                }
+                _ => Ok(None),
+            },
+            None => Err(ProviderError::new(format!("{}: add-on {name} disappeared while waiting for ACTIVE", cx.address()))),
+        }
+    })
+    .await
+}
+
+pub struct Addon;
+
+impl Resource for Addon {
+    fn type_name(&self) -> &'static str {
+        "aws_eks_addon"
+    }
+    fn definition(&self) -> ResourceType {
+        def(schema(), CREATE.as_secs(), DELETE.as_secs())
+    }
+    fn customize_plan(&self, plan: &mut Plan<'_>) -> ProviderResult<()> {
+        plan.keep_prior_if("configuration_values", |a, b| {
+            match (a.as_str(), b.as_str()) {
+                (Some(x), Some(y)) => json_equivalent(x, y),
+                _ => false,
+            }
+        });
+        if let (Some(c), Some(n)) = (
+            opt_str(Some(&plan.get("cluster_name"))),
+            opt_str(Some(&plan.get("addon_name"))),
+        ) {
+            plan.set("id", s(format!("{c}:{n}")));
+        }
+        Ok(())
+    }
+    fn read<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        current: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
+        Box::pin(read_addon(cx, current))
+    }
+    fn create<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        planned: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Value>> {
+        Box::pin(async move {
+            let p = Obj(planned);
+            let (cluster, name) = ids(planned);
+            let res = client(cx)
+                .create_addon()
+                .cluster_name(&cluster)
+                .addon_name(&name)
+                .set_addon_version(p.str("addon_version"))
+                .set_service_account_role_arn(p.str("service_account_role_arn"))
+                .set_configuration_values(p.str("configuration_values"))
+                .set_resolve_conflicts(
+                    p.str("resolve_conflicts_on_create")
+                        .map(|r| ResolveConflicts::from(r.as_str())),
+                )
+                .client_request_token(&cx.op.idempotency_token)
+                .set_tags(hash_tags(&cx.tags_all(planned)))
+                .send()
+                .await;
+            match res {
+                Ok(_) => {}
+                Err(e)
+                    if crate::aws::error::is_code(&e, &["ResourceInUseException"])
+                        && crate::aws::retry::was_retried() => {}
+                Err(e) => return Err(cx.err("CreateAddon", &e)),
+            }
+            cx.progress(&format!("add-on {name} creating"));
+            wait_active(cx, &cluster, &name, timeout(planned, "create", CREATE)).await?;
+            read_addon(cx, planned).await?.ok_or_else(|| {
+                ProviderError::new(format!(
+                    "{}: add-on {name} vanished after create",
+                    cx.address()
+                ))
+            })
+        })
+    }
+    fn update<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        prior: &'a Value,
+        planned: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Value>> {
+        Box::pin(async move {
+            let (o, n) = (Obj(prior), Obj(planned));
+            let (cluster, name) = ids(prior);
+            let changed = |a: &str| o.str(a) != n.str(a);
+            if changed("addon_version")
+                || changed("service_account_role_arn")
+                || changed("configuration_values")
+            {
+                client(cx)
+                    .update_addon()
+                    .cluster_name(&cluster)
+                    .addon_name(&name)
+                    .set_addon_version(n.str("addon_version"))
+                    .service_account_role_arn(n.str("service_account_role_arn").unwrap_or_default())
+                    .set_configuration_values(n.str("configuration_values"))
+                    .set_resolve_conflicts(
+                        n.str("resolve_conflicts_on_update")
+                            .map(|r| ResolveConflicts::from(r.as_str())),
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| cx.err("UpdateAddon", &e))?;
+                cx.progress(&format!("add-on {name} updating"));
+                wait_active(cx, &cluster, &name, timeout(planned, "update", CREATE)).await?;
+            }
+            update_tags(cx, &o.str("arn").unwrap_or_default(), prior, planned).await?;
+            read_addon(cx, planned).await?.ok_or_else(|| {
+                ProviderError::new(format!(
+                    "{}: add-on {name} vanished during update",
+                    cx.address()
+                ))
+            })
+        })
+    }
+    fn delete<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        prior: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<()>> {
+        Box::pin(async move {
+            let (cluster, name) = ids(prior);
+            match client(cx)
+                .delete_addon()
+                .cluster_name(&cluster)
+                .addon_name(&name)
+                .send()
+                .await
+            {
+                Ok(_) => {}
+                Err(e) if gone(&e) => return Ok(()),
+                Err(e) => return Err(cx.err("DeleteAddon", &e)),
+            }
+            wait_for(
+                cx,
+                &format!("add-on {name} to be deleted"),
+                timeout(prior, "delete", DELETE),
+                || async { Ok(describe(cx, &cluster, &name).await?.is_none().then_some(())) },
+            )
+            .await
+        })
+    }
+}
