@@ -185,6 +185,35 @@ fn execute(
         return 0;
     }
 
+    // Imported and adopted objects, and the renames of `moved` blocks (already in `st`), are
+    // saved before any operation starts.
+    if !planned.plan.adopted.is_empty() || !planned.plan.moved.is_empty() {
+        for a in &planned.plan.adopted {
+            match super::engine_io::to_instance(&a.value, &a.dependencies) {
+                Ok(inst) => {
+                    let template = state::model::Resource {
+                        module: None,
+                        mode: a.addr.mode.into(),
+                        type_: a.addr.type_.clone(),
+                        name: a.addr.name.clone(),
+                        provider: super::engine_io::provider_addr(&a.provider),
+                        each: None,
+                        instances: Vec::new(),
+                    };
+                    st.set_instance(&a.addr, &template, inst);
+                }
+                Err(e) => {
+                    ui.error(&e);
+                    return 1;
+                }
+            }
+        }
+        st.serial += 1;
+        if let Err(e) = backend.put(ws, &st) {
+            ui.error(&e.to_string());
+            return 1;
+        }
+    }
     let writer = StateWriter::spawn(backend.clone(), ws, st.clone(), None);
     let serial = st.serial + 1;
     let json = args.json;
@@ -229,6 +258,7 @@ fn execute(
         refresh: false,
         replace: planned.replace.clone(),
         targets: planned.targets.clone(),
+        imports: Vec::new(),
         runtime: rt.handle().clone(),
     };
     let ao = ApplyOptions {
@@ -238,7 +268,11 @@ fn execute(
         abandon,
         observer: &recorder,
         context,
-        progress_interval: Duration::from_secs(10),
+        progress_interval: std::env::var("SAKK_PROGRESS_INTERVAL_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map(Duration::from_millis)
+            .unwrap_or(Duration::from_secs(10)),
     };
     let (outcome, diags) = apply(
         &planned.loaded.config,
