@@ -187,6 +187,7 @@ fn sigkill_during_apply_then_reapply_converges_without_twins_or_losses() {
         let finished_first = child.try_wait().expect("try_wait").is_some();
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
+        let killed_after = started.elapsed();
         let partial = ledger(p).len();
         unlock_if_needed(p);
         // Re-apply (twice if the first re-apply is itself interrupted by nothing: once suffices).
@@ -200,8 +201,7 @@ fn sigkill_during_apply_then_reapply_converges_without_twins_or_losses() {
         assert_eq!(ids, ledger(p), "round {round} (killed after {kill_after_ms}ms, {partial} objects made before the kill)");
         assert!(ok(p, &["plan"]).contains("No changes."), "round {round}");
         eprintln!(
-            "round {round}: killed after {:?} (finished already: {finished_first}), {partial} objects existed; converged",
-            started.elapsed()
+            "round {round}: killed after {killed_after:?} (finished already: {finished_first}), {partial} objects existed; converged"
         );
     }
 }
@@ -246,4 +246,73 @@ fn progress_lines_and_json_events() {
     assert!(kinds.contains(&"apply_start"), "{kinds:?}");
     assert!(kinds.contains(&"apply_progress"), "{kinds:?}");
     assert!(kinds.contains(&"apply_complete"), "{kinds:?}");
+}
+
+/// The crash window itself: the create made its object, the process died before recording
+/// it. The state holds only the intent placeholder (token in `private`); the re-apply finds
+/// the object by the token and adopts it instead of creating a twin.
+#[test]
+fn an_intent_whose_object_exists_is_adopted_not_created_again() {
+    let d = project(&[(
+        "main.tf",
+        "resource \"terraform_data\" \"a\" {}\nresource \"terraform_data\" \"b\" {\n  input = \"b\"\n}\n",
+    )]);
+    let p = d.path();
+    ok(
+        p,
+        &["apply", "--auto-approve", "--target", "terraform_data.a"],
+    );
+    let mut st = state_json(p);
+    st["serial"] = serde_json::json!(st["serial"].as_u64().unwrap_or(0) + 1);
+    st["resources"]
+        .as_array_mut()
+        .expect("resources")
+        .push(serde_json::json!({
+            "mode": "managed", "type": "terraform_data", "name": "b",
+            "provider": "provider[\"terraform.io/builtin/terraform\"]",
+            "instances": [{
+                "status": "tainted", "schema_version": 0, "private": "sakk-intent:sakk-00c0ffee",
+                "attributes": {"id": null, "input": "b", "output": null, "triggers_replace": null},
+                "sensitive_attributes": []
+            }]
+        }));
+    std::fs::write(p.join("crashed.tfstate"), serde_json::to_vec(&st).unwrap()).unwrap();
+    ok(p, &["state", "push", "crashed.tfstate"]);
+    std::fs::write(p.join("ledger/obj-00c0ffee"), "terraform_data.b\n").unwrap();
+    let plan = ok(p, &["plan"]);
+    assert!(
+        plan.contains("# terraform_data.b was created by an interrupted apply and will be adopted"),
+        "{plan}"
+    );
+    assert!(!plan.contains("will be created"), "{plan}");
+    ok(p, &["apply", "--auto-approve"]);
+    let objs = state_objects(p);
+    assert!(
+        objs.contains(&("terraform_data.b".into(), "obj-00c0ffee".into())),
+        "{objs:?}"
+    );
+    assert_eq!(ledger(p).len(), 2, "no twin");
+    assert!(!ok(p, &["state", "pull"]).contains("sakk-intent:"));
+    assert!(ok(p, &["plan"]).contains("No changes."));
+
+    // A placeholder whose create made nothing is simply created again.
+    let mut st = state_json(p);
+    st["serial"] = serde_json::json!(st["serial"].as_u64().unwrap_or(0) + 1);
+    for r in st["resources"].as_array_mut().expect("resources") {
+        if r["name"] == "b" {
+            r["instances"][0]["private"] = serde_json::json!("sakk-intent:sakk-0000dead");
+            r["instances"][0]["status"] = serde_json::json!("tainted");
+        }
+    }
+    std::fs::remove_file(p.join("ledger/obj-00c0ffee")).unwrap();
+    std::fs::write(p.join("crashed.tfstate"), serde_json::to_vec(&st).unwrap()).unwrap();
+    ok(p, &["state", "push", "crashed.tfstate"]);
+    let plan = ok(p, &["plan"]);
+    assert!(
+        plan.contains("# terraform_data.b will be created"),
+        "{plan}"
+    );
+    ok(p, &["apply", "--auto-approve"]);
+    assert_eq!(ledger(p).len(), 2);
+    assert_eq!(state_objects(p).len(), 2);
 }
