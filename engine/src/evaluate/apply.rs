@@ -582,11 +582,10 @@ impl<'a, 'r> Executor<'a, 'r> {
         }
         let mut deferred = VecDeque::new();
         let mut starting: Vec<(PendingOp, String, Instant)> = Vec::new();
-        while let Some(op) = self.pending.pop_front() {
-            if self.running >= self.ao.parallelism.max(1) {
-                deferred.push_back(op);
+        while self.running < self.ao.parallelism.max(1) {
+            let Some(op) = self.pending.pop_front() else {
                 break;
-            }
+            };
             let svc = self.service_running.entry(op.service).or_insert(0);
             if *svc >= op.limit {
                 deferred.push_back(op);
@@ -661,10 +660,11 @@ impl<'a, 'r> Executor<'a, 'r> {
                 }
             }));
         }
-        while let Some(op) = self.pending.pop_front() {
-            deferred.push_back(op);
+        // Operations held back by a service limit keep their place at the front (the rest of
+        // the queue is not touched: O(started) per call, not O(pending)).
+        while let Some(op) = deferred.pop_back() {
+            self.pending.push_front(op);
         }
-        self.pending = deferred;
     }
 
     /// Waits for the next finished operation, sending "still running" events meanwhile.
