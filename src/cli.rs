@@ -96,6 +96,51 @@ pub enum Command {
         after_help = "Examples:\n  sakk force-unlock 6d3f6f3e-1d2b-4c2c-9b7e-2f0e1f1e2d3c\n  sakk force-unlock --force LOCK_ID"
     )]
     ForceUnlock(ForceUnlockArgs),
+    /// Import an existing object into the state as a resource instance of the configuration
+    #[command(
+        after_help = "Examples:\n  sakk import terraform_data.a my-id\n  sakk import 'module.net.aws_vpc.main[0]' vpc-0123"
+    )]
+    Import(ImportArgs),
+    /// Mark a resource instance for replacement by the next apply
+    #[command(
+        after_help = "Examples:\n  sakk taint aws_instance.web\n  sakk untaint aws_instance.web"
+    )]
+    Taint(TaintArgs),
+    /// Clear a resource instance's tainted mark
+    #[command(after_help = "Examples:\n  sakk untaint aws_instance.web")]
+    Untaint(TaintArgs),
+    /// Show a saved plan (human-readable or --json), checked against the current state
+    #[command(after_help = "Examples:\n  sakk show plan.bin\n  sakk show --json plan.bin")]
+    Show(ShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// The resource instance address in the configuration
+    pub addr: String,
+    /// The provider's ID of the existing object
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TaintArgs {
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// The resource instance address
+    pub addr: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Print the plan as JSON
+    #[arg(long)]
+    pub json: bool,
+    /// A plan file saved by `sakk plan --out`
+    pub plan_file: PathBuf,
 }
 
 /// State locking options of every command that reads or writes the state.
@@ -264,6 +309,9 @@ pub struct PlanningArgs {
     /// Commit GitOps manifests to this branch instead of the tracked one (pull-request mode)
     #[arg(long = "gitops-branch", value_name = "NAME")]
     pub gitops_branch: Option<String>,
+    /// (address, id) to import (`sakk import`); not a flag
+    #[arg(skip)]
+    pub imports: Vec<(String, String)>,
 }
 
 #[derive(Debug, Args)]

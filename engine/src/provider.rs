@@ -345,6 +345,12 @@ pub trait ProviderInstance: Send + Sync {
         Box::pin(async { Ok(()) })
     }
 
+    /// Whether [`ProviderInstance::find_by_token`] can find objects of this type: only then does
+    /// the executor record a durable intent before each create (one state write per batch).
+    fn adopts_by_token(&self, _type: &str) -> bool {
+        false
+    }
+
     /// Looks up a created object by the idempotency token of a create that may have been cut off
     /// (a crashed run): Some(state) adopts it instead of creating a twin. Default: not supported.
     fn find_by_token<'a>(

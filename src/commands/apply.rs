@@ -185,6 +185,35 @@ fn execute(
         return 0;
     }
 
+    // Imported and adopted objects, and the renames of `moved` blocks (already in `st`), are
+    // saved before any operation starts.
+    if !planned.plan.adopted.is_empty() || !planned.plan.moved.is_empty() {
+        for a in &planned.plan.adopted {
+            match super::engine_io::to_instance(&a.value, &a.dependencies) {
+                Ok(inst) => {
+                    let template = state::model::Resource {
+                        module: None,
+                        mode: a.addr.mode.into(),
+                        type_: a.addr.type_.clone(),
+                        name: a.addr.name.clone(),
+                        provider: super::engine_io::provider_addr(&a.provider),
+                        each: None,
+                        instances: Vec::new(),
+                    };
+                    st.set_instance(&a.addr, &template, inst);
+                }
+                Err(e) => {
+                    ui.error(&e);
+                    return 1;
+                }
+            }
+        }
+        st.serial += 1;
+        if let Err(e) = backend.put(ws, &st) {
+            ui.error(&e.to_string());
+            return 1;
+        }
+    }
     let writer = StateWriter::spawn(backend.clone(), ws, st.clone(), None);
     let serial = st.serial + 1;
     let json = args.json;
@@ -229,6 +258,7 @@ fn execute(
         refresh: false,
         replace: planned.replace.clone(),
         targets: planned.targets.clone(),
+        imports: Vec::new(),
         runtime: rt.handle().clone(),
     };
     let ao = ApplyOptions {
@@ -238,7 +268,11 @@ fn execute(
         abandon,
         observer: &recorder,
         context,
-        progress_interval: Duration::from_secs(10),
+        progress_interval: std::env::var("SAKK_PROGRESS_INTERVAL_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map(Duration::from_millis)
+            .unwrap_or(Duration::from_secs(10)),
     };
     let (outcome, diags) = apply(
         &planned.loaded.config,
@@ -399,6 +433,10 @@ fn print_event(e: &ApplyEvent, json: bool) {
                 serde_json::json!({"type": "apply_skipped", "address": addr.to_string(), "action": action.json_actions(), "because": because})
             }
         };
+        let mut v = v;
+        if let Some(o) = v.as_object_mut() {
+            o.insert("@timestamp".into(), serde_json::Value::String(timestamp()));
+        }
         println!("{v}");
         return;
     }
@@ -457,4 +495,32 @@ fn confirm(ui: &Ui, mode: PlanMode) -> bool {
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);
     line.trim() == "yes"
+}
+
+/// Now, as RFC 3339 with microseconds in UTC (`2026-11-22T07:30:00.123456+00:00`), like the
+/// `@timestamp` of Terraform's JSON events.
+fn timestamp() -> String {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = d.as_secs();
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since the epoch (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{day:02}T{:02}:{:02}:{:02}.{:06}+00:00",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60,
+        d.subsec_micros()
+    )
 }

@@ -2,7 +2,7 @@
 //! (through the state writer), and the provider registry of this build.
 
 use engine::addrs::ResourceInstance;
-use engine::evaluate::apply::{ApplyEvent, ApplyObserver};
+use engine::evaluate::apply::{ApplyEvent, ApplyObserver, Intent};
 use engine::evaluate::resources::PriorInstance;
 use engine::lang::value::Value;
 use engine::provider::Registry;
@@ -77,18 +77,57 @@ pub fn prior_from_state(
         let ty = rt.schema.object_type();
         let value = Value::from_json_with_type(&inst.attributes.to_string(), &ty)
             .map_err(|e| format!("the state's attributes of {addr} do not fit its schema: {e}"))?;
-        out.insert(
-            addr,
+        // The marks the state recorded (top-level attributes), so a sensitive value stays
+        // sensitive: never shown, and no false "changed" for a mark.
+        let value = mark_paths(value, &inst.sensitive_attributes);
+        out.insert(addr, {
+            let intent = inst
+                .private
+                .as_deref()
+                .and_then(|p| p.strip_prefix(INTENT_PREFIX))
+                .map(str::to_string);
             PriorInstance {
                 value,
                 provider: provider_key(&res.provider),
-                tainted: inst.status == Some(InstanceStatus::Tainted),
+                tainted: inst.status == Some(InstanceStatus::Tainted) && intent.is_none(),
                 dependencies: inst.dependencies.clone(),
-            },
-        );
+                intent,
+            }
+        });
     }
     Ok(out)
 }
+
+fn mark_paths(v: Value, paths: &[Vec<PathStep>]) -> Value {
+    let names: Vec<&str> = paths
+        .iter()
+        .filter_map(|p| match p.first() {
+            Some(PathStep::GetAttr(a)) => Some(a.as_str()),
+            _ => None,
+        })
+        .collect();
+    if names.is_empty() {
+        return v;
+    }
+    let Some(entries) = v.entries() else {
+        return v;
+    };
+    Value::object(
+        entries
+            .iter()
+            .map(|(k, x)| {
+                if names.contains(&k.as_str()) {
+                    (k.clone(), x.clone().mark_sensitive())
+                } else {
+                    (k.clone(), x.clone())
+                }
+            })
+            .collect(),
+    )
+}
+
+/// `private` of a placeholder instance recorded before a create: this prefix and the token.
+pub const INTENT_PREFIX: &str = "sakk-intent:";
 
 /// A state instance from an engine value.
 pub fn to_instance(v: &Value, deps: &[String]) -> Result<Instance, String> {
@@ -131,6 +170,55 @@ pub struct Recorder<'a> {
 impl ApplyObserver for Recorder<'_> {
     fn event(&self, e: &ApplyEvent) {
         (self.progress)(e);
+    }
+
+    /// A placeholder per create (tainted, with the token in `private`; attributes known so far,
+    /// the rest null), persisted before the creates start.
+    fn intents(&self, batch: &[Intent]) -> Result<(), String> {
+        for i in batch {
+            let attributes = match i.planned.entries() {
+                Some(attrs) => {
+                    let mut m = serde_json::Map::new();
+                    for (k, x) in attrs.iter() {
+                        let j = if x.is_wholly_known() {
+                            let (plain, _) = x.clone().unmark_deep();
+                            plain
+                                .to_json()
+                                .ok()
+                                .and_then(|t| serde_json::from_str(&t).ok())
+                                .unwrap_or(serde_json::Value::Null)
+                        } else {
+                            serde_json::Value::Null
+                        };
+                        m.insert(k.clone(), j);
+                    }
+                    serde_json::Value::Object(m)
+                }
+                None => serde_json::Value::Object(Default::default()),
+            };
+            let mut deps = i.dependencies.clone();
+            deps.sort();
+            deps.dedup();
+            let inst = Instance {
+                index_key: None,
+                status: Some(InstanceStatus::Tainted),
+                deposed: None,
+                schema_version: 0,
+                attributes,
+                sensitive_attributes: Vec::new(),
+                private: Some(format!("{INTENT_PREFIX}{}", i.token)),
+                dependencies: deps,
+                create_before_destroy: false,
+            };
+            self.writer
+                .send(Update::SetInstance {
+                    addr: i.addr.clone(),
+                    provider: provider_addr(&i.provider),
+                    instance: Box::new(inst),
+                })
+                .map_err(|e| e.to_string())?;
+        }
+        self.writer.flush().map_err(|e| e.to_string())
     }
 
     fn record(

@@ -7,7 +7,9 @@ mod engine_io;
 mod fmt;
 mod force_unlock;
 mod graph;
+mod import;
 mod init;
+mod moves;
 mod output;
 mod outputs;
 mod plan;
@@ -15,7 +17,9 @@ mod planfile;
 mod planning;
 mod prepare;
 mod render_plan;
+mod show;
 mod state;
+mod taint;
 mod validate;
 mod version;
 mod workspace;
@@ -49,6 +53,10 @@ pub fn run(cmd: Command, ui: &Ui) -> u8 {
         Command::State(c) => state::run(c, ui),
         Command::Workspace(c) => workspace::run(c, ui),
         Command::ForceUnlock(a) => force_unlock::run(&a, ui),
+        Command::Import(a) => import::run(&a, ui),
+        Command::Taint(a) => taint::run(&a, true, ui),
+        Command::Untaint(a) => taint::run(&a, false, ui),
+        Command::Show(a) => show::run(&a, ui),
     }
 }
 

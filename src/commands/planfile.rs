@@ -71,6 +71,20 @@ pub fn summary(planned: &Planned) -> (Vec<(String, String)>, Vec<String>) {
         .iter()
         .filter(|c| c.action != engine::plan::Action::NoOp)
         .map(|c| (c.addr.to_string(), c.action.json_actions().join(",")))
+        .chain(planned.plan.adopted.iter().map(|a| {
+            let how = match &a.how {
+                engine::plan::Adoption::Import(id) => format!("import {id}"),
+                engine::plan::Adoption::Token(t) => format!("adopt {t}"),
+            };
+            (a.addr.to_string(), how)
+        }))
+        .chain(
+            planned
+                .plan
+                .moved
+                .iter()
+                .map(|m| (m.from.clone(), format!("moved to {}", m.to))),
+        )
         .collect();
     let outputs = planned
         .output_changes()
@@ -159,6 +173,7 @@ impl PlanFile {
             destroy: self.destroy,
             refresh_only: self.refresh_only,
             gitops_branch: self.gitops_branch.clone(),
+            imports: Vec::new(),
         }
     }
 

@@ -72,6 +72,18 @@ pub fn make_plan(
 ) -> Result<Planned, u8> {
     let (mut loaded, inputs, opts) = load_with_inputs(vars, ui)?;
     let providers = providers();
+    // `moved` blocks rename objects in the state first; apply persists the renamed state.
+    let mut state = state;
+    let mut moved = Vec::new();
+    if let Some(st) = state.as_mut() {
+        match super::moves::apply_moves(&loaded.config, st) {
+            Ok(m) => moved = m,
+            Err(e) => {
+                ui.error(&e);
+                return Err(1);
+            }
+        }
+    }
     let prior = match state.as_ref().map(|s| prior_from_state(s, &providers)) {
         Some(Ok(p)) => p,
         Some(Err(e)) => {
@@ -104,6 +116,20 @@ pub fn make_plan(
             }
         }
     }
+    let mut imports = Vec::new();
+    for (a, id) in &planning.imports {
+        match a.parse::<Target>() {
+            Ok(Target::Resource(r)) => imports.push((r, id.clone())),
+            Ok(Target::Module(_)) => {
+                ui.error(&format!("\"{a}\" is a module; give a resource instance address like terraform_data.a or aws_s3_bucket.b[0]"));
+                return Err(1);
+            }
+            Err(e) => {
+                ui.error(&format!("invalid address \"{a}\": {e}"));
+                return Err(1);
+            }
+        }
+    }
     let mode = mode_of(planning);
     let ro = ResourceOptions {
         providers: &providers,
@@ -112,14 +138,16 @@ pub fn make_plan(
         refresh: planning.refresh,
         replace: replace.clone(),
         targets: targets.clone(),
+        imports,
         runtime: runtime.handle().clone(),
     };
-    let (plan, evaluated, diags) = plan(&loaded.config, &loaded.graph, &inputs, &opts, ro);
+    let (mut plan, evaluated, diags) = plan(&loaded.config, &loaded.graph, &inputs, &opts, ro);
     loaded.diags.extend(diags);
     ui.diagnostics(&loaded.diags, &loaded.sources);
     if loaded.diags.has_errors() {
         return Err(1);
     }
+    plan.moved = moved;
     let new_outputs = if mode == PlanMode::Destroy {
         IndexMap::new()
     } else {

@@ -3,7 +3,7 @@
 use super::outputs::Change as OutputChange;
 use engine::config::Mode;
 use engine::lang::value::{Kind, Value};
-use engine::plan::{Action, Plan, Reason, ResourceChange};
+use engine::plan::{Action, Adoption, Plan, Reason, ResourceChange};
 use std::fmt::Write as _;
 
 const UNKNOWN: &str = "(known after apply)";
@@ -224,20 +224,54 @@ pub fn render(plan: &Plan, outputs: &[(&str, OutputChange)], color: bool) -> Str
     let changes: Vec<&ResourceChange> = plan
         .changes
         .iter()
-        .filter(|c| c.action != Action::NoOp)
+        .filter(|c| c.action != Action::NoOp || plan.adoption_of(&c.addr).is_some())
         .collect();
-    if changes.is_empty() && outputs.is_empty() {
+    if changes.is_empty() && outputs.is_empty() && plan.moved.is_empty() {
         out.push_str("\nNo changes. Your infrastructure matches the configuration.\n\nsakk has compared your real infrastructure against your configuration and found no\ndifferences, so no changes are needed.\n");
         return paint(out, color);
     }
-    if !changes.is_empty() {
+    if !changes.is_empty() || !plan.moved.is_empty() {
         out.push_str("\nsakk will perform the following actions:\n\n");
+        for m in &plan.moved {
+            let _ = writeln!(out, "  # {} has moved to {}\n", m.from, m.to);
+        }
         for c in &changes {
-            out.push_str(&render_change(c));
+            let mut text = render_change(c);
+            match plan.adoption_of(&c.addr).map(|a| &a.how) {
+                Some(Adoption::Import(id)) => {
+                    let note = if c.action == Action::NoOp {
+                        format!("  # {} will be imported", c.addr)
+                    } else {
+                        format!("{}\n  # (imported from \"{id}\")", header(c))
+                    };
+                    text = text.replacen(&header(c), &note, 1);
+                }
+                Some(Adoption::Token(_)) => {
+                    let note = format!(
+                        "  # {} was created by an interrupted apply and will be adopted",
+                        c.addr
+                    );
+                    text = if c.action == Action::NoOp {
+                        text.replacen(&header(c), &note, 1)
+                    } else {
+                        text.replacen(&header(c), &format!("{note}\n{}", header(c)), 1)
+                    };
+                }
+                None => {}
+            }
+            out.push_str(&text);
             out.push('\n');
         }
         let (a, ch, d) = plan.counts();
-        let _ = writeln!(out, "Plan: {a} to add, {ch} to change, {d} to destroy.");
+        let imports = plan.imports();
+        if imports > 0 {
+            let _ = writeln!(
+                out,
+                "Plan: {imports} to import, {a} to add, {ch} to change, {d} to destroy."
+            );
+        } else {
+            let _ = writeln!(out, "Plan: {a} to add, {ch} to change, {d} to destroy.");
+        }
     }
     if !outputs.is_empty() {
         out.push_str("\nChanges to Outputs:\n");
@@ -405,6 +439,11 @@ pub fn to_json(plan: &Plan, outputs: &[(&str, OutputChange)]) -> serde_json::Val
         "format_version": "1.0",
         "resource_changes": rc,
         "resource_drift": plan.drift.iter().map(|d| serde_json::json!({"address": d.addr.to_string(), "deleted": d.after.is_none()})).collect::<Vec<_>>(),
+        "moved": plan.moved.iter().map(|m| serde_json::json!({"from": m.from, "to": m.to})).collect::<Vec<_>>(),
+        "imported": plan.adopted.iter().map(|a| match &a.how {
+            Adoption::Import(id) => serde_json::json!({"address": a.addr.to_string(), "id": id}),
+            Adoption::Token(t) => serde_json::json!({"address": a.addr.to_string(), "adopted_token": t}),
+        }).collect::<Vec<_>>(),
         "output_changes": oc,
         "summary": {"add": add, "change": change, "destroy": destroy},
     })

@@ -139,7 +139,7 @@ fn rm(st: &mut State, addrs: &[String], targets: &[Target]) -> Result<String, St
     Ok(out.join("\n"))
 }
 
-fn mv(st: &mut State, src: &Target, dst: &Target) -> Result<String, String> {
+pub(super) fn mv(st: &mut State, src: &Target, dst: &Target) -> Result<String, String> {
     match (src, dst) {
         (Target::Module(s), Target::Module(d)) => {
             if s.is_root() || d.is_root() {

@@ -131,8 +131,18 @@ pub fn decode_file(m: &mut Module, body: &Body, diags: &mut Diagnostics) {
                     );
                 }
             }
-            // Accepted now, interpreted by the plan engine (moved/import) or not yet (check).
-            "moved" | "import" | "check" => {}
+            "moved" => {
+                if let Some(mv) = decode_moved(b, diags) {
+                    m.moved.push(mv);
+                }
+            }
+            "import" => {
+                if let Some(im) = decode_import(b, diags) {
+                    m.imports.push(im);
+                }
+            }
+            // Accepted, not interpreted yet.
+            "check" => {}
             other => {
                 let mut d = Diagnostic::error("Unsupported block type")
                     .at(&b.kind_range)
@@ -841,6 +851,135 @@ fn decode_provider(b: &Block, diags: &mut Diagnostics) -> Option<ProviderConfig>
         name: b.labels[0].clone(),
         alias,
         body,
+        decl_range: b.def_range.clone(),
+    })
+}
+
+/// The address an expression like `aws_s3_bucket.a[0]` or `module.net["eu"]` spells.
+pub fn address_text(e: &Expr) -> Option<String> {
+    let (base, ops): (&str, &[TraversalOp]) = match &e.kind {
+        ExprKind::Variable(v) => (v.as_str(), &[]),
+        ExprKind::Traversal { base, ops } => match &base.kind {
+            ExprKind::Variable(v) => (v.as_str(), ops.as_slice()),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let mut out = base.to_string();
+    for op in ops {
+        match op {
+            TraversalOp::GetAttr(a, _) => {
+                out.push('.');
+                out.push_str(a);
+            }
+            TraversalOp::LegacyIndex(i, _) => out.push_str(&format!("[{i}]")),
+            TraversalOp::Index(ix) => match &ix.kind {
+                ExprKind::Number(n) => out.push_str(&format!("[{n}]")),
+                ExprKind::String(s) => {
+                    out.push_str(&format!("[{}]", serde_json::Value::String(s.clone())))
+                }
+                _ => return None,
+            },
+        }
+    }
+    Some(out)
+}
+
+fn block_address(
+    b: &Block,
+    name: &str,
+    example: &str,
+    diags: &mut Diagnostics,
+) -> Option<(String, Range)> {
+    let Some(a) = b.body.attribute(name) else {
+        diags.push(
+            Diagnostic::error(format!("Missing required argument \"{name}\""))
+                .at(&b.kind_range)
+                .detail(format!("A {} block needs {name} = ADDRESS.", b.kind))
+                .hint(format!("add {name} = {example}")),
+        );
+        return None;
+    };
+    match address_text(&a.expr) {
+        Some(t) => Some((t, a.expr.range.clone())),
+        None => {
+            diags.push(
+                Diagnostic::error(format!("Invalid {} address", b.kind))
+                    .at(&a.expr.range)
+                    .detail(format!(
+                        "{name} must be a static address like {example}, with literal keys only."
+                    ))
+                    .hint("write the address without functions or variables"),
+            );
+            None
+        }
+    }
+}
+
+fn decode_moved(b: &Block, diags: &mut Diagnostics) -> Option<Moved> {
+    if !labels_ok(b, 0, &[], diags) {
+        return None;
+    }
+    for a in &b.body.attributes {
+        if a.name != "from" && a.name != "to" {
+            diags.push(
+                Diagnostic::error("Unsupported argument")
+                    .at(&a.name_range)
+                    .detail(format!(
+                        "An argument named \"{}\" is not expected in a moved block.",
+                        a.name
+                    ))
+                    .hint("a moved block takes from and to"),
+            );
+        }
+    }
+    let from = block_address(b, "from", "aws_s3_bucket.old", diags);
+    let to = block_address(b, "to", "aws_s3_bucket.new", diags);
+    let ((from, from_range), (to, to_range)) = (from?, to?);
+    Some(Moved {
+        from,
+        to,
+        from_range,
+        to_range,
+        decl_range: b.def_range.clone(),
+    })
+}
+
+fn decode_import(b: &Block, diags: &mut Diagnostics) -> Option<ImportBlock> {
+    if !labels_ok(b, 0, &[], diags) {
+        return None;
+    }
+    for a in &b.body.attributes {
+        if !["to", "id", "provider"].contains(&a.name.as_str()) {
+            diags.push(
+                Diagnostic::error("Unsupported argument")
+                    .at(&a.name_range)
+                    .detail(format!(
+                        "An argument named \"{}\" is not expected in an import block.",
+                        a.name
+                    ))
+                    .hint("an import block takes to and id"),
+            );
+        }
+    }
+    let to = block_address(b, "to", "aws_s3_bucket.logs", diags);
+    let id = match b.body.attribute("id") {
+        Some(a) => Some(a.expr.clone()),
+        None => {
+            diags.push(
+                Diagnostic::error("Missing required argument \"id\"")
+                    .at(&b.kind_range)
+                    .detail("An import block needs the ID of the existing object.")
+                    .hint("add id = \"...\""),
+            );
+            None
+        }
+    };
+    let ((to, to_range), id) = (to?, id?);
+    Some(ImportBlock {
+        to,
+        to_range,
+        id,
         decl_range: b.def_range.clone(),
     })
 }

@@ -31,6 +31,30 @@ pub struct Module {
     pub resources: IndexMap<String, Resource>,
     /// Provider configurations, keyed by `NAME` or `NAME.ALIAS`.
     pub providers: IndexMap<String, ProviderConfig>,
+    /// `moved { from = ..., to = ... }` blocks, in declaration order.
+    pub moved: Vec<Moved>,
+    /// `import { to = ..., id = ... }` blocks (Terraform 1.5 syntax; root module only).
+    pub imports: Vec<ImportBlock>,
+}
+
+/// A `moved` block: the state object at `from` is now called `to` (addresses relative to the
+/// module that declares the block).
+#[derive(Debug, Clone)]
+pub struct Moved {
+    pub from: String,
+    pub to: String,
+    pub from_range: Range,
+    pub to_range: Range,
+    pub decl_range: Range,
+}
+
+/// An `import` block: adopt the existing object `id` as the resource instance `to`.
+#[derive(Debug, Clone)]
+pub struct ImportBlock {
+    pub to: String,
+    pub to_range: Range,
+    pub id: Expr,
+    pub decl_range: Range,
 }
 
 impl Module {

@@ -63,9 +63,12 @@ pub enum ApplyEvent {
 /// Receives events and the result of every finished operation.
 pub trait ApplyObserver: Sync {
     fn event(&self, e: &ApplyEvent);
-    /// Before a create: the token the provider will use (a crashed run's re-apply can adopt
-    /// the object by it).
-    fn intent(&self, _addr: &ResourceInstance, _token: &str) {}
+    /// Before creates whose provider can find objects by token: records (durably, before
+    /// returning) that each create is about to happen, so a crashed run's re-apply can adopt
+    /// the object by its token instead of creating a twin. An error fails those creates.
+    fn intents(&self, _batch: &[Intent]) -> Result<(), String> {
+        Ok(())
+    }
     /// An instance's new state (None: it no longer exists).
     fn record(
         &self,
@@ -74,6 +77,17 @@ pub trait ApplyObserver: Sync {
         state: Option<&Value>,
         dependencies: &[String],
     );
+}
+
+/// A create about to start (see [`ApplyObserver::intents`]).
+#[derive(Debug, Clone)]
+pub struct Intent {
+    pub addr: ResourceInstance,
+    pub provider: String,
+    pub token: String,
+    /// The planned state (unknowns: known after the create).
+    pub planned: Value,
+    pub dependencies: Vec<String>,
 }
 
 pub struct ApplyOptions<'r> {
@@ -168,6 +182,7 @@ pub fn apply(
         runs: HashMap::new(),
         node_outstanding: HashMap::new(),
         failed_nodes: HashSet::new(),
+        causes: HashMap::new(),
         handled: HashSet::new(),
     };
     let mut futs: FuturesUnordered<OpFuture<'_>> = FuturesUnordered::new();
@@ -193,7 +208,8 @@ pub fn apply(
             loop {
                 while let Some(n) = ready.pop_front() {
                     if ex.node_blocked(graph, n) {
-                        ex.skip_node(&walk, graph, n, "a resource it depends on failed");
+                        let because = ex.blocked_because(graph, n);
+                        ex.skip_node(&walk, graph, n, &because);
                         done_nodes.push(n);
                         continue;
                     }
@@ -309,6 +325,8 @@ struct Executor<'a, 'r> {
     /// How many module instances of a node still have operations running.
     node_outstanding: HashMap<NodeIndex, usize>,
     failed_nodes: HashSet<NodeIndex>,
+    /// For a skipped node: the resource whose failure it inherits (for the message).
+    causes: HashMap<NodeIndex, String>,
     /// Planned changes that were started, skipped or otherwise dealt with.
     handled: HashSet<ResourceInstance>,
 }
@@ -317,6 +335,23 @@ impl<'a, 'r> Executor<'a, 'r> {
     /// A node must not run when something it depends on failed or was skipped.
     fn node_blocked(&self, graph: &Graph, n: NodeIndex) -> bool {
         graph.g.neighbors(n).any(|d| self.failed_nodes.contains(&d))
+    }
+
+    /// Why a blocked node cannot run: the resource that failed (or was skipped) upstream.
+    fn blocked_because(&mut self, graph: &Graph, n: NodeIndex) -> String {
+        let cause = graph
+            .g
+            .neighbors(n)
+            .find(|d| self.failed_nodes.contains(d))
+            .map(|d| {
+                self.causes
+                    .get(&d)
+                    .cloned()
+                    .unwrap_or_else(|| graph.g[d].addr.to_string())
+            })
+            .unwrap_or_else(|| "a resource".into());
+        self.causes.insert(n, cause.clone());
+        format!("it depends on {cause}, which failed")
     }
 
     fn skip_node(&mut self, walk: &Walk, graph: &Graph, n: NodeIndex, because: &str) {
@@ -490,6 +525,10 @@ impl<'a, 'r> Executor<'a, 'r> {
             // Re-evaluate with what is known now, and plan again for the final values.
             let eval = |e: &crate::lang::ast::Expr| walk.eval_value(slot, i, rep.clone(), e);
             let config = config_value(&r.body, &rt.schema, &what, &eval, diags)?;
+            let config = match (&prior, change.action) {
+                (Some(p), Action::Update) => super::resources::ignored_from_prior(r, p, &config),
+                _ => config,
+            };
             let planned = match change.action {
                 Action::Read => None,
                 Action::Delete => None,
@@ -542,11 +581,11 @@ impl<'a, 'r> Executor<'a, 'r> {
             return;
         }
         let mut deferred = VecDeque::new();
-        while let Some(op) = self.pending.pop_front() {
-            if self.running >= self.ao.parallelism.max(1) {
-                deferred.push_back(op);
+        let mut starting: Vec<(PendingOp, String, Instant)> = Vec::new();
+        while self.running < self.ao.parallelism.max(1) {
+            let Some(op) = self.pending.pop_front() else {
                 break;
-            }
+            };
             let svc = self.service_running.entry(op.service).or_insert(0);
             if *svc >= op.limit {
                 deferred.push_back(op);
@@ -555,6 +594,31 @@ impl<'a, 'r> Executor<'a, 'r> {
             *svc += 1;
             self.running += 1;
             let started = Instant::now();
+            let token = format!("sakk-{}", uuid_like(&op.change.addr.to_string(), started));
+            starting.push((op, token, started));
+        }
+        // Intents first (one durable write for the whole batch), then the creates.
+        let needs_intent =
+            |op: &PendingOp| op.change.action == Action::Create && op.pi.adopts_by_token(&op.type_);
+        let batch: Vec<Intent> = starting
+            .iter()
+            .filter(|(op, _, _)| needs_intent(op))
+            .filter_map(|(op, token, _)| {
+                Some(Intent {
+                    addr: op.change.addr.clone(),
+                    provider: op.change.provider.clone(),
+                    token: token.clone(),
+                    planned: op.planned.clone()?,
+                    dependencies: op.change.dependencies.clone(),
+                })
+            })
+            .collect();
+        let intent_error = if batch.is_empty() {
+            None
+        } else {
+            self.ao.observer.intents(&batch).err()
+        };
+        for (op, token, started) in starting {
             starts.insert(
                 (op.change.addr.clone(), op.key_index),
                 (op.change.action, started),
@@ -563,13 +627,14 @@ impl<'a, 'r> Executor<'a, 'r> {
                 addr: op.change.addr.clone(),
                 action: op.change.action,
             });
-            let token = format!("sakk-{}", uuid_like(&op.change.addr.to_string(), started));
-            if matches!(
-                op.change.action,
-                Action::Create | Action::DeleteThenCreate | Action::CreateThenDelete
-            ) {
-                self.ao.observer.intent(&op.change.addr, &token);
-            }
+            let blocked = match (&intent_error, needs_intent(&op)) {
+                (Some(e), true) => Some(
+                    ProviderError::new("Cannot record the intent to create")
+                        .detail(e.clone())
+                        .hint("check that the state can be written, then run sakk apply again"),
+                ),
+                _ => None,
+            };
             let service = op.service;
             futs.push(Box::pin(async move {
                 let ctx = OpContext {
@@ -578,7 +643,10 @@ impl<'a, 'r> Executor<'a, 'r> {
                     progress: Arc::new(|_| {}),
                 };
                 let pi = op.pi.clone();
-                let result = run_op(&*pi, &op, &ctx).await;
+                let result = match blocked {
+                    Some(e) => Err(e),
+                    None => run_op(&*pi, &op, &ctx).await,
+                };
                 OpDone {
                     node: op.node,
                     service,
@@ -592,10 +660,11 @@ impl<'a, 'r> Executor<'a, 'r> {
                 }
             }));
         }
-        while let Some(op) = self.pending.pop_front() {
-            deferred.push_back(op);
+        // Operations held back by a service limit keep their place at the front (the rest of
+        // the queue is not touched: O(started) per call, not O(pending)).
+        while let Some(op) = deferred.pop_back() {
+            self.pending.push_front(op);
         }
-        self.pending = deferred;
     }
 
     /// Waits for the next finished operation, sending "still running" events meanwhile.
@@ -604,12 +673,13 @@ impl<'a, 'r> Executor<'a, 'r> {
         futs: &mut FuturesUnordered<OpFuture<'f>>,
         starts: &HashMap<(ResourceInstance, usize), (Action, Instant)>,
     ) -> Option<OpDone> {
+        let interval = self.ao.progress_interval.max(Duration::from_millis(10));
         loop {
             if self.ao.abandon.load(Ordering::SeqCst) {
                 return None;
             }
-            let tick =
-                tokio::time::sleep(self.ao.progress_interval.min(Duration::from_millis(500)));
+            let last_check = Instant::now();
+            let tick = tokio::time::sleep(interval.min(Duration::from_millis(500)));
             tokio::select! {
                 d = futs.next() => {
                     if let Some(d) = &d {
@@ -619,10 +689,14 @@ impl<'a, 'r> Executor<'a, 'r> {
                     return d;
                 }
                 _ = tick => {
+                    // One event each time an operation's elapsed time crosses a multiple of the
+                    // interval.
                     let now = Instant::now();
+                    let step = interval.as_millis().max(1);
                     for ((addr, _), (action, started)) in starts.iter() {
                         let elapsed = now.duration_since(*started);
-                        if elapsed >= self.ao.progress_interval && (elapsed.as_millis() % self.ao.progress_interval.as_millis().max(1)) < 500 {
+                        let before = last_check.saturating_duration_since(*started);
+                        if elapsed.as_millis() / step > before.as_millis() / step {
                             self.ao.observer.event(&ApplyEvent::StillRunning { addr: addr.clone(), action: *action, elapsed });
                         }
                     }

@@ -11,7 +11,7 @@ use crate::graph::NodeKind;
 use crate::lang::ast::{ExprKind, TraversalOp};
 use crate::lang::types::Type;
 use crate::lang::value::{Kind, Value};
-use crate::plan::{Action, Drift, Reason, ResourceChange};
+use crate::plan::{Action, Adopted, Adoption, Drift, Reason, ResourceChange};
 use crate::provider::{OpContext, PlanRequest, ProviderInstance, Registry, ResourceType};
 use futures::future::join_all as futures_join_all;
 use indexmap::IndexMap;
@@ -28,6 +28,9 @@ pub struct PriorInstance {
     pub provider: String,
     pub tainted: bool,
     pub dependencies: Vec<String>,
+    /// A placeholder left by a create that was cut off (a crash): the create's idempotency
+    /// token. Planning asks the provider for the object by it (adopt) or creates it again.
+    pub intent: Option<String>,
 }
 
 /// How planning treats the configuration.
@@ -52,6 +55,8 @@ pub struct ResourceOptions<'r> {
     pub replace: Vec<ResourceInstance>,
     /// `--target ADDR`: only these (and what they depend on) are planned.
     pub targets: Vec<Target>,
+    /// `sakk import ADDR ID`: (address, id) imported in addition to the `import` blocks.
+    pub imports: Vec<(ResourceInstance, String)>,
     /// Runs provider I/O (configure, refresh reads, data sources) during the walk.
     pub runtime: tokio::runtime::Handle,
 }
@@ -61,6 +66,7 @@ pub struct ResourceOptions<'r> {
 pub(super) struct ResourceState {
     pub changes: Vec<ResourceChange>,
     pub drift: Vec<Drift>,
+    pub adopted: Vec<crate::plan::Adopted>,
     /// Configured provider instances by (module slot, provider key).
     pub instances: HashMap<(usize, String), Arc<dyn ProviderInstance>>,
     /// Prior instances that the configuration still has (the rest are deleted).
@@ -281,6 +287,7 @@ impl<'c> Walk<'c> {
             let reads = prior_addrs.iter().map(|a| {
                 let pi = pi.clone();
                 let prior = ro.prior.get(a).map(|p| p.value.clone());
+                let intent = ro.prior.get(a).and_then(|p| p.intent.clone());
                 let type_ = r.type_.clone();
                 let refresh = ro.refresh;
                 let addr = a.clone();
@@ -288,6 +295,11 @@ impl<'c> Walk<'c> {
                     let Some(prior) = prior else {
                         return (addr, Ok(None));
                     };
+                    if let Some(token) = intent {
+                        // A create cut off by a crash: did it make the object?
+                        let r = pi.find_by_token(&type_, &prior, &token).await;
+                        return (addr, r);
+                    }
                     if !refresh {
                         return (addr, Ok(Some(prior)));
                     }
@@ -302,7 +314,17 @@ impl<'c> Walk<'c> {
                 let res: crate::provider::ProviderResult<Option<Value>> = res;
                 match res {
                     Ok(v) => {
-                        if let (Some(p), Some(now)) = (ro.prior.get(&a), &v) {
+                        if let Some(token) = ro.prior.get(&a).and_then(|p| p.intent.as_ref()) {
+                            if let Some(found) = &v {
+                                self.res_state.borrow_mut().adopted.push(Adopted {
+                                    addr: a.clone(),
+                                    provider: r.provider_key(),
+                                    value: mark_sensitive(found.clone(), &rt.schema),
+                                    dependencies: deps.clone(),
+                                    how: Adoption::Token(token.clone()),
+                                });
+                            }
+                        } else if let (Some(p), Some(now)) = (ro.prior.get(&a), &v) {
                             if !p.value.raw_equal(now) {
                                 self.res_state.borrow_mut().drift.push(Drift {
                                     addr: a.clone(),
@@ -345,8 +367,42 @@ impl<'c> Walk<'c> {
                 key: key.clone(),
             };
             planned_keys.insert(key.clone());
-            let prior = refreshed.get(&addr).cloned().flatten();
+            let mut prior = refreshed.get(&addr).cloned().flatten();
             let prior_meta = ro.prior.get(&addr);
+            if prior_meta.is_none() && r.mode == Mode::Managed && mode == PlanMode::Normal {
+                if let Some((id, at)) = self.import_for(&addr, diags) {
+                    let ctx = noop_ctx(addr.to_string());
+                    match block_on(&ro.runtime, pi.import(&r.type_, &id, &ctx)) {
+                        Ok(v) => {
+                            let v = mark_sensitive(v, &rt.schema);
+                            self.res_state.borrow_mut().adopted.push(Adopted {
+                                addr: addr.clone(),
+                                provider: r.provider_key(),
+                                value: v.clone(),
+                                dependencies: deps.clone(),
+                                how: Adoption::Import(id.clone()),
+                            });
+                            prior = Some(v);
+                        }
+                        Err(e) => {
+                            diags.push(
+                                Diagnostic::error(format!(
+                                    "Cannot import {addr} (id \"{id}\"): {}",
+                                    e.summary
+                                ))
+                                .at(at.as_ref().unwrap_or(&r.decl_range))
+                                .detail(e.detail.clone())
+                                .hint(
+                                    e.hint.clone().unwrap_or_else(|| {
+                                        "check the ID of the existing object".into()
+                                    }),
+                                ),
+                            );
+                            continue;
+                        }
+                    }
+                }
+            }
             if prior_meta.is_some() {
                 self.res_state.borrow_mut().seen.insert(addr.clone());
             }
@@ -411,6 +467,11 @@ impl<'c> Walk<'c> {
                 }
                 continue;
             }
+            // ignore_changes: the provider plans from the prior values of the ignored arguments.
+            let config = match &prior {
+                Some(p) => ignored_from_prior(r, p, &config),
+                None => config,
+            };
             let planned = match pi.plan(PlanRequest {
                 type_: &r.type_,
                 prior: prior.as_ref(),
@@ -455,7 +516,9 @@ impl<'c> Walk<'c> {
             let tainted = prior_meta.is_some_and(|m| m.tainted) && prior.is_some();
             let requested = ro.replace.iter().any(|a| a == &addr);
             let (action, reason) = match &prior {
-                None if prior_meta.is_some() => (Action::Create, Some(Reason::GoneOutOfBand)),
+                None if prior_meta.is_some_and(|m| m.intent.is_none()) => {
+                    (Action::Create, Some(Reason::GoneOutOfBand))
+                }
                 None => (Action::Create, None),
                 Some(_) if tainted => (replace_action(r), Some(Reason::Tainted)),
                 Some(_) if requested => (replace_action(r), Some(Reason::Requested)),
@@ -487,8 +550,13 @@ impl<'c> Walk<'c> {
                     continue;
                 }
                 self.res_state.borrow_mut().seen.insert(a.clone());
-                let Some(Some(p)) = refreshed.get(&a).cloned() else {
-                    continue;
+                let p = match refreshed.get(&a).cloned() {
+                    Some(Some(p)) => p,
+                    // A placeholder of a create that made nothing: drop it from the state.
+                    _ => match ro.prior.get(&a).filter(|p| p.intent.is_some()) {
+                        Some(p) => p.value.clone(),
+                        None => continue,
+                    },
                 };
                 if r.mode == Mode::Data {
                     continue;
@@ -593,6 +661,27 @@ fn ignore_path_root(e: &crate::lang::ast::Expr) -> Option<String> {
     }
 }
 
+/// The configuration with the arguments `ignore_changes` names taken from the prior state.
+pub(super) fn ignored_from_prior(r: &Resource, prior: &Value, config: &Value) -> Value {
+    match &r.lifecycle.ignore_changes {
+        IgnoreChanges::Paths(paths) if !paths.is_empty() => {
+            let names: Vec<String> = paths.iter().filter_map(ignore_path_root).collect();
+            keep_prior_attrs(config, prior, &names)
+        }
+        IgnoreChanges::All => {
+            let (Kind::Object(c), Kind::Object(p)) = (config.kind(), prior.kind()) else {
+                return config.clone();
+            };
+            Value::object(
+                c.iter()
+                    .map(|(k, v)| (k.clone(), p.get(k).cloned().unwrap_or_else(|| v.clone())))
+                    .collect(),
+            )
+        }
+        _ => config.clone(),
+    }
+}
+
 /// `after` with the named top-level attributes taken from `prior`.
 fn keep_prior_attrs(after: &Value, prior: &Value, names: &[String]) -> Value {
     let (Kind::Object(a), Kind::Object(p)) = (after.kind(), prior.kind()) else {
@@ -692,7 +781,18 @@ impl<'c> Walk<'c> {
             let Some((pi, rt)) = self.provider_for(slot, &p.provider, &a.type_, &at, diags) else {
                 continue;
             };
-            let current = if ro.refresh {
+            let current = if let Some(token) = &p.intent {
+                match block_on(&ro.runtime, pi.find_by_token(&a.type_, &p.value, token)) {
+                    Ok(v) => Some(v.unwrap_or_else(|| p.value.clone())),
+                    Err(e) => {
+                        diags.push(
+                            Diagnostic::error(format!("Error refreshing {a}: {}", e.summary))
+                                .detail(e.detail),
+                        );
+                        continue;
+                    }
+                }
+            } else if ro.refresh {
                 let ctx = noop_ctx(a.to_string());
                 match block_on(&ro.runtime, pi.read(&a.type_, &p.value, &ctx)) {
                     Ok(v) => v,
@@ -725,10 +825,14 @@ impl<'c> Walk<'c> {
         let mut st = self.res_state.borrow_mut();
         let mut changes = std::mem::take(&mut st.changes);
         changes.sort_by(|a, b| a.addr.cmp(&b.addr));
+        let mut adopted = std::mem::take(&mut st.adopted);
+        adopted.sort_by(|a, b| a.addr.cmp(&b.addr));
         crate::plan::Plan {
             changes,
             drift: std::mem::take(&mut st.drift),
             outputs: IndexMap::new(),
+            adopted,
+            moved: Vec::new(),
         }
     }
 }
@@ -741,5 +845,50 @@ pub(super) fn block_on<F: std::future::Future>(rt: &tokio::runtime::Handle, f: F
         futures::executor::block_on(f)
     } else {
         rt.block_on(f)
+    }
+}
+
+impl<'c> Walk<'c> {
+    /// The ID to import `addr` from: `sakk import ADDR ID`, or an `import` block of the root
+    /// module (its range, for errors).
+    fn import_for(
+        &self,
+        addr: &ResourceInstance,
+        diags: &mut Diagnostics,
+    ) -> Option<(String, Option<crate::diag::Range>)> {
+        let ro = self.resources.as_ref()?;
+        if let Some((_, id)) = ro.imports.iter().find(|(a, _)| a == addr) {
+            return Some((id.clone(), None));
+        }
+        for ib in &self.config.root.module.imports {
+            let Ok(Target::Resource(to)) = ib.to.parse::<Target>() else {
+                continue;
+            };
+            if &to != addr {
+                continue;
+            }
+            let v = match self.eval_value(0, 0, InstanceRep::None, &ib.id) {
+                Ok(v) => v,
+                Err(d) => {
+                    diags.extend(d);
+                    return None;
+                }
+            };
+            return match v.as_str() {
+                Some(s) if v.is_known() => Some((s.to_string(), Some(ib.to_range.clone()))),
+                _ => {
+                    diags.push(
+                        Diagnostic::error("Invalid import id")
+                            .at(&ib.id.range)
+                            .detail(format!(
+                                "The id of the import into {addr} must be a known string."
+                            ))
+                            .hint("write the ID as a string, like id = \"i-0123\""),
+                    );
+                    None
+                }
+            };
+        }
+        None
     }
 }

@@ -102,12 +102,43 @@ pub struct OutputChange {
     pub sensitive: bool,
 }
 
+/// Why an object is written to the state without a provider operation of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Adoption {
+    /// An `import` block or `sakk import ADDR ID`: the existing object `id`.
+    Import(String),
+    /// A create cut off by a crash left an intent with this token, and the provider found the
+    /// object it made: it is adopted instead of creating a twin.
+    Token(String),
+}
+
+/// An existing object the plan takes into the state (before its planned change, if any).
+#[derive(Debug, Clone)]
+pub struct Adopted {
+    pub addr: ResourceInstance,
+    pub provider: String,
+    pub value: Value,
+    pub dependencies: Vec<String>,
+    pub how: Adoption,
+}
+
+/// A `moved` block that renamed objects in the state before planning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Moved {
+    pub from: String,
+    pub to: String,
+}
+
 /// A whole plan.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
     pub changes: Vec<ResourceChange>,
     pub drift: Vec<Drift>,
     pub outputs: IndexMap<String, OutputChange>,
+    /// Objects imported or adopted: written to the state by apply.
+    pub adopted: Vec<Adopted>,
+    /// State renames from `moved` blocks (already applied to the state the plan was made from).
+    pub moved: Vec<Moved>,
 }
 
 impl Plan {
@@ -131,6 +162,21 @@ impl Plan {
 
     pub fn has_resource_changes(&self) -> bool {
         self.changes.iter().any(|c| c.action != Action::NoOp)
+            || !self.adopted.is_empty()
+            || !self.moved.is_empty()
+    }
+
+    /// How many objects this plan imports.
+    pub fn imports(&self) -> usize {
+        self.adopted
+            .iter()
+            .filter(|a| matches!(a.how, Adoption::Import(_)))
+            .count()
+    }
+
+    /// The import or adoption of `addr`, if the plan has one.
+    pub fn adoption_of(&self, addr: &ResourceInstance) -> Option<&Adopted> {
+        self.adopted.iter().find(|a| &a.addr == addr)
     }
 
     pub fn has_changes(&self) -> bool {
