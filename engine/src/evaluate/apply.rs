@@ -431,8 +431,14 @@ impl<'a, 'r> Executor<'a, 'r> {
     ) -> Option<NodeRun> {
         let ro = walk.resources.as_ref()?;
         let module_addr = walk.slots[slot].instances[i].addr.clone();
-        let (pi, rt) =
-            walk.provider_for(slot, &r.provider_key(), &r.type_, &r.decl_range, diags)?;
+        let (pi, rt) = walk.provider_for(
+            slot,
+            &r.provider_key(),
+            r.mode,
+            &r.type_,
+            &r.decl_range,
+            diags,
+        )?;
         let keys: Vec<(Option<InstanceKey>, InstanceRep)> = if let Some(e) = &r.count {
             let v = walk
                 .eval_value(slot, i, InstanceRep::None, e)
@@ -852,9 +858,14 @@ impl<'a, 'r> Executor<'a, 'r> {
                         .copied()
                         .unwrap_or(0);
                     let at = walk.config.root.module.decl_range_hint();
-                    let Some((pi, rt)) =
-                        walk.provider_for(slot, &c.provider, &c.addr.type_, &at, diags)
-                    else {
+                    let Some((pi, rt)) = walk.provider_for(
+                        slot,
+                        &c.provider,
+                        c.addr.mode,
+                        &c.addr.type_,
+                        &at,
+                        diags,
+                    ) else {
                         continue;
                     };
                     let limit = walk

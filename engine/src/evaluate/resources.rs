@@ -90,6 +90,7 @@ impl<'c> Walk<'c> {
         &self,
         slot: usize,
         key: &str,
+        mode: Mode,
         type_: &str,
         at: &crate::diag::Range,
         diags: &mut Diagnostics,
@@ -107,11 +108,27 @@ impl<'c> Walk<'c> {
             );
             return None;
         };
-        let rt = p
-            .resource_types()
-            .get(type_)
-            .or_else(|| p.data_types().get(type_))
-            .cloned()?;
+        let types = match mode {
+            Mode::Managed => p.resource_types(),
+            Mode::Data => p.data_types(),
+        };
+        let Some(rt) = types.get(type_).cloned() else {
+            let what = if mode == Mode::Data {
+                "data source"
+            } else {
+                "resource"
+            };
+            diags.push(
+                Diagnostic::error(format!("Unsupported {what} type \"{type_}\""))
+                    .at(at)
+                    .detail(format!(
+                        "The provider \"{}\" has no {what} type named \"{type_}\".",
+                        p.name()
+                    ))
+                    .hint("check the type name, and whether it is a resource or a data source"),
+            );
+            return None;
+        };
         // Find the module that configures `key`: this one or an ancestor.
         let mut s = slot;
         loop {
@@ -234,8 +251,14 @@ impl<'c> Walk<'c> {
     ) -> Option<Value> {
         let ro = self.resources.as_ref()?;
         let module_addr = self.slots[slot].instances[i].addr.clone();
-        let (pi, rt) =
-            self.provider_for(slot, &r.provider_key(), &r.type_, &r.decl_range, diags)?;
+        let (pi, rt) = self.provider_for(
+            slot,
+            &r.provider_key(),
+            r.mode,
+            &r.type_,
+            &r.decl_range,
+            diags,
+        )?;
         // Expand.
         let keys: Vec<(Option<InstanceKey>, InstanceRep)> = if let Some(e) = &r.count {
             let v = self
@@ -778,7 +801,8 @@ impl<'c> Walk<'c> {
             // Still read it: something deleted outside sakk needs no delete.
             let slot = self.slot_of.get(&a.module.path()).copied().unwrap_or(0);
             let at = self.config.root.module.decl_range_hint();
-            let Some((pi, rt)) = self.provider_for(slot, &p.provider, &a.type_, &at, diags) else {
+            let Some((pi, rt)) = self.provider_for(slot, &p.provider, a.mode, &a.type_, &at, diags)
+            else {
                 continue;
             };
             let current = if let Some(token) = &p.intent {
