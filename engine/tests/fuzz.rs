@@ -303,3 +303,19 @@ fn fuzz_parser_and_evaluator() {
     }
     eprintln!("fuzz: {runs} inputs in {secs}s (seed {seed}), no panic");
 }
+
+/// Inputs the fuzzer found, kept as regressions.
+#[test]
+fn fuzz_findings_stay_fixed() {
+    let funcs = Registry::builtins();
+    for input in [
+        // a width this large used to abort the process on allocation
+        "locals {\n  a = format(\"%9007199254740993v\", 1)\n  b = format(\"%.9007199254740993f\", 1)\n}\n",
+    ] {
+        run_all(input, &funcs);
+    }
+    let scope = EmptyScope;
+    let e = engine::lang::parse::parse_expr("t.tf".into(), "format(\"%9007199254740993v\", 1)").expect("parses");
+    let err = eval(&e, &EvalContext::new(&scope, &funcs)).expect_err("refused");
+    assert!(err.iter().any(|d| d.detail.contains("too large")), "{err:?}");
+}

@@ -430,6 +430,11 @@ pub(crate) fn format_str(f: &str, args: &[Value]) -> Result<String, FuncError> {
                 w = w.saturating_mul(10).saturating_add((b[p] - b'0') as usize);
                 p += 1;
             }
+            if w > MAX_WIDTH {
+                return Err(FuncError::new(format!(
+                    "width {w} at offset {start} is too large (at most {MAX_WIDTH})"
+                )));
+            }
             v.width = Some(w);
         }
         if p < b.len() && b[p] == b'.' {
@@ -438,6 +443,11 @@ pub(crate) fn format_str(f: &str, args: &[Value]) -> Result<String, FuncError> {
             while p < b.len() && b[p].is_ascii_digit() {
                 pr = pr.saturating_mul(10).saturating_add((b[p] - b'0') as usize);
                 p += 1;
+            }
+            if pr > MAX_WIDTH {
+                return Err(FuncError::new(format!(
+                    "precision {pr} at offset {start} is too large (at most {MAX_WIDTH})"
+                )));
             }
             v.prec = Some(pr);
         }
@@ -488,6 +498,10 @@ pub(crate) fn format_str(f: &str, args: &[Value]) -> Result<String, FuncError> {
     }
     Ok(out)
 }
+
+/// Widths and precisions beyond this are refused (Go's fmt gives up at the same size) rather than
+/// allocating gigabytes: `format("%9007199254740993v", 1)` was found by the fuzzer.
+const MAX_WIDTH: usize = 1_000_000;
 
 fn bad_char(f: &str, p: usize) -> Result<String, FuncError> {
     let c = f
