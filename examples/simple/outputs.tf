@@ -17,3 +17,7 @@ output "gitops" {
 output "cognito_groups" {
   value = module.sak_kubeflow.cognito_groups
 }
+
+output "gitops_path" {
+  value = module.sak_kubeflow.gitops_path
+}

@@ -32,3 +32,23 @@ output "cognito_groups" {
   description = "Cognito groups created from the users' group values"
   value       = local.user_groups
 }
+
+output "gitops_root_application" {
+  description = "File of the root app-of-apps: kubectl apply it once to bootstrap Argo CD"
+  value       = module.argocd.root_path
+}
+
+output "cluster_endpoint" {
+  description = "Endpoint of the Kubernetes API"
+  value       = module.eks.cluster_endpoint
+}
+
+output "name_servers" {
+  description = "Name servers of the cluster's zones"
+  value       = module.dns.name_servers
+}
+
+output "tenants" {
+  description = "Tenant -> namespace, IRSA role and artifact bucket"
+  value       = { for k, t in module.tenant : k => { namespace = t.namespace, role_arn = t.role_arn, bucket = t.bucket } }
+}

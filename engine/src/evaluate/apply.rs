@@ -264,6 +264,36 @@ pub fn apply(
                 }
             }
         }
+        if mode == PlanMode::Destroy {
+            // No configuration walk, but provider blocks (also in modules) may read variables and
+            // locals: evaluate what the providers depend on, except what depends on resources.
+            let mut need: HashSet<NodeIndex> = HashSet::new();
+            let mut stack: Vec<NodeIndex> = graph
+                .g
+                .node_indices()
+                .filter(|n| matches!(graph.g[*n].addr.kind, NodeKind::Provider(_)))
+                .collect();
+            while let Some(n) = stack.pop() {
+                for d in graph.g.neighbors(n) {
+                    if need.insert(d) {
+                        stack.push(d);
+                    }
+                }
+            }
+            if let Ok(order) = petgraph::algo::toposort(&graph.g, None) {
+                let mut on_resources: HashSet<NodeIndex> = HashSet::new();
+                let mut scratch = Diagnostics::default();
+                for n in order.into_iter().rev().filter(|n| need.contains(n)) {
+                    if matches!(graph.g[n].addr.kind, NodeKind::Resource { .. })
+                        || graph.g.neighbors(n).any(|d| on_resources.contains(&d))
+                    {
+                        on_resources.insert(n);
+                        continue;
+                    }
+                    walk.visit(n, &root_vars, &mut scratch);
+                }
+            }
+        }
         // Deletes of instances the configuration no longer has, dependents first.
         ex.run_orphan_deletes(&mut walk, &mut futs, &mut starts, &mut diags)
             .await;
@@ -826,13 +856,21 @@ impl<'a, 'r> Executor<'a, 'r> {
         if todo.is_empty() {
             return;
         }
-        // The resource address (no key) of each remaining delete.
+        // The resource address of each remaining delete as dependencies name it: no instance
+        // keys, neither the resource's nor its modules' (module.a.module.b.type.name).
         let base = |a: &ResourceInstance| {
-            ResourceInstance {
+            let module: String = a
+                .module
+                .path()
+                .iter()
+                .map(|m| format!("module.{m}."))
+                .collect();
+            let resource = ResourceInstance {
+                module: crate::addrs::ModuleInstance(Vec::new()),
                 key: None,
                 ..a.clone()
-            }
-            .to_string()
+            };
+            format!("{module}{resource}")
         };
         // Deletes in flight: (instance, its dependencies).
         let mut running: HashMap<ResourceInstance, Vec<String>> = HashMap::new();

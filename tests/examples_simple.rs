@@ -1,0 +1,296 @@
+//! examples/simple end to end, with the real binary against moto and a local bare GitOps
+//! remote: init --bootstrap, plan (summary snapshot), apply (one GitOps commit), a clean re-plan
+//! (--detailed-exitcode 0), a new Cognito user (exactly its two resources, no GitOps commit), a
+//! new tenant (exactly its resources, one commit with its two files), every manifest checked
+//! against ../shared/schemas and every Kubeflow path against the shared data file, and destroy
+//! (checked with boto3: nothing of the cluster left; the GitOps files removed).
+//!
+//! moto quirks: AWS-managed IAM policies are not loaded in the shared moto, so the test makes
+//! customer-managed stand-ins and passes them as `managed_policy_arns`; moto has no EKS
+//! access-entry API, so `eks_access_entries = false`.
+
+mod common;
+use common::*;
+use std::path::Path;
+use std::process::Command;
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .expect("git");
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir") {
+        let e = e.expect("entry");
+        let name = e.file_name();
+        if name == ".sakk" {
+            continue;
+        }
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(&name));
+        } else {
+            std::fs::copy(&p, to.join(&name)).expect("copy");
+        }
+    }
+}
+
+/// A bare repository with one commit (README.md) on main.
+fn bare_remote(tmp: &Path) -> std::path::PathBuf {
+    let seed = tmp.join("seed");
+    std::fs::create_dir_all(&seed).expect("mkdir");
+    git(&seed, &["init", "-q", "-b", "main"]);
+    std::fs::write(seed.join("README.md"), "# gitops\n").expect("write");
+    git(&seed, &["add", "."]);
+    git(&seed, &["commit", "-qm", "initial"]);
+    let remote = tmp.join("gitops.git");
+    git(
+        tmp,
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            seed.to_str().expect("utf8"),
+            remote.to_str().expect("utf8"),
+        ],
+    );
+    remote
+}
+
+fn ok(o: &std::process::Output) {
+    assert!(o.status.success(), "{}\n{}", stdout(o), stderr(o));
+}
+
+fn plan_line(o: &std::process::Output) -> String {
+    stdout(o)
+        .lines()
+        .find(|l| l.starts_with("Plan: ") || l.starts_with("No changes."))
+        .unwrap_or_else(|| panic!("no plan summary in:\n{}\n{}", stdout(o), stderr(o)))
+        .to_string()
+}
+
+/// Every file sakk wrote in `remote`'s main, validated against ../shared/schemas by kind; the
+/// Kubeflow Applications' paths must be listed in ../shared/data. Returns the file count.
+pub fn check_manifests(remote: &Path) -> usize {
+    let files = git(remote, &["ls-tree", "-r", "--name-only", "main"]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut n = 0;
+    for f in files.lines().filter(|f| f.ends_with(".yaml")) {
+        let text = git(remote, &["show", &format!("main:{f}")]);
+        assert!(text.starts_with("# Managed by sakk"), "{f}: {text}");
+        std::fs::write(dir.path().join(format!("{n}.yaml")), text).expect("write");
+        n += 1;
+    }
+    let shared = repo_root().join("../shared");
+    let script = format!(
+        r##"
+import glob, yaml, jsonschema, re
+shared = {shared:?}
+schemas = {{
+  "Application": "argocd/application.v1alpha1.schema.json",
+  "AppProject": "argocd/appproject.v1alpha1.schema.json",
+  "ApplicationSet": "argocd/applicationset.v1alpha1.schema.json",
+  "Profile": "kubeflow/profile.v1.schema.json",
+}}
+paths = set(l.split("\t")[1] for l in open(shared + "/data/kubeflow-components-26.03.tsv") if l.strip() and not l.startswith("#"))
+seen = {{}}
+for f in sorted(glob.glob({dir:?} + "/*.yaml")):
+    doc = yaml.safe_load(open(f))
+    kind = doc["kind"]
+    seen[kind] = seen.get(kind, 0) + 1
+    name = doc["metadata"]["name"]
+    assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", name) and len(name) <= 63, name
+    if kind in schemas:
+        jsonschema.validate(doc, json.load(open(shared + "/schemas/" + schemas[kind])))
+    if kind == "Application" and doc["spec"]["source"].get("repoURL") == "https://github.com/kubeflow/manifests":
+        assert doc["spec"]["source"]["path"] in paths, doc["spec"]["source"]["path"]
+        assert doc["spec"]["source"]["targetRevision"] == "26.03"
+print(json.dumps(seen, sort_keys=True))
+"##,
+        shared = shared.display().to_string(),
+        dir = dir.path().display().to_string()
+    );
+    let out = boto3(&script);
+    eprintln!("manifest kinds: {out}");
+    n
+}
+
+#[test]
+fn simple_example_end_to_end() {
+    let _ = moto();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let remote = bare_remote(tmp.path());
+    let uniq = format!(
+        "simple{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("time")
+            .as_millis()
+            % 100_000_000
+    );
+    let work = tmp.path().join("examples/simple");
+    copy_dir(&repo_root().join("examples/simple"), &work);
+    copy_dir(&repo_root().join("modules"), &tmp.path().join("modules"));
+
+    // The parent zone and stand-ins for the AWS managed policies, made with boto3.
+    let made = boto3(&format!(
+        r#"
+import time
+iam = boto3.client("iam")
+z = boto3.client("route53").create_hosted_zone(Name="{uniq}.local", CallerReference=str(time.time()))
+doc = json.dumps({{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"}}]}})
+arns = {{k: iam.create_policy(PolicyName="{uniq}-" + k, PolicyDocument=doc)["Policy"]["Arn"] for k in ["cluster", "worker", "cni", "registry"]}}
+print(json.dumps({{"zone": z["HostedZone"]["Id"].split("/")[-1], "arns": arns}}))
+"#
+    ));
+    let made: serde_json::Value = serde_json::from_str(made.trim()).expect("json");
+    let zone = made["zone"].as_str().expect("zone");
+    let arns = made["arns"]
+        .as_object()
+        .expect("arns")
+        .iter()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+
+    let original = std::fs::read_to_string(work.join("main.tf")).expect("main.tf");
+    let base = original
+        .replace("cluster_name = \"simple\"", &format!("cluster_name = \"{uniq}\""))
+        .replace("\"github-repo-owner\"", "\"example\"")
+        .replace("\"github-repo-name\"", "\"gitops\"")
+        .replace("\"branch-name\"", "\"main\"")
+        .replace("\"id-of-route53-zone\"", &format!("\"{zone}\""))
+        .replace("some.domain.local", &format!("{uniq}.local"))
+        .replace("<aws-account-id>", "123456789012")
+        .replace("<username>", "admin")
+        .replace(
+            "  argo_apps_dir    = \"argocd-applications\"\n",
+            &format!(
+                "  argo_apps_dir    = \"argocd-applications\"\n  gitops_repository = \"file://{}\"\n  eks_access_entries = false\n  managed_policy_arns = {{ {arns} }}\n  availability_zones = [\"us-east-1a\", \"us-east-1b\"]\n",
+                remote.display()
+            ),
+        );
+    let write = |text: &str| std::fs::write(work.join("main.tf"), text).expect("write");
+    write(&base);
+    std::fs::write(
+        work.join("backend.hcl"),
+        format!("bucket = \"{uniq}-state\"\nkey = \"simple/terraform.tfstate\"\nregion = \"us-east-1\"\ndynamodb_table = \"{uniq}-locks\"\nencrypt = true\n"),
+    )
+    .expect("write");
+
+    ok(&sakk_aws(
+        &work,
+        &["init", "--bootstrap", "--backend-config=backend.hcl"],
+    ));
+    ok(&sakk_aws(&work, &["validate"]));
+    let o = sakk_aws(&work, &["plan", "--out", "plan.bin"]);
+    ok(&o);
+    assert_eq!(
+        plan_line(&o),
+        "Plan: 80 to add, 0 to change, 0 to destroy.",
+        "{}",
+        stdout(&o)
+    );
+    ok(&sakk_aws(&work, &["apply", "plan.bin"]));
+    assert_eq!(git(&remote, &["rev-list", "--count", "main"]), "2");
+    let out = sakk_aws(&work, &["output", "--json"]);
+    ok(&out);
+    let outputs: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(outputs["cluster_name"]["value"], uniq.as_str(), "{outputs}");
+    assert_eq!(
+        outputs["argocd_url"]["value"],
+        format!("https://argocd.sandbox.{uniq}.local").as_str()
+    );
+    assert_eq!(
+        outputs["gitops_path"]["value"],
+        "examples/simple/argocd-applications"
+    );
+
+    // Nothing to do now: exit 0 with --detailed-exitcode.
+    let o = sakk_aws(&work, &["plan", "--detailed-exitcode"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+
+    // A new Cognito user: the user and its membership, nothing else; no manifest changes.
+    let with_user = base.replace(
+        "    { email = \"developer@",
+        &format!("    {{ email = \"new@{uniq}.local\", username = \"new\" }},\n    {{ email = \"developer@"),
+    );
+    write(&with_user);
+    let o = sakk_aws(&work, &["plan", "--detailed-exitcode"]);
+    assert_eq!(o.status.code(), Some(2), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(plan_line(&o), "Plan: 2 to add, 0 to change, 0 to destroy.");
+    assert!(
+        stdout(&o).contains("aws_cognito_user.this[\"new\"]"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).contains("aws_cognito_user_in_group.this[\"new\"]"));
+    ok(&sakk_aws(&work, &["apply", "--auto-approve"]));
+    assert_eq!(git(&remote, &["rev-list", "--count", "main"]), "2");
+
+    // A new tenant: its bucket, IRSA role/policy/attachment, Cognito group, Profile, AppProject;
+    // exactly one GitOps commit with its two files.
+    let with_tenant = with_user.replace(
+        "  argo_path_prefix",
+        &format!(
+            "  tenants = {{ team-a = {{ owner = \"qa@{uniq}.local\" }} }}\n  argo_path_prefix"
+        ),
+    );
+    write(&with_tenant);
+    let o = sakk_aws(&work, &["plan"]);
+    ok(&o);
+    assert_eq!(plan_line(&o), "Plan: 7 to add, 0 to change, 0 to destroy.");
+    ok(&sakk_aws(&work, &["apply", "--auto-approve"]));
+    assert_eq!(git(&remote, &["rev-list", "--count", "main"]), "3");
+    let stat = git(&remote, &["show", "--stat", "--format=%s", "main"]);
+    assert!(
+        stat.starts_with("sakk: 2 added, 0 changed, 0 removed"),
+        "{stat}"
+    );
+    assert!(stat.contains("profile-team-a.yaml"), "{stat}");
+    assert!(stat.contains("appproject-tenant-team-a.yaml"), "{stat}");
+    assert!(check_manifests(&remote) >= 35);
+
+    // Destroy: nothing of the cluster is left in moto, and only README.md in the repository.
+    let o = sakk_aws(&work, &["destroy", "--auto-approve"]);
+    ok(&o);
+    let left = boto3(&format!(
+        r#"
+u = "{uniq}"
+left = []
+ec2 = boto3.client("ec2")
+left += [v["VpcId"] for v in ec2.describe_vpcs(Filters=[{{"Name": "tag:sakk.dev/cluster", "Values": [u]}}])["Vpcs"]]
+left += [n["NatGatewayId"] for n in ec2.describe_nat_gateways()["NatGateways"] if n["State"] != "deleted" and any(t["Value"].startswith(u) for t in n.get("Tags", []))]
+left += [a["AllocationId"] for a in ec2.describe_addresses()["Addresses"] if any(t["Value"].startswith(u) for t in a.get("Tags", []))]
+left += [c for c in boto3.client("eks").list_clusters()["clusters"] if c == u]
+iam = boto3.client("iam")
+left += [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(u)]
+left += [p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"] if p["PolicyName"].startswith(u + "-") and p["PolicyName"].split("-")[-1] not in ("cluster", "worker", "cni", "registry")]
+left += [o["Arn"] for o in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"] if u in str(iam.get_open_id_connect_provider(OpenIDConnectProviderArn=o["Arn"]).get("Tags"))]
+left += [z["Name"] for z in boto3.client("route53").list_hosted_zones()["HostedZones"] if z["Name"].endswith(u + ".local.") and z["Name"] != u + ".local."]
+left += [p["Name"] for p in boto3.client("cognito-idp").list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == u]
+left += [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith(u) and b["Name"] != u + "-state"]
+print(json.dumps(left))
+"#
+    ));
+    assert_eq!(left.trim(), "[]", "left in moto after destroy");
+    assert_eq!(
+        git(&remote, &["ls-tree", "-r", "--name-only", "main"]),
+        "README.md"
+    );
+    assert_eq!(git(&remote, &["rev-list", "--count", "main"]), "4");
+}
