@@ -308,12 +308,11 @@ fn fuzz_parser_and_evaluator() {
 #[test]
 fn fuzz_findings_stay_fixed() {
     let funcs = Registry::builtins();
-    for input in [
-        // a width this large used to abort the process on allocation
+    // A width this large used to abort the process on allocation.
+    run_all(
         "locals {\n  a = format(\"%9007199254740993v\", 1)\n  b = format(\"%.9007199254740993f\", 1)\n}\n",
-    ] {
-        run_all(input, &funcs);
-    }
+        &funcs,
+    );
     let scope = EmptyScope;
     let e = engine::lang::parse::parse_expr("t.tf".into(), "format(\"%9007199254740993v\", 1)").expect("parses");
     let err = eval(&e, &EvalContext::new(&scope, &funcs)).expect_err("refused");
