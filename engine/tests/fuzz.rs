@@ -314,7 +314,11 @@ fn fuzz_findings_stay_fixed() {
         &funcs,
     );
     let scope = EmptyScope;
-    let e = engine::lang::parse::parse_expr("t.tf".into(), "format(\"%9007199254740993v\", 1)").expect("parses");
+    let e = engine::lang::parse::parse_expr("t.tf".into(), "format(\"%9007199254740993v\", 1)")
+        .expect("parses");
     let err = eval(&e, &EvalContext::new(&scope, &funcs)).expect_err("refused");
-    assert!(err.iter().any(|d| d.detail.contains("too large")), "{err:?}");
+    assert!(
+        err.iter().any(|d| d.detail.contains("too large")),
+        "{err:?}"
+    );
 }
