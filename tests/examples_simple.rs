@@ -95,18 +95,37 @@ pub fn check_manifests(remote: &Path) -> usize {
         std::fs::write(dir.path().join(format!("{n}.yaml")), text).expect("write");
         n += 1;
     }
+    // The shared schemas and component list when this checkout sits beside them; otherwise the
+    // project's own copies (providers/schemas, modules/kubeflow; provenance noted there).
     let shared = repo_root().join("../shared");
+    let (schemas, tsv) = if shared.join("schemas").is_dir() {
+        eprintln!("validating against {}", shared.display());
+        (
+            format!(
+                "{{'Application': '{s}/schemas/argocd/application.v1alpha1.schema.json', 'AppProject': '{s}/schemas/argocd/appproject.v1alpha1.schema.json', 'ApplicationSet': '{s}/schemas/argocd/applicationset.v1alpha1.schema.json', 'Profile': '{s}/schemas/kubeflow/profile.v1.schema.json'}}",
+                s = shared.display()
+            ),
+            shared.join("data/kubeflow-components-26.03.tsv"),
+        )
+    } else {
+        let p = repo_root().join("providers/schemas");
+        eprintln!(
+            "../shared is not beside this checkout: validating against the in-tree copies in {}",
+            p.display()
+        );
+        (
+            format!(
+                "{{'Application': '{s}/argocd/application.json', 'AppProject': '{s}/argocd/appproject.json', 'ApplicationSet': '{s}/argocd/applicationset.json', 'Profile': '{s}/kubeflow/profile.json'}}",
+                s = p.display()
+            ),
+            repo_root().join("modules/kubeflow/components-26.03.tsv"),
+        )
+    };
     let script = format!(
         r##"
 import glob, yaml, jsonschema, re
-shared = {shared:?}
-schemas = {{
-  "Application": "argocd/application.v1alpha1.schema.json",
-  "AppProject": "argocd/appproject.v1alpha1.schema.json",
-  "ApplicationSet": "argocd/applicationset.v1alpha1.schema.json",
-  "Profile": "kubeflow/profile.v1.schema.json",
-}}
-paths = set(l.split("\t")[1] for l in open(shared + "/data/kubeflow-components-26.03.tsv") if l.strip() and not l.startswith("#"))
+schemas = {schemas}
+paths = set(l.split("\t")[1] for l in open({tsv:?}) if l.strip() and not l.startswith("#"))
 seen = {{}}
 for f in sorted(glob.glob({dir:?} + "/*.yaml")):
     doc = yaml.safe_load(open(f))
@@ -115,13 +134,13 @@ for f in sorted(glob.glob({dir:?} + "/*.yaml")):
     name = doc["metadata"]["name"]
     assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", name) and len(name) <= 63, name
     if kind in schemas:
-        jsonschema.validate(doc, json.load(open(shared + "/schemas/" + schemas[kind])))
+        jsonschema.validate(doc, json.load(open(schemas[kind])))
     if kind == "Application" and doc["spec"]["source"].get("repoURL") == "https://github.com/kubeflow/manifests":
         assert doc["spec"]["source"]["path"] in paths, doc["spec"]["source"]["path"]
         assert doc["spec"]["source"]["targetRevision"] == "26.03"
 print(json.dumps(seen, sort_keys=True))
 "##,
-        shared = shared.display().to_string(),
+        tsv = tsv.display().to_string(),
         dir = dir.path().display().to_string()
     );
     let out = boto3(&script);
