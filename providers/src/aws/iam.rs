@@ -272,17 +272,7 @@ impl Resource for Role {
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
             let o = Obj(planned);
-            let name = o.str("name").unwrap_or_else(|| {
-                format!(
-                    "terraform-{}",
-                    cx.op
-                        .idempotency_token
-                        .replace('-', "")
-                        .chars()
-                        .take(26)
-                        .collect::<String>()
-                )
-            });
+            let name = o.str("name").unwrap_or_else(|| cx.generated_name());
             let tags = cx.tags_all(planned);
             let req = cx
                 .clients
@@ -575,17 +565,7 @@ impl Resource for Policy {
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
             let o = Obj(planned);
-            let name = o.str("name").unwrap_or_else(|| {
-                format!(
-                    "terraform-{}",
-                    cx.op
-                        .idempotency_token
-                        .replace('-', "")
-                        .chars()
-                        .take(26)
-                        .collect::<String>()
-                )
-            });
+            let name = o.str("name").unwrap_or_else(|| cx.generated_name());
             let path = o.str("path").unwrap_or_else(|| "/".into());
             let tags = cx.tags_all(planned);
             let res = cx

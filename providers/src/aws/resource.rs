@@ -38,6 +38,18 @@ impl Ctx<'_> {
     pub fn address(&self) -> &str {
         &self.op.address
     }
+    /// The name Terraform generates when none is configured: `terraform-` and 26 characters
+    /// derived from this operation's idempotency token (stable across retries of the call).
+    pub fn generated_name(&self) -> String {
+        let suffix: String = self
+            .op
+            .idempotency_token
+            .replace('-', "")
+            .chars()
+            .take(26)
+            .collect();
+        format!("terraform-{suffix}")
+    }
     pub fn region(&self) -> &str {
         &self.clients.region
     }
