@@ -104,3 +104,131 @@ fn apply_replan_destroy_against_moto() {
     );
     assert_eq!(left, "0 0");
 }
+
+/// Provider configurations in modules: one per instance of a module called with for_each (each
+/// instance in its own region, inherited by a nested module), and an aliased configuration passed
+/// in with `providers = { aws = aws.west }`. boto3 finds every VPC in its own region; a re-plan
+/// is clean; removing an instance whose provider configuration went with it is refused with the
+/// way out; destroy removes everything from every region.
+#[test]
+fn provider_configurations_per_module_instance_and_passed_in() {
+    let _ = moto();
+    let u = unique("prov");
+    let root = format!(
+        r#"
+provider "aws" {{
+  region = "us-east-1"
+}}
+provider "aws" {{
+  alias  = "west"
+  region = "eu-west-2"
+}}
+variable "regions" {{
+  type    = map(string)
+  default = {{ a = "eu-north-1", b = "sa-east-1" }}
+}}
+module "m" {{
+  source   = "./m"
+  for_each = var.regions
+  region   = each.value
+  name     = "{u}-${{each.key}}"
+}}
+module "w" {{
+  source    = "./w"
+  providers = {{ aws = aws.west }}
+  name      = "{u}-w"
+}}
+resource "aws_vpc" "root" {{
+  cidr_block = "10.0.0.0/16"
+  tags       = {{ Name = "{u}-root" }}
+}}
+"#
+    );
+    let m = r#"
+variable "region" { type = string }
+variable "name" { type = string }
+provider "aws" {
+  region = var.region
+}
+module "inner" {
+  source = "../inner"
+  name   = var.name
+}
+"#;
+    let vpc = r#"
+variable "name" { type = string }
+resource "aws_vpc" "this" {
+  cidr_block = "10.1.0.0/16"
+  tags       = { Name = var.name }
+}
+"#;
+    let p = project(&[
+        ("main.tf", &root),
+        ("m/main.tf", m),
+        ("inner/main.tf", vpc),
+        ("w/main.tf", vpc),
+    ]);
+    let dir = p.path();
+    let o = sakk_aws(dir, &["init"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = sakk_aws(dir, &["apply", "--auto-approve"]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let where_ = |names: &[&str]| {
+        boto3(&format!(
+            r#"
+out = {{}}
+for n in {names:?}:
+    out[n] = sorted(r for r in ["us-east-1", "eu-west-2", "eu-north-1", "sa-east-1"]
+        if boto3.client("ec2", region_name=r).describe_vpcs(Filters=[{{"Name": "tag:Name", "Values": ["{u}-" + n]}}])["Vpcs"])
+print(json.dumps(out, sort_keys=True))
+"#
+        ))
+    };
+    let found: serde_json::Value =
+        serde_json::from_str(where_(&["root", "a", "b", "w"]).trim()).expect("json");
+    assert_eq!(
+        found,
+        serde_json::json!({"root": ["us-east-1"], "a": ["eu-north-1"], "b": ["sa-east-1"], "w": ["eu-west-2"]})
+    );
+    let o = sakk_aws(dir, &["plan", "--detailed-exitcode"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+
+    // Instance b goes, and with it the configuration of its region: refused, nothing changes.
+    let o = sakk_aws(dir, &["plan", "--var", "regions={a = \"eu-north-1\"}"]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stderr(&o).contains("Provider configuration not present for aws_vpc"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("sakk destroy -target="),
+        "{}",
+        stderr(&o)
+    );
+    // The way out: destroy the instance first, then remove it.
+    let o = sakk_aws(
+        dir,
+        &["destroy", "--auto-approve", "--target", "module.m[\"b\"]"],
+    );
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let o = sakk_aws(
+        dir,
+        &[
+            "plan",
+            "--detailed-exitcode",
+            "--var",
+            "regions={a = \"eu-north-1\"}",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+
+    let o = sakk_aws(dir, &["destroy", "--auto-approve"]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let found: serde_json::Value =
+        serde_json::from_str(where_(&["root", "a", "b", "w"]).trim()).expect("json");
+    assert_eq!(
+        found,
+        serde_json::json!({"root": [], "a": [], "b": [], "w": []})
+    );
+}

@@ -375,6 +375,91 @@ resource "terraform_data" "other" {
     assert!(stderr(&o).contains("no resource instance \"terraform_data.nope\""));
 }
 
+/// A target naming instances plans those instances only: one key of a for_each resource, one
+/// instance of a module called with for_each (also for a destroy); what a target depends on is
+/// planned wholly.
+#[test]
+fn targets_name_instances() {
+    let d = project(&[
+        (
+            "main.tf",
+            r#"
+resource "terraform_data" "x" {
+  for_each = toset(["a", "b"])
+  input    = each.key
+}
+module "m" {
+  source   = "./m"
+  for_each = toset(["a", "b"])
+  name     = each.key
+}
+"#,
+        ),
+        (
+            "m/main.tf",
+            r#"
+variable "name" { type = string }
+resource "terraform_data" "base" {
+  input = var.name
+}
+resource "terraform_data" "top" {
+  input = terraform_data.base.output
+}
+"#,
+        ),
+    ]);
+    let p = d.path();
+    let t = ok(p, &["plan", "--target", "terraform_data.x[\"b\"]"]);
+    assert!(t.contains("terraform_data.x[\"b\"] will be created"), "{t}");
+    assert!(!t.contains("terraform_data.x[\"a\"]"), "{t}");
+    assert!(
+        t.contains("Plan: 1 to add, 0 to change, 0 to destroy."),
+        "{t}"
+    );
+    // What a target depends on is planned in every instance (as a whole node).
+    let t = ok(
+        p,
+        &["plan", "--target", "module.m[\"a\"].terraform_data.top"],
+    );
+    assert!(
+        t.contains("Plan: 3 to add, 0 to change, 0 to destroy."),
+        "{t}"
+    );
+    assert!(
+        t.contains("module.m[\"a\"].terraform_data.base will be created"),
+        "{t}"
+    );
+    assert!(!t.contains("module.m[\"b\"].terraform_data.top"), "{t}");
+    ok(p, &["apply", "--auto-approve"]);
+    let t = ok(p, &["plan", "--destroy", "--target", "module.m[\"b\"]"]);
+    assert!(
+        t.contains("Plan: 0 to add, 0 to change, 2 to destroy."),
+        "{t}"
+    );
+    assert!(!t.contains("module.m[\"a\"]"), "{t}");
+    ok(
+        p,
+        &[
+            "destroy",
+            "--auto-approve",
+            "--target",
+            "terraform_data.x[\"a\"]",
+        ],
+    );
+    ok(
+        p,
+        &["destroy", "--auto-approve", "--target", "module.m[\"b\"]"],
+    );
+    assert_eq!(
+        state_addrs(p),
+        vec![
+            "module.m[\"a\"].terraform_data.base",
+            "module.m[\"a\"].terraform_data.top",
+            "terraform_data.x[\"b\"]"
+        ]
+    );
+}
+
 #[test]
 fn moved_blocks_rename_resources_chains_and_modules() {
     let d = project(&[
@@ -554,7 +639,13 @@ fn saved_plans_apply_exactly_or_refuse_when_stale() {
         stderr(&o)
     );
     let pulled = ok(p, &["state", "pull"]);
-    assert!(pulled.contains("\"input\": 1"), "nothing applied: {pulled}");
+    // `input` is of dynamic type: stored with its type, as Terraform does.
+    let st: serde_json::Value = serde_json::from_str(&pulled).expect("state json");
+    assert_eq!(
+        st["resources"][0]["instances"][0]["attributes"]["input"],
+        serde_json::json!({"value": 1, "type": "number"}),
+        "nothing applied: {pulled}"
+    );
 }
 
 #[test]

@@ -96,6 +96,57 @@ pub enum Target {
     Resource(ResourceInstance),
 }
 
+impl Target {
+    /// Whether a resource instance is one this target names: in the module instance (a module
+    /// step without a key names every instance of the call, as Terraform reads `module.m`),
+    /// and for a resource target the resource (and its key, when given).
+    pub fn covers(&self, a: &ResourceInstance) -> bool {
+        let module_covers = |m: &ModuleInstance, exact: bool| {
+            let (t, s) = (&m.0, &a.module.0);
+            (if exact {
+                t.len() == s.len()
+            } else {
+                t.len() <= s.len()
+            }) && t
+                .iter()
+                .zip(s)
+                .all(|(t, s)| t.name == s.name && (t.key.is_none() || t.key == s.key))
+        };
+        match self {
+            Target::Module(m) => module_covers(m, false),
+            Target::Resource(r) => {
+                module_covers(&r.module, true)
+                    && r.mode == a.mode
+                    && r.type_ == a.type_
+                    && r.name == a.name
+                    && (r.key.is_none() || r.key == a.key)
+            }
+        }
+    }
+}
+
+impl Target {
+    /// Whether objects of module instance `m` may depend on what this target names, as far as
+    /// module instances tell: not when both sit in the same module called with count/for_each
+    /// and the target names another instance of it (`module.m["b"]` cannot reach into
+    /// `module.m["a"]`).
+    pub fn may_reach(&self, m: &ModuleInstance) -> bool {
+        let t = match self {
+            Target::Module(t) => t,
+            Target::Resource(r) => &r.module,
+        };
+        for (t, s) in t.0.iter().zip(&m.0) {
+            if t.name != s.name {
+                return true;
+            }
+            if t.key.is_some() && t.key != s.key {
+                return false;
+            }
+        }
+        true
+    }
+}
+
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

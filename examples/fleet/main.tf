@@ -1,7 +1,7 @@
-# A fleet: three clusters (dev, staging, prod) from one map, each with its own tenants, all
-# delegated from one parent DNS zone and synced by Argo CD from one GitOps repository. An
-# ApplicationSet on the hub (prod; a Git directory generator over clusters/*/argocd-applications)
-# gives every cluster's root Application from one manifest.
+# A fleet: three clusters (dev, staging, prod) in three regions from one map, each with its own
+# tenants, all delegated from one parent DNS zone and synced by Argo CD from one GitOps
+# repository. An ApplicationSet on the hub (prod; a Git directory generator over
+# clusters/*/argocd-applications) gives every cluster's root Application from one manifest.
 
 terraform {
   backend "s3" {}
@@ -43,12 +43,14 @@ variable "managed_policy_arns" {
 
 variable "clusters" {
   type = map(object({
+    region   = string
     vpc_cidr = string
     tenants  = map(object({ owner = string }))
   }))
-  description = "The fleet: cluster -> its VPC range and tenants"
+  description = "The fleet: cluster -> its AWS region, VPC range and tenants"
   default = {
     dev = {
+      region   = "us-west-2"
       vpc_cidr = "10.10.0.0/16"
       tenants = {
         alice = { owner = "alice@example.com" }
@@ -57,6 +59,7 @@ variable "clusters" {
       }
     }
     staging = {
+      region   = "eu-west-1"
       vpc_cidr = "10.20.0.0/16"
       tenants = {
         alice = { owner = "alice@example.com" }
@@ -64,6 +67,7 @@ variable "clusters" {
       }
     }
     prod = {
+      region   = "us-east-1"
       vpc_cidr = "10.30.0.0/16"
       tenants = {
         ranking = { owner = "ranking-lead@example.com" }
@@ -79,6 +83,7 @@ module "cluster" {
   for_each = var.clusters
 
   cluster_name        = "fleet-${each.key}"
+  aws_region          = each.value.region
   owner               = "example-org"
   repository          = "fleet-gitops"
   gitops_repository   = var.gitops_repository

@@ -129,6 +129,7 @@ fn execute(
             match &d.after {
                 Some(v) => match super::engine_io::to_instance(
                     v,
+                    &super::engine_io::state_type(&planned.providers, &d.addr.type_, v),
                     &planned
                         .prior
                         .get(&d.addr)
@@ -189,7 +190,8 @@ fn execute(
     // saved before any operation starts.
     if !planned.plan.adopted.is_empty() || !planned.plan.moved.is_empty() {
         for a in &planned.plan.adopted {
-            match super::engine_io::to_instance(&a.value, &a.dependencies) {
+            let ty = super::engine_io::state_type(&planned.providers, &a.addr.type_, &a.value);
+            match super::engine_io::to_instance(&a.value, &ty, &a.dependencies) {
                 Ok(inst) => {
                     let template = state::model::Resource {
                         module: None,
@@ -219,6 +221,7 @@ fn execute(
     let json = args.json;
     let progress = move |e: &ApplyEvent| print_event(e, json);
     let recorder = Recorder {
+        providers: &planned.providers,
         writer: writer.handle(),
         progress: &progress,
         errors: Mutex::new(Vec::new()),

@@ -4,6 +4,7 @@
 use engine::addrs::ResourceInstance;
 use engine::evaluate::apply::{ApplyEvent, ApplyObserver, Intent};
 use engine::evaluate::resources::PriorInstance;
+use engine::lang::types::Type;
 use engine::lang::value::Value;
 use engine::provider::Registry;
 use indexmap::IndexMap;
@@ -75,7 +76,7 @@ pub fn prior_from_state(
             ));
         };
         let ty = rt.schema.object_type();
-        let value = Value::from_json_with_type(&inst.attributes.to_string(), &ty)
+        let value = Value::from_json_typed(&inst.attributes.to_string(), &ty)
             .map_err(|e| format!("the state's attributes of {addr} do not fit its schema: {e}"))?;
         // The marks the state recorded (top-level attributes), so a sensitive value stays
         // sensitive: never shown, and no false "changed" for a mark.
@@ -129,11 +130,25 @@ fn mark_paths(v: Value, paths: &[Vec<PathStep>]) -> Value {
 /// `private` of a placeholder instance recorded before a create: this prefix and the token.
 pub const INTENT_PREFIX: &str = "sakk-intent:";
 
-/// A state instance from an engine value.
-pub fn to_instance(v: &Value, deps: &[String]) -> Result<Instance, String> {
+/// The type of a resource type's attributes in the state (its schema's object type); for a type
+/// no provider knows, the value's own type.
+pub fn state_type(providers: &Registry, type_: &str, v: &Value) -> Type {
+    providers
+        .for_type(type_)
+        .and_then(|p| {
+            p.resource_types()
+                .get(type_)
+                .map(|rt| rt.schema.object_type())
+        })
+        .unwrap_or_else(|| v.ty())
+}
+
+/// A state instance from an engine value of type `ty` (see [`state_type`]): attributes of
+/// dynamic type are stored with their type, as Terraform does.
+pub fn to_instance(v: &Value, ty: &Type, deps: &[String]) -> Result<Instance, String> {
     let (plain, _) = v.clone().unmark_deep();
     let json = plain
-        .to_json()
+        .to_json_typed(ty)
         .map_err(|e| format!("cannot store the state: {e}"))?;
     let attributes: serde_json::Value = serde_json::from_str(&json).map_err(|e| e.to_string())?;
     let sensitive_attributes = match v.entries() {
@@ -162,6 +177,7 @@ pub fn to_instance(v: &Value, deps: &[String]) -> Result<Instance, String> {
 
 /// Records finished operations into the state writer and prints progress.
 pub struct Recorder<'a> {
+    pub providers: &'a Registry,
     pub writer: WriterHandle,
     pub progress: &'a (dyn Fn(&ApplyEvent) + Sync),
     pub errors: Mutex<Vec<String>>,
@@ -176,14 +192,19 @@ impl ApplyObserver for Recorder<'_> {
     /// the rest null), persisted before the creates start.
     fn intents(&self, batch: &[Intent]) -> Result<(), String> {
         for i in batch {
+            let ty = state_type(self.providers, &i.addr.type_, &i.planned);
             let attributes = match i.planned.entries() {
                 Some(attrs) => {
                     let mut m = serde_json::Map::new();
                     for (k, x) in attrs.iter() {
                         let j = if x.is_wholly_known() {
                             let (plain, _) = x.clone().unmark_deep();
+                            let attr_ty = ty
+                                .attribute_types()
+                                .and_then(|a| a.get(k).cloned())
+                                .unwrap_or_else(|| x.ty());
                             plain
-                                .to_json()
+                                .to_json_typed(&attr_ty)
                                 .ok()
                                 .and_then(|t| serde_json::from_str(&t).ok())
                                 .unwrap_or(serde_json::Value::Null)
@@ -229,19 +250,21 @@ impl ApplyObserver for Recorder<'_> {
         dependencies: &[String],
     ) {
         let update = match state {
-            Some(v) => match to_instance(v, dependencies) {
-                Ok(inst) => Update::SetInstance {
-                    addr: addr.clone(),
-                    provider: provider_addr(provider),
-                    instance: Box::new(inst),
-                },
-                Err(e) => {
-                    if let Ok(mut errs) = self.errors.lock() {
-                        errs.push(format!("{addr}: {e}"));
+            Some(v) => {
+                match to_instance(v, &state_type(self.providers, &addr.type_, v), dependencies) {
+                    Ok(inst) => Update::SetInstance {
+                        addr: addr.clone(),
+                        provider: provider_addr(provider),
+                        instance: Box::new(inst),
+                    },
+                    Err(e) => {
+                        if let Ok(mut errs) = self.errors.lock() {
+                            errs.push(format!("{addr}: {e}"));
+                        }
+                        return;
                     }
-                    return;
                 }
-            },
+            }
             None => Update::RemoveInstance(addr.clone()),
         };
         if let Err(e) = self.writer.send(update) {

@@ -185,3 +185,143 @@ pub fn state_doc(lineage: &str, serial: u64, names: &[&str]) -> String {
     }))
     .expect("json")
 }
+
+// ---- examples: Git remotes, copies of examples/ and modules/, manifest checks ----
+
+/// `git ARGS` in `dir` with a fixed identity; fails the test on error; stdout trimmed.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .expect("git");
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+/// Copies a directory tree (without `.sakk/`).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir") {
+        let e = e.expect("entry");
+        let name = e.file_name();
+        if name == ".sakk" {
+            continue;
+        }
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(&name));
+        } else {
+            std::fs::copy(&p, to.join(&name)).expect("copy");
+        }
+    }
+}
+
+/// A bare repository with one commit (README.md) on main.
+pub fn bare_remote(tmp: &Path) -> PathBuf {
+    let seed = tmp.join("seed");
+    std::fs::create_dir_all(&seed).expect("mkdir");
+    git(&seed, &["init", "-q", "-b", "main"]);
+    std::fs::write(seed.join("README.md"), "# gitops\n").expect("write");
+    git(&seed, &["add", "."]);
+    git(&seed, &["commit", "-qm", "initial"]);
+    let remote = tmp.join("gitops.git");
+    git(
+        tmp,
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            seed.to_str().expect("utf8"),
+            remote.to_str().expect("utf8"),
+        ],
+    );
+    remote
+}
+
+/// Asserts that a command succeeded, showing its output otherwise.
+pub fn ok(o: &std::process::Output) {
+    assert!(o.status.success(), "{}\n{}", stdout(o), stderr(o));
+}
+
+/// The plan summary line (`Plan: ...` or `No changes.`) of a `sakk plan` run.
+pub fn plan_line(o: &std::process::Output) -> String {
+    stdout(o)
+        .lines()
+        .find(|l| l.starts_with("Plan: ") || l.starts_with("No changes."))
+        .unwrap_or_else(|| panic!("no plan summary in:\n{}\n{}", stdout(o), stderr(o)))
+        .to_string()
+}
+
+/// Every file sakk wrote in `remote`'s main, validated against ../shared/schemas by kind; the
+/// Kubeflow Applications' paths must be listed in ../shared/data. Returns the file count.
+pub fn check_manifests(remote: &Path) -> usize {
+    let files = git(remote, &["ls-tree", "-r", "--name-only", "main"]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut n = 0;
+    for f in files.lines().filter(|f| f.ends_with(".yaml")) {
+        let text = git(remote, &["show", &format!("main:{f}")]);
+        assert!(text.starts_with("# Managed by sakk"), "{f}: {text}");
+        std::fs::write(dir.path().join(format!("{n}.yaml")), text).expect("write");
+        n += 1;
+    }
+    // The shared schemas and component list when this checkout sits beside them; otherwise the
+    // project's own copies (providers/schemas, modules/kubeflow; provenance noted there).
+    let shared = repo_root().join("../shared");
+    let (schemas, tsv) = if shared.join("schemas").is_dir() {
+        eprintln!("validating against {}", shared.display());
+        (
+            format!(
+                "{{'Application': '{s}/schemas/argocd/application.v1alpha1.schema.json', 'AppProject': '{s}/schemas/argocd/appproject.v1alpha1.schema.json', 'ApplicationSet': '{s}/schemas/argocd/applicationset.v1alpha1.schema.json', 'Profile': '{s}/schemas/kubeflow/profile.v1.schema.json'}}",
+                s = shared.display()
+            ),
+            shared.join("data/kubeflow-components-26.03.tsv"),
+        )
+    } else {
+        let p = repo_root().join("providers/schemas");
+        eprintln!(
+            "../shared is not beside this checkout: validating against the in-tree copies in {}",
+            p.display()
+        );
+        (
+            format!(
+                "{{'Application': '{s}/argocd/application.json', 'AppProject': '{s}/argocd/appproject.json', 'ApplicationSet': '{s}/argocd/applicationset.json', 'Profile': '{s}/kubeflow/profile.json'}}",
+                s = p.display()
+            ),
+            repo_root().join("modules/kubeflow/components-26.03.tsv"),
+        )
+    };
+    let script = format!(
+        r##"
+import glob, yaml, jsonschema, re
+schemas = {schemas}
+paths = set(l.split("\t")[1] for l in open({tsv:?}) if l.strip() and not l.startswith("#"))
+seen = {{}}
+for f in sorted(glob.glob({dir:?} + "/*.yaml")):
+    doc = yaml.safe_load(open(f))
+    kind = doc["kind"]
+    seen[kind] = seen.get(kind, 0) + 1
+    name = doc["metadata"]["name"]
+    assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", name) and len(name) <= 63, name
+    if kind in schemas:
+        jsonschema.validate(doc, json.load(open(schemas[kind])))
+    if kind == "Application" and doc["spec"]["source"].get("repoURL") == "https://github.com/kubeflow/manifests":
+        assert doc["spec"]["source"]["path"] in paths, doc["spec"]["source"]["path"]
+        assert doc["spec"]["source"]["targetRevision"] == "26.03"
+print(json.dumps(seen, sort_keys=True))
+"##,
+        tsv = tsv.display().to_string(),
+        dir = dir.path().display().to_string()
+    );
+    let out = boto3(&script);
+    eprintln!("manifest kinds: {out}");
+    n
+}

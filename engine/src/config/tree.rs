@@ -52,6 +52,40 @@ impl Config {
     pub fn module(&self, path: &[String]) -> Option<&ModuleNode> {
         self.root.descendant(path)
     }
+
+    /// Which provider block configures provider `key` (`aws`, `aws.east`) for the module at
+    /// `path`: the module's own, else its caller's, following the call's `providers` argument
+    /// (`providers = { aws = aws.east }`) and otherwise inheriting default (unaliased)
+    /// configurations implicitly, as Terraform does. Returns the length of the configuring
+    /// module's path (a prefix of `path`) and its key there. Where no module has a block of
+    /// that key, the module where the search stopped (the root for default configurations):
+    /// the provider's empty configuration applies.
+    pub fn resolve_provider(&self, path: &[String], key: &str) -> (usize, String) {
+        let mut key = key.to_string();
+        let mut depth = path.len();
+        while depth > 0 {
+            let here = &path[..depth];
+            if self
+                .module(here)
+                .is_some_and(|n| n.module.providers.contains_key(&key))
+            {
+                break;
+            }
+            let passed = self
+                .module(&path[..depth - 1])
+                .and_then(|p| p.module.module_calls.get(&path[depth - 1]))
+                .and_then(|c| c.providers.iter().find(|(child, _, _)| *child == key))
+                .map(|(_, parent, _)| parent.clone());
+            match passed {
+                Some(parent_key) => key = parent_key,
+                // Aliased configurations are never inherited implicitly.
+                None if key.contains('.') => break,
+                None => {}
+            }
+            depth -= 1;
+        }
+        (depth, key)
+    }
 }
 
 /// Finds the directory of a non-local module source (installed by `sakk init`).

@@ -7,6 +7,7 @@
 //! records it), so a crash loses at most the operations in flight.
 
 use super::resource::{config_value, mark_sensitive};
+use super::resources::Site;
 use super::resources::{PlanMode, ResourceOptions};
 use super::scope::InstanceRep;
 use super::walk::{
@@ -301,9 +302,9 @@ pub fn apply(
         let instances: Vec<Arc<dyn ProviderInstance>> = walk
             .res_state
             .borrow()
-            .instances
-            .values()
-            .cloned()
+            .configured
+            .iter()
+            .map(|(_, _, pi)| pi.clone())
             .collect();
         for pi in instances {
             if let Err(errs) = pi.finish_apply(&ex.ao.context).await {
@@ -462,7 +463,7 @@ impl<'a, 'r> Executor<'a, 'r> {
         let ro = walk.resources.as_ref()?;
         let module_addr = walk.slots[slot].instances[i].addr.clone();
         let (pi, rt) = walk.provider_for(
-            slot,
+            Site::Instance(slot, i),
             &r.provider_key(),
             r.mode,
             &r.type_,
@@ -897,7 +898,7 @@ impl<'a, 'r> Executor<'a, 'r> {
                         .unwrap_or(0);
                     let at = walk.config.root.module.decl_range_hint();
                     let Some((pi, rt)) = walk.provider_for(
-                        slot,
+                        Site::Orphan(&c.addr.module),
                         &c.provider,
                         c.addr.mode,
                         &c.addr.type_,

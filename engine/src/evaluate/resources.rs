@@ -19,6 +19,26 @@ use petgraph::graph::NodeIndex;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+/// Where a resource's provider configuration is looked up.
+#[derive(Clone, Copy)]
+pub(super) enum Site<'a> {
+    /// Instance `.1` of the walk's module slot `.0`.
+    Instance(usize, usize),
+    /// The module instance of an object the configuration no longer declares (it may be gone
+    /// too, or not expanded in a destroy).
+    Orphan(&'a ModuleInstance),
+}
+
+/// Which instances of a node --target selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetFilter {
+    /// The instances a target names.
+    Covered,
+    /// The instances in module instances that may depend on a target (see
+    /// [`Target::may_reach`]).
+    Reachable,
+}
+
 /// What the state says about one instance, as the engine needs it.
 #[derive(Debug, Clone)]
 pub struct PriorInstance {
@@ -67,12 +87,17 @@ pub(super) struct ResourceState {
     pub changes: Vec<ResourceChange>,
     pub drift: Vec<Drift>,
     pub adopted: Vec<crate::plan::Adopted>,
-    /// Configured provider instances by (module slot, provider key).
-    pub instances: HashMap<(usize, String), Arc<dyn ProviderInstance>>,
+    /// Configured provider instances by (module slot, module instance, provider key).
+    pub instances: HashMap<(usize, usize, String), Arc<dyn ProviderInstance>>,
+    /// Every distinct provider instance: (provider name, configuration, instance).
+    pub configured: Vec<(&'static str, Value, Arc<dyn ProviderInstance>)>,
     /// Prior instances that the configuration still has (the rest are deleted).
     pub seen: HashSet<ResourceInstance>,
     /// Nodes excluded by --target (their changes are not planned).
     pub untargeted: HashSet<NodeIndex>,
+    /// Nodes of which --target selects only some instances (`-target='module.m["b"]'` leaves
+    /// `module.m["a"]` alone).
+    pub target_filters: HashMap<NodeIndex, TargetFilter>,
 }
 
 fn noop_ctx(address: String) -> OpContext {
@@ -84,11 +109,15 @@ fn noop_ctx(address: String) -> OpContext {
 }
 
 impl<'c> Walk<'c> {
-    /// The configured provider instance a resource in `slot` uses (inherited from parent modules
-    /// when the module has no provider block of that key; an empty configuration otherwise).
+    /// The configured provider instance a resource at `site` uses. The provider block is the
+    /// module's own or an ancestor's (see [`crate::config::Config::resolve_provider`]); a module
+    /// called with count/for_each gets one provider configuration per instance (the fleet's
+    /// clusters in different regions). Instances whose configurations are equal share one
+    /// provider instance (one GitOps commit per repository). With no provider block anywhere
+    /// the configuration is empty.
     pub(super) fn provider_for(
         &self,
-        slot: usize,
+        site: Site<'_>,
         key: &str,
         mode: Mode,
         type_: &str,
@@ -129,24 +158,63 @@ impl<'c> Walk<'c> {
             );
             return None;
         };
-        // Find the module that configures `key`: this one or an ancestor.
-        let mut s = slot;
-        loop {
-            if self.slots[s].module.providers.contains_key(key) {
-                break;
+        // The module that configures it (this one or an ancestor), its instance and its key.
+        let (s, i, key) = match site {
+            Site::Instance(slot, inst) => {
+                let path = &self.slots[slot].path;
+                let (depth, key) = self.config.resolve_provider(path, key);
+                let (mut s, mut i) = (slot, Some(inst));
+                for _ in depth..path.len() {
+                    i = i.and_then(|i| self.slots[s].instances[i].parent);
+                    s = self.parent_slot(s)?;
+                }
+                (s, i, key)
             }
-            match self.parent_slot(s) {
-                Some(ps) => s = ps,
-                None => break,
+            Site::Orphan(addr) => {
+                // The deepest module of its path the configuration still has.
+                let full = addr.path();
+                let mut d = full.len();
+                while d > 0 && !self.slot_of.contains_key(&full[..d]) {
+                    d -= 1;
+                }
+                let (depth, key) = self.config.resolve_provider(&full[..d], key);
+                let s = *self.slot_of.get(&full[..depth])?;
+                let owner = ModuleInstance(addr.0[..depth].to_vec());
+                let i = self.slots[s].instances.iter().position(|m| m.addr == owner);
+                (s, i, key)
             }
-        }
-        if let Some(pi) = self.res_state.borrow().instances.get(&(s, key.to_string())) {
+        };
+        let key = key.as_str();
+        let configured_here = self.slots[s].module.providers.get(key);
+        let i = match (i, configured_here) {
+            (Some(i), _) => i,
+            // The root module has one instance; without a provider block the configuration is
+            // empty whatever the instance.
+            (None, None) => 0,
+            (None, Some(_)) if s == 0 => 0,
+            (None, Some(pc)) => {
+                let module = crate::config::tree::module_path_string(&self.slots[s].path);
+                diags.push(
+                    Diagnostic::error(format!("Provider configuration not present for {type_}"))
+                        .at(&pc.decl_range)
+                        .detail(format!(
+                            "An object of this type belongs to an instance of {module} that the configuration no longer has, and its provider configuration \"{key}\" is set per instance of {module} (for example its region), so sakk cannot know how to reach the object to delete it."
+                        ))
+                        .hint(format!(
+                            "put the instance back, destroy it with `sakk destroy -target='<instance of {module}>'`, then remove it"
+                        )),
+                );
+                return None;
+            }
+        };
+        let cache_key = (s, i, key.to_string());
+        if let Some(pi) = self.res_state.borrow().instances.get(&cache_key) {
             return Some((pi.clone(), rt));
         }
         // Configure it now (the provider block node has been visited: resources depend on it).
-        let config = match self.slots[s].module.providers.get(key) {
+        let config = match configured_here {
             Some(pc) => {
-                let eval = |e: &crate::lang::ast::Expr| self.eval_value(s, 0, InstanceRep::None, e);
+                let eval = |e: &crate::lang::ast::Expr| self.eval_value(s, i, InstanceRep::None, e);
                 config_value(
                     &pc.body,
                     p.config_schema(),
@@ -168,12 +236,27 @@ impl<'c> Walk<'c> {
                 Value::object(attrs)
             }
         };
+        // An equal, fully known configuration of the same provider: share its instance.
+        let shared = config.is_wholly_known().then(|| {
+            self.res_state
+                .borrow()
+                .configured
+                .iter()
+                .find(|(name, c, _)| *name == p.name() && c.raw_equal(&config))
+                .map(|(_, _, pi)| pi.clone())
+        });
+        if let Some(Some(pi)) = shared {
+            self.res_state
+                .borrow_mut()
+                .instances
+                .insert(cache_key, pi.clone());
+            return Some((pi, rt));
+        }
         match block_on(&ro.runtime, p.configure(&config)) {
             Ok(pi) => {
-                self.res_state
-                    .borrow_mut()
-                    .instances
-                    .insert((s, key.to_string()), pi.clone());
+                let mut st = self.res_state.borrow_mut();
+                st.instances.insert(cache_key, pi.clone());
+                st.configured.push((p.name(), config, pi.clone()));
                 Some((pi, rt))
             }
             Err(e) => {
@@ -252,35 +335,46 @@ impl<'c> Walk<'c> {
         let ro = self.resources.as_ref()?;
         let module_addr = self.slots[slot].instances[i].addr.clone();
         let (pi, rt) = self.provider_for(
-            slot,
+            Site::Instance(slot, i),
             &r.provider_key(),
             r.mode,
             &r.type_,
             &r.decl_range,
             diags,
         )?;
-        // Expand.
-        let keys: Vec<(Option<InstanceKey>, InstanceRep)> = if let Some(e) = &r.count {
-            let v = self
-                .eval_value(slot, i, InstanceRep::None, e)
-                .map_err(|d| diags.extend(d))
-                .ok()?;
-            let k = count_value(&v, e, diags)?;
-            (0..k)
-                .map(|k| (Some(InstanceKey::Int(k)), InstanceRep::Count(k)))
-                .collect()
-        } else if let Some(e) = &r.for_each {
-            let v = self
-                .eval_value(slot, i, InstanceRep::None, e)
-                .map_err(|d| diags.extend(d))
-                .ok()?;
-            for_each_items(&v, e, diags)?
-                .into_iter()
-                .map(|(k, v)| (Some(InstanceKey::Str(k.clone())), InstanceRep::Each(k, v)))
-                .collect()
-        } else {
-            vec![(None, InstanceRep::None)]
-        };
+        // Expand. A destroy deletes the instances the state has, whatever count/for_each say
+        // now (they may depend on data sources a destroy does not read).
+        let keys: Vec<(Option<InstanceKey>, InstanceRep)> =
+            if ro.mode == PlanMode::Destroy && r.mode == Mode::Managed {
+                let mut keys: Vec<_> = ro
+                    .prior
+                    .keys()
+                    .filter(|a| same_resource(a, &module_addr, r))
+                    .map(|a| (a.key.clone(), InstanceRep::None))
+                    .collect();
+                keys.sort_by(|a, b| a.0.cmp(&b.0));
+                keys
+            } else if let Some(e) = &r.count {
+                let v = self
+                    .eval_value(slot, i, InstanceRep::None, e)
+                    .map_err(|d| diags.extend(d))
+                    .ok()?;
+                let k = count_value(&v, e, diags)?;
+                (0..k)
+                    .map(|k| (Some(InstanceKey::Int(k)), InstanceRep::Count(k)))
+                    .collect()
+            } else if let Some(e) = &r.for_each {
+                let v = self
+                    .eval_value(slot, i, InstanceRep::None, e)
+                    .map_err(|d| diags.extend(d))
+                    .ok()?;
+                for_each_items(&v, e, diags)?
+                    .into_iter()
+                    .map(|(k, v)| (Some(InstanceKey::Str(k.clone())), InstanceRep::Each(k, v)))
+                    .collect()
+            } else {
+                vec![(None, InstanceRep::None)]
+            };
         let deps = self.resource_dependencies(n);
         let mode = ro.mode;
         let what = format!(
@@ -381,6 +475,12 @@ impl<'c> Walk<'c> {
 
         let mut items: Vec<(Option<InstanceKey>, Value)> = Vec::with_capacity(keys.len());
         let mut planned_keys: HashSet<Option<InstanceKey>> = HashSet::new();
+        let filter = self.res_state.borrow().target_filters.get(&n).copied();
+        let selected = |a: &ResourceInstance| match filter {
+            None => true,
+            Some(TargetFilter::Covered) => ro.targets.iter().any(|t| t.covers(a)),
+            Some(TargetFilter::Reachable) => ro.targets.iter().any(|t| t.may_reach(&a.module)),
+        };
         for (key, rep) in keys {
             let addr = ResourceInstance {
                 module: module_addr.clone(),
@@ -390,6 +490,14 @@ impl<'c> Walk<'c> {
                 key: key.clone(),
             };
             planned_keys.insert(key.clone());
+            if !selected(&addr) {
+                // Not targeted: keep what the state has, so references still work.
+                if let Some(p) = ro.prior.get(&addr) {
+                    self.res_state.borrow_mut().seen.insert(addr.clone());
+                    items.push((key, mark_sensitive(p.value.clone(), &rt.schema)));
+                }
+                continue;
+            }
             let mut prior = refreshed.get(&addr).cloned().flatten();
             let prior_meta = ro.prior.get(&addr);
             if prior_meta.is_none() && r.mode == Mode::Managed && mode == PlanMode::Normal {
@@ -429,6 +537,24 @@ impl<'c> Walk<'c> {
             if prior_meta.is_some() {
                 self.res_state.borrow_mut().seen.insert(addr.clone());
             }
+            if mode == PlanMode::Destroy && r.mode == Mode::Managed {
+                if let Some(p) = prior {
+                    if r.lifecycle.prevent_destroy {
+                        diags.push(prevent_destroy_error(&addr, r));
+                    }
+                    self.push_change(ResourceChange {
+                        addr: addr.clone(),
+                        provider: r.provider_key(),
+                        action: Action::Delete,
+                        before: Some(p.clone()),
+                        after: None,
+                        reason: Some(Reason::Destroy),
+                        dependencies: deps.clone(),
+                    });
+                    items.push((key, p));
+                }
+                continue;
+            }
             let eval = |e: &crate::lang::ast::Expr| self.eval_value(slot, i, rep.clone(), e);
             let Some(config) = config_value(&r.body, &rt.schema, &what, &eval, diags) else {
                 items.push((key, Value::unknown(rt.schema.object_type())));
@@ -464,24 +590,6 @@ impl<'c> Walk<'c> {
                     Value::unknown(rt.schema.object_type())
                 };
                 items.push((key, v));
-                continue;
-            }
-            if mode == PlanMode::Destroy {
-                if let Some(p) = prior {
-                    if r.lifecycle.prevent_destroy {
-                        diags.push(prevent_destroy_error(&addr, r));
-                    }
-                    self.push_change(ResourceChange {
-                        addr: addr.clone(),
-                        provider: r.provider_key(),
-                        action: Action::Delete,
-                        before: Some(p.clone()),
-                        after: None,
-                        reason: Some(Reason::Destroy),
-                        dependencies: deps.clone(),
-                    });
-                    items.push((key, p));
-                }
                 continue;
             }
             if mode == PlanMode::RefreshOnly {
@@ -573,6 +681,9 @@ impl<'c> Walk<'c> {
                     continue;
                 }
                 self.res_state.borrow_mut().seen.insert(a.clone());
+                if !selected(&a) {
+                    continue;
+                }
                 let p = match refreshed.get(&a).cloned() {
                     Some(Some(p)) => p,
                     // A placeholder of a create that made nothing: drop it from the state.
@@ -753,11 +864,32 @@ impl<'c> Walk<'c> {
                 stack.push(n);
             }
         }
+        // A plan takes what the targets depend on along; a destroy takes what depends on them.
+        let direction = if ro.mode == PlanMode::Destroy {
+            petgraph::Direction::Incoming
+        } else {
+            petgraph::Direction::Outgoing
+        };
+        let hits: HashSet<NodeIndex> = stack.iter().copied().collect();
+        let mut reached: HashSet<NodeIndex> = HashSet::new();
         while let Some(n) = stack.pop() {
             if keep.insert(n) {
-                stack.extend(self.graph.g.neighbors(n));
+                for d in self.graph.g.neighbors_directed(n, direction) {
+                    reached.insert(d);
+                    stack.push(d);
+                }
             }
         }
+        // Targets are planned in the instances they name. What they depend on is planned
+        // wholly; what depends on them (a destroy) in the instances they may reach.
+        let mut filters: HashMap<NodeIndex, TargetFilter> = hits
+            .difference(&reached)
+            .map(|n| (*n, TargetFilter::Covered))
+            .collect();
+        if ro.mode == PlanMode::Destroy {
+            filters.extend(reached.iter().map(|n| (*n, TargetFilter::Reachable)));
+        }
+        self.res_state.borrow_mut().target_filters = filters;
         let untargeted: HashSet<NodeIndex> = self
             .graph
             .g
@@ -782,16 +914,7 @@ impl<'c> Walk<'c> {
                 if st.seen.contains(a) || a.mode == Mode::Data {
                     continue;
                 }
-                let targeted = ro.targets.is_empty()
-                    || ro.targets.iter().any(|t| match t {
-                        Target::Module(m) => a.module.path().starts_with(&m.path()),
-                        Target::Resource(r) => {
-                            r.module == a.module
-                                && r.type_ == a.type_
-                                && r.name == a.name
-                                && (r.key.is_none() || r.key == a.key)
-                        }
-                    });
+                let targeted = ro.targets.is_empty() || ro.targets.iter().any(|t| t.covers(a));
                 if targeted && ro.mode != PlanMode::RefreshOnly {
                     orphans.push((a.clone(), p.clone()));
                 }
@@ -799,10 +922,15 @@ impl<'c> Walk<'c> {
         }
         for (a, p) in orphans {
             // Still read it: something deleted outside sakk needs no delete.
-            let slot = self.slot_of.get(&a.module.path()).copied().unwrap_or(0);
             let at = self.config.root.module.decl_range_hint();
-            let Some((pi, rt)) = self.provider_for(slot, &p.provider, a.mode, &a.type_, &at, diags)
-            else {
+            let Some((pi, rt)) = self.provider_for(
+                Site::Orphan(&a.module),
+                &p.provider,
+                a.mode,
+                &a.type_,
+                &at,
+                diags,
+            ) else {
                 continue;
             };
             let current = if let Some(token) = &p.intent {

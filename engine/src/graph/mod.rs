@@ -319,8 +319,14 @@ fn add_edges(g: &mut Graph, config: &Config, node: &ModuleNode, diags: &mut Diag
         for d in &r.depends_on {
             ctx.edges_in(me, path, d, NONE);
         }
+        // The provider block that configures it: this module's or an ancestor's.
         let pkey = r.provider_key();
-        if let Some(p) = idx(ctx.g, NodeKind::Provider(pkey.clone())) {
+        let (depth, key) = config.resolve_provider(path, &pkey);
+        let configuring = NodeAddr {
+            module: path[..depth].to_vec(),
+            kind: NodeKind::Provider(key),
+        };
+        if let Some(p) = ctx.g.node(&configuring) {
             ctx.g.edge(me, p);
         } else if let Some(p) = &r.provider {
             if p.alias.is_some() {

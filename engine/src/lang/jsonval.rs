@@ -215,11 +215,52 @@ fn path_str(path: &[String]) -> String {
 
 /// Converts parsed JSON to a value of type `ty`.
 pub fn to_value(j: &Json, ty: &Type, path: &mut Vec<String>) -> Result<Value, String> {
+    convert(j, ty, path, false)
+}
+
+/// As [`to_value`], for JSON written by [`Value::to_json_typed`]: at positions of dynamic type
+/// the value is cty's typed encoding `{"value": ..., "type": ...}` (how Terraform stores
+/// dynamic attributes in its state). Plain JSON there is read with its implied type.
+pub fn to_value_typed(j: &Json, ty: &Type, path: &mut Vec<String>) -> Result<Value, String> {
+    convert(j, ty, path, true)
+}
+
+/// The `{"value": V, "type": T}` of a dynamic position: (V, T).
+fn typed_parts(j: &Json) -> Option<(&Json, Type)> {
+    let Json::Object(items) = j else { return None };
+    let [(k1, v1), (k2, v2)] = items.as_slice() else {
+        return None;
+    };
+    let (value, ty) = match (k1.as_str(), k2.as_str()) {
+        ("value", "type") => (v1, v2),
+        ("type", "value") => (v2, v1),
+        _ => return None,
+    };
+    Some((value, Type::from_json(&to_serde(ty)).ok()?))
+}
+
+fn to_serde(j: &Json) -> serde_json::Value {
+    use serde_json::Value as J;
+    match j {
+        Json::Null => J::Null,
+        Json::Bool(b) => J::Bool(*b),
+        Json::Number(n) => serde_json::from_str(n).unwrap_or(J::Null),
+        Json::String(s) => J::String(s.clone()),
+        Json::Array(a) => J::Array(a.iter().map(to_serde).collect()),
+        Json::Object(o) => J::Object(o.iter().map(|(k, v)| (k.clone(), to_serde(v))).collect()),
+    }
+}
+
+fn convert(j: &Json, ty: &Type, path: &mut Vec<String>, typed: bool) -> Result<Value, String> {
     if let Json::Null = j {
         return Ok(Value::null(ty.clone()));
     }
     let bad = |want: &str, path: &[String]| Err(format!("{}{want} is required", path_str(path)));
     match ty {
+        Type::Dynamic if typed => match typed_parts(j) {
+            Some((v, t)) => convert(v, &t, path, false),
+            None => implied(j),
+        },
         Type::Dynamic => implied(j),
         Type::String => match j {
             Json::String(s) => Ok(Value::string(s.as_str())),
@@ -246,7 +287,7 @@ pub fn to_value(j: &Json, ty: &Type, path: &mut Vec<String>) -> Result<Value, St
             let mut out = Vec::with_capacity(items.len());
             for (i, it) in items.iter().enumerate() {
                 path.push(format!("[{i}]"));
-                out.push(to_value(it, e, path)?);
+                out.push(convert(it, e, path, typed)?);
                 path.pop();
             }
             Ok(if ty.is_set() {
@@ -269,7 +310,7 @@ pub fn to_value(j: &Json, ty: &Type, path: &mut Vec<String>) -> Result<Value, St
             let mut out = Vec::with_capacity(items.len());
             for (i, (it, t)) in items.iter().zip(ts.iter()).enumerate() {
                 path.push(format!("[{i}]"));
-                out.push(to_value(it, t, path)?);
+                out.push(convert(it, t, path, typed)?);
                 path.pop();
             }
             Ok(Value::tuple(out))
@@ -281,7 +322,7 @@ pub fn to_value(j: &Json, ty: &Type, path: &mut Vec<String>) -> Result<Value, St
             let mut out = Vec::with_capacity(items.len());
             for (k, it) in items {
                 path.push(format!("[{k:?}]"));
-                out.push((k.clone(), to_value(it, e, path)?));
+                out.push((k.clone(), convert(it, e, path, typed)?));
                 path.pop();
             }
             Ok(Value::map(Type::clone(e), out))
@@ -296,7 +337,7 @@ pub fn to_value(j: &Json, ty: &Type, path: &mut Vec<String>) -> Result<Value, St
                     return Err(format!("{}unsupported attribute {k:?}", path_str(path)));
                 };
                 path.push(format!(".{k}"));
-                out.push((k.clone(), to_value(it, t, path)?));
+                out.push((k.clone(), convert(it, t, path, typed)?));
                 path.pop();
             }
             if out.len() < attrs.len() {

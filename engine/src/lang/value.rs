@@ -495,6 +495,22 @@ impl Value {
         Ok(out)
     }
 
+    /// The value as JSON for a place of type `ty` (cty's `json.Marshal`, as Terraform writes
+    /// resource attributes to its state): at positions where `ty` is dynamic the value is
+    /// written with its type, `{"value": ..., "type": ...}`, so reading it back with
+    /// [`Value::from_json_typed`] gives the same value (a map stays a map).
+    pub fn to_json_typed(&self, ty: &Type) -> Result<String, String> {
+        let mut out = String::new();
+        write_json_typed(self, ty, &mut out)?;
+        Ok(out)
+    }
+
+    /// Reads JSON written by [`Value::to_json_typed`] as a value of type `ty`.
+    pub fn from_json_typed(src: &str, ty: &Type) -> Result<Value, String> {
+        let j = super::jsonval::parse(src)?;
+        super::jsonval::to_value_typed(&j, ty, &mut Vec::new())
+    }
+
     /// Reads JSON as a value of type `ty` (cty's `json.Unmarshal`). With `Type::Dynamic` the
     /// type is implied from the JSON (objects become objects, arrays tuples). Numbers are exact.
     pub fn from_json_with_type(src: &str, ty: &Type) -> Result<Value, String> {
@@ -797,6 +813,57 @@ fn write_json(v: &Value, out: &mut String) -> Result<(), String> {
     Ok(())
 }
 
+fn write_json_typed(v: &Value, ty: &Type, out: &mut String) -> Result<(), String> {
+    if !ty.has_dynamic_types() || v.is_null() && *ty != Type::Dynamic {
+        return write_json(v, out);
+    }
+    let seq = |items: &[Value], types: &mut dyn Iterator<Item = &Type>, out: &mut String| {
+        out.push('[');
+        for (i, x) in items.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_json_typed(x, types.next().unwrap_or(&Type::Dynamic), out)?;
+        }
+        out.push(']');
+        Ok::<(), String>(())
+    };
+    let map = |items: &Attrs, ty_of: &dyn Fn(&str) -> Type, out: &mut String| {
+        out.push('{');
+        for (i, (k, x)) in items.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_json_string(k, out);
+            out.push(':');
+            write_json_typed(x, &ty_of(k), out)?;
+        }
+        out.push('}');
+        Ok::<(), String>(())
+    };
+    match (ty, &v.v) {
+        (Type::Dynamic, _) => {
+            out.push_str("{\"value\":");
+            write_json(v, out)?;
+            out.push_str(",\"type\":");
+            out.push_str(&v.ty().to_json().to_string());
+            out.push('}');
+            Ok(())
+        }
+        (Type::List(e) | Type::Set(e), V::List(c) | V::Set(c)) => {
+            seq(&c.items, &mut std::iter::repeat(&**e), out)
+        }
+        (Type::Tuple(ts), V::Tuple(t)) => seq(&t.items, &mut ts.iter(), out),
+        (Type::Map(e), V::Map(m)) => map(&m.items, &|_| Type::clone(e), out),
+        (Type::Object(attrs), V::Object(o)) => map(
+            &o.attrs,
+            &|k| attrs.get(k).cloned().unwrap_or(Type::Dynamic),
+            out,
+        ),
+        _ => write_json(v, out),
+    }
+}
+
 fn write_json_seq(items: &[Value], out: &mut String) -> Result<(), String> {
     out.push('[');
     for (i, x) in items.iter().enumerate() {
@@ -943,6 +1010,47 @@ fn format_seq(items: &[Value], indent: usize, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_json_keeps_the_types_of_dynamic_attributes() {
+        // A schema with a dynamic attribute holding a map (as `spec` of a GitOps resource).
+        let ty = Type::object([
+            ("id".to_string(), Type::String),
+            ("spec".to_string(), Type::Dynamic),
+        ]);
+        let hard = Value::map(Type::String, vec![("cpu".into(), Value::string("8"))]);
+        let v = Value::object(vec![
+            ("id".into(), Value::string("x")),
+            ("spec".into(), Value::object(vec![("hard".into(), hard)])),
+        ]);
+        let json = v.to_json_typed(&ty).expect("json");
+        assert_eq!(
+            json,
+            r#"{"id":"x","spec":{"value":{"hard":{"cpu":"8"}},"type":["object",{"hard":["map","string"]}]}}"#
+        );
+        let back = Value::from_json_typed(&json, &ty).expect("read");
+        assert!(back.raw_equal(&v), "{back:?}");
+        // Plain JSON at a dynamic position (states of older versions): the implied type.
+        let old =
+            Value::from_json_typed(r#"{"id":"x","spec":{"hard":{"cpu":"8"}}}"#, &ty).expect("read");
+        assert_eq!(
+            old.get_attr("spec").map(|s| s.ty()),
+            Some(Type::object([(
+                "hard".to_string(),
+                Type::object([("cpu".to_string(), Type::String)])
+            )]))
+        );
+        // A null at a dynamic position.
+        let null = Value::object(vec![
+            ("id".into(), Value::string("x")),
+            ("spec".into(), Value::null_dynamic()),
+        ]);
+        let json = null.to_json_typed(&ty).expect("json");
+        assert_eq!(json, r#"{"id":"x","spec":{"value":null,"type":"dynamic"}}"#);
+        assert!(Value::from_json_typed(&json, &ty)
+            .expect("read")
+            .raw_equal(&null));
+    }
 
     fn n(s: &str) -> Value {
         Value::number(Number::parse(s).expect("number"))
