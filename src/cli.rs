@@ -50,7 +50,7 @@ pub enum Command {
     Graph(GraphArgs),
     /// Show the changes an apply would make
     #[command(
-        after_help = "Examples:\n  sakk plan\n  sakk plan --var region=eu-west-1 --out plan.bin\n  sakk plan --detailed-exitcode"
+        after_help = "Examples:\n  sakk plan\n  sakk plan --var region=eu-west-1 --out plan.bin\n  sakk plan --detailed-exitcode\n  sakk plan --changed-since origin/main -C examples   # the root modules a pull request affects"
     )]
     Plan(PlanArgs),
     /// Make the planned changes
@@ -334,6 +334,24 @@ pub struct PlanArgs {
     /// Print the plan as JSON
     #[arg(long)]
     pub json: bool,
+    /// List the root modules under the directory affected by changes since REF, instead of planning
+    ///
+    /// REF is any Git revision (a branch, origin/main, a tag, a commit, HEAD~1). The working
+    /// directory (staged, unstaged and untracked files, not ignored ones) is compared with REF's
+    /// tree. A root module is a directory of *.tf / *.tf.json files that no other module under
+    /// the directory calls as a local source (./x, ../x); it is affected when a changed file is
+    /// in its directory or in a local module it calls, transitively (also outside the
+    /// directory). Prints one path per line, relative to the directory (-C), sorted; with
+    /// --json: {"changed_since": SHA, "root_modules": [{"path", "reasons"}]}.
+    #[arg(
+        long = "changed-since",
+        value_name = "REF",
+        conflicts_with_all = [
+            "out", "markdown", "detailed_exitcode", "targets", "replace", "destroy",
+            "refresh_only", "gitops_branch", "vars", "var_files", "lock", "lock_timeout", "refresh",
+        ]
+    )]
+    pub changed_since: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -410,6 +428,7 @@ const LONG_OPTIONS: &[&str] = &[
     "destroy",
     "markdown",
     "gitops-branch",
+    "changed-since",
     "refresh-only",
     "force",
     "bootstrap",

@@ -27,6 +27,15 @@ impl Ui {
         }
     }
 
+    /// A warning on stderr: something was skipped or assumed, and the command goes on.
+    pub fn warning(&self, msg: &str) {
+        if self.color_err {
+            eprintln!("\x1b[1;33mWarning:\x1b[0m {msg}");
+        } else {
+            eprintln!("Warning: {msg}");
+        }
+    }
+
     /// Prints diagnostics to stderr (errors and warnings alike).
     pub fn diagnostics(&self, diags: &Diagnostics, sources: &Sources) {
         if diags.is_empty() {

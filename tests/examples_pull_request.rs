@@ -68,6 +68,10 @@ fn saved_plan_applies_after_merge_and_is_refused_when_main_moved() {
     )
     .expect("write");
     git(&infra, &["commit", "-qam", "bob"]);
+    // The workflow's first step: which root modules the pull request affects (here the one).
+    let o = run_in(&infra, &["plan", "--changed-since", "main"]);
+    ok(&o);
+    assert_eq!(stdout(&o), ".\n");
     let o = run_in(&infra, &["plan", "--out", "plan.bin", "--markdown"]);
     ok(&o);
     assert!(stdout(&o).contains("profile-bob.yaml"), "{}", stdout(&o));

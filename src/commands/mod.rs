@@ -2,6 +2,7 @@
 
 mod apply;
 pub mod backend;
+mod changed;
 mod console;
 mod engine_io;
 mod fmt;

@@ -6,6 +6,9 @@ use crate::cli::PlanArgs;
 use crate::ui::Ui;
 
 pub fn run(args: &PlanArgs, ui: &Ui) -> u8 {
+    if let Some(rev) = &args.changed_since {
+        return super::changed::run(rev, args.json, ui);
+    }
     let rt = match runtime(ui) {
         Ok(rt) => rt,
         Err(c) => return c,
