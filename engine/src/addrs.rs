@@ -246,6 +246,44 @@ mod tests {
         }
     }
 
+    fn t(s: &str) -> Target {
+        s.parse().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn r(s: &str) -> ResourceInstance {
+        match t(s) {
+            Target::Resource(r) => r,
+            Target::Module(_) => panic!("{s} is a module"),
+        }
+    }
+
+    #[test]
+    fn targets_cover_instances() {
+        let a = r("module.m[\"a\"].module.n.aws_vpc.v[1]");
+        assert!(t("module.m").covers(&a));
+        assert!(t("module.m[\"a\"]").covers(&a));
+        assert!(t("module.m[\"a\"].module.n").covers(&a));
+        assert!(t("module.m.module.n.aws_vpc.v").covers(&a));
+        assert!(t("module.m[\"a\"].module.n.aws_vpc.v[1]").covers(&a));
+        assert!(!t("module.m[\"b\"]").covers(&a));
+        assert!(!t("module.m[\"a\"].module.n.aws_vpc.v[0]").covers(&a));
+        assert!(!t("module.m[\"a\"].aws_vpc.v").covers(&a));
+        assert!(!t("module.n").covers(&a));
+        assert!(!t("aws_vpc.v").covers(&a));
+    }
+
+    #[test]
+    fn targets_reach_other_module_instances_only_across_calls() {
+        let m = |s: &str| r(&format!("{s}.x.y")).module;
+        let b = t("module.m[\"b\"]");
+        assert!(!b.may_reach(&m("module.m[\"a\"]")));
+        assert!(b.may_reach(&m("module.m[\"b\"].module.k")));
+        assert!(b.may_reach(&m("module.other")));
+        assert!(b.may_reach(&ModuleInstance::default()));
+        assert!(t("module.m").may_reach(&m("module.m[\"a\"]")));
+        assert!(t("aws_vpc.v[\"b\"]").may_reach(&m("module.m[\"a\"]")));
+    }
+
     #[test]
     fn bad_addresses_explain() {
         for s in [

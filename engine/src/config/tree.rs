@@ -293,3 +293,62 @@ impl SourceResolver for ManifestResolver {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(files: &[(&str, &str)]) -> Config {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (path, text) in files {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(p, text).expect("write");
+        }
+        let (c, diags) = load_config(dir.path(), &LocalOnly, &mut Sources::default());
+        assert!(!diags.has_errors(), "{diags:?}");
+        c
+    }
+
+    #[test]
+    fn providers_resolve_through_ancestors_and_the_providers_argument() {
+        let c = config(&[
+            (
+                "main.tf",
+                "provider \"aws\" {}\nprovider \"aws\" {\n  alias = \"west\"\n}\nmodule \"a\" {\n  source = \"./a\"\n}\nmodule \"w\" {\n  source    = \"./a\"\n  providers = { aws = aws.west }\n}\nmodule \"own\" {\n  source = \"./own\"\n}\n",
+            ),
+            ("a/main.tf", "module \"b\" {\n  source = \"../b\"\n}\n"),
+            ("b/main.tf", ""),
+            (
+                "own/main.tf",
+                "provider \"aws\" {}\nmodule \"b\" {\n  source = \"../b\"\n}\n",
+            ),
+        ]);
+        let p = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        // Inherited from the root, two levels down.
+        assert_eq!(
+            c.resolve_provider(&p(&["a", "b"]), "aws"),
+            (0, "aws".into())
+        );
+        // Passed in as another configuration: the root's alias.
+        assert_eq!(
+            c.resolve_provider(&p(&["w", "b"]), "aws"),
+            (0, "aws.west".into())
+        );
+        // The nearest module with its own block.
+        assert_eq!(
+            c.resolve_provider(&p(&["own", "b"]), "aws"),
+            (1, "aws".into())
+        );
+        // Aliases are not inherited implicitly: the search stops where it is used.
+        assert_eq!(
+            c.resolve_provider(&p(&["a", "b"]), "aws.west"),
+            (2, "aws.west".into())
+        );
+        // No block anywhere: the root, with the provider's empty configuration.
+        assert_eq!(
+            c.resolve_provider(&p(&["a"]), "gitops"),
+            (0, "gitops".into())
+        );
+    }
+}
