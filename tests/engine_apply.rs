@@ -1,6 +1,7 @@
 //! The apply executor end to end with the built-in provider in "ledger" mode (objects also
 //! exist outside the state, as files): failures mid-apply, SIGKILL at several points of a
-//! 200-instance apply (no twin, no loss after force-unlock and a re-apply), and progress.
+//! 200-instance apply (no twin, no loss after force-unlock and a re-apply), Ctrl-C (once: the
+//! operations in flight finish and are saved; twice: stop waiting), and progress.
 
 mod common;
 
@@ -315,4 +316,111 @@ fn an_intent_whose_object_exists_is_adopted_not_created_again() {
     ok(p, &["apply", "--auto-approve"]);
     assert_eq!(ledger(p).len(), 2);
     assert_eq!(state_objects(p).len(), 2);
+}
+
+const SLOW_THEN_DEPENDENTS: &str = r#"
+resource "time_sleep" "slow" {
+  count           = 3
+  create_duration = "1500ms"
+}
+resource "terraform_data" "after" {
+  count = 3
+  input = time_sleep.slow[count.index].id
+}
+"#;
+
+/// Sends SIGINT (what Ctrl-C sends) to a child.
+fn interrupt(child: &std::process::Child) {
+    let s = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(s.success());
+}
+
+/// Ctrl-C during an apply: nothing new starts, the operations in flight finish and are saved,
+/// the lock is released, exit 1 with "interrupted"; a second Ctrl-C stops waiting. Either way a
+/// re-apply converges to exactly the objects the world has (no twin, no loss).
+#[test]
+fn ctrl_c_finishes_operations_in_flight_and_a_second_stops_waiting() {
+    for twice in [false, true] {
+        let d = project(&[("main.tf", SLOW_THEN_DEPENDENTS)]);
+        let p = d.path();
+        let mut child = cmd(p)
+            .args(["apply", "--auto-approve"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // Interrupt once the three sleeps are in flight (their "Creating..." lines are out).
+        let lines = std::io::BufRead::lines(std::io::BufReader::new(
+            child.stdout.take().expect("stdout"),
+        ));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            let mut out = String::new();
+            let mut creating = 0;
+            for l in lines.map_while(Result::ok) {
+                if l.contains("time_sleep.slow[") && l.contains("Creating...") {
+                    creating += 1;
+                    if creating == 3 {
+                        let _ = tx.send(());
+                    }
+                }
+                out.push_str(&l);
+                out.push('\n');
+            }
+            out
+        });
+        rx.recv_timeout(Duration::from_secs(60))
+            .expect("the sleeps start");
+        let started = Instant::now();
+        interrupt(&child);
+        if twice {
+            std::thread::sleep(Duration::from_millis(100));
+            interrupt(&child);
+        }
+        let o = child.wait_with_output().expect("wait");
+        let waited = started.elapsed();
+        let out = reader.join().expect("reader");
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{out}{err}");
+        assert!(err.contains("Interrupt received"), "{err}");
+        assert!(err.contains(", interrupted."), "{err}");
+        let done: Vec<String> = state_objects(p)
+            .into_iter()
+            .filter(|(_, id)| !id.is_empty())
+            .map(|(a, _)| a)
+            .collect();
+        if twice {
+            assert!(err.contains("Second interrupt"), "{err}");
+            assert!(
+                waited < Duration::from_millis(1200),
+                "the second interrupt stops waiting: {waited:?}"
+            );
+        } else {
+            // The sleeps in flight were waited for and saved; their dependents never started.
+            assert!(waited >= Duration::from_millis(1000), "{waited:?}");
+            assert_eq!(
+                done,
+                [
+                    "time_sleep.slow[0]",
+                    "time_sleep.slow[1]",
+                    "time_sleep.slow[2]"
+                ],
+                "{err}"
+            );
+        }
+        assert!(
+            !done.iter().any(|a| a.starts_with("terraform_data")),
+            "{done:?}"
+        );
+        // The lock was released: a plain re-apply (no force-unlock) completes the rest.
+        let out = ok(p, &["apply", "--auto-approve"]);
+        assert!(out.contains("Apply complete!"), "{out}");
+        let objs = state_objects(p);
+        assert_eq!(objs.len(), 6, "{objs:?}");
+        let ids: BTreeSet<String> = objs.iter().map(|(_, id)| id.clone()).collect();
+        assert_eq!(ids, ledger(p), "twice: {twice}");
+    }
 }
