@@ -5,7 +5,7 @@
 mod common;
 use common::*;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// A repository on `main` with one commit:
 /// - `stacks/dev`, `stacks/prod`: root modules calling `../../modules/shared`
