@@ -86,17 +86,8 @@ fn fleet_example_end_to_end() {
     let _ = moto();
     let tmp = tempfile::tempdir().expect("tempdir");
     let remote = bare_remote(tmp.path());
-    let uniq = format!(
-        "fleet{}",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("time")
-            .as_millis()
-            % 100_000_000
-    );
-    let work = tmp.path().join("examples/fleet");
-    copy_dir(&repo_root().join("examples/fleet"), &work);
-    copy_dir(&repo_root().join("modules"), &tmp.path().join("modules"));
+    let uniq = run_name("fleet");
+    let work = copy_example(tmp.path(), "fleet");
     // Cluster names of this run (IAM role names are global).
     let main_tf = std::fs::read_to_string(work.join("main.tf")).expect("main.tf");
     assert!(main_tf.contains("\"fleet-${each.key}\""));
@@ -109,34 +100,19 @@ fn fleet_example_end_to_end() {
     )
     .expect("write");
 
-    // The shared parent zone and stand-ins for the AWS managed policies, made with boto3.
-    let made = boto3(&format!(
-        r#"
-import time
-iam = boto3.client("iam")
-z = boto3.client("route53").create_hosted_zone(Name="{uniq}.local", CallerReference=str(time.time()))
-doc = json.dumps({{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"}}]}})
-arns = {{k: iam.create_policy(PolicyName="{uniq}-" + k, PolicyDocument=doc)["Policy"]["Arn"] for k in ["cluster", "worker", "cni", "registry"]}}
-print(json.dumps({{"zone": z["HostedZone"]["Id"].split("/")[-1], "arns": arns}}))
-"#
-    ));
-    let made: serde_json::Value = serde_json::from_str(made.trim()).expect("json");
-    let zone = made["zone"].as_str().expect("zone");
+    // The shared parent zone and stand-ins for the AWS managed policies.
+    let (zone, arns) = parent_zone_and_policies(&uniq);
     let parent = format!("{uniq}.local");
     let remote_url = format!("file://{}", remote.display());
     let vars = |extra: bool| {
         std::fs::write(
             work.join("terraform.tfvars.json"),
-            tfvars(zone, &parent, &remote_url, &made["arns"], extra),
+            tfvars(&zone, &parent, &remote_url, &arns, extra),
         )
         .expect("write tfvars");
     };
     vars(false);
-    std::fs::write(
-        work.join("backend.hcl"),
-        format!("bucket = \"{uniq}-state\"\nkey = \"fleet/terraform.tfstate\"\nregion = \"us-east-1\"\ndynamodb_table = \"{uniq}-locks\"\nencrypt = true\n"),
-    )
-    .expect("write");
+    write_backend(&work, &uniq, "fleet/terraform.tfstate");
 
     ok(&sakk_aws(
         &work,

@@ -32,23 +32,7 @@ fn saved_plan_applies_after_merge_and_is_refused_when_main_moved() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let t = tmp.path();
     // The GitOps remote.
-    let seed = t.join("seed");
-    std::fs::create_dir_all(&seed).expect("mkdir");
-    git(&seed, &["init", "-q", "-b", "main"]);
-    std::fs::write(seed.join("README.md"), "# gitops\n").expect("write");
-    git(&seed, &["add", "."]);
-    git(&seed, &["commit", "-qm", "initial"]);
-    let remote = t.join("gitops.git");
-    git(
-        t,
-        &[
-            "clone",
-            "-q",
-            "--bare",
-            seed.to_str().expect("utf8"),
-            remote.to_str().expect("utf8"),
-        ],
-    );
+    let remote = bare_remote(t);
     // The configuration repository, applied on main.
     let state = t.join("shared.tfstate");
     let infra = t.join("infra");

@@ -17,32 +17,10 @@ fn simple_example_end_to_end() {
     let _ = moto();
     let tmp = tempfile::tempdir().expect("tempdir");
     let remote = bare_remote(tmp.path());
-    let uniq = format!(
-        "simple{}",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("time")
-            .as_millis()
-            % 100_000_000
-    );
-    let work = tmp.path().join("examples/simple");
-    copy_dir(&repo_root().join("examples/simple"), &work);
-    copy_dir(&repo_root().join("modules"), &tmp.path().join("modules"));
-
-    // The parent zone and stand-ins for the AWS managed policies, made with boto3.
-    let made = boto3(&format!(
-        r#"
-import time
-iam = boto3.client("iam")
-z = boto3.client("route53").create_hosted_zone(Name="{uniq}.local", CallerReference=str(time.time()))
-doc = json.dumps({{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"}}]}})
-arns = {{k: iam.create_policy(PolicyName="{uniq}-" + k, PolicyDocument=doc)["Policy"]["Arn"] for k in ["cluster", "worker", "cni", "registry"]}}
-print(json.dumps({{"zone": z["HostedZone"]["Id"].split("/")[-1], "arns": arns}}))
-"#
-    ));
-    let made: serde_json::Value = serde_json::from_str(made.trim()).expect("json");
-    let zone = made["zone"].as_str().expect("zone");
-    let arns = made["arns"]
+    let uniq = run_name("simple");
+    let work = copy_example(tmp.path(), "simple");
+    let (zone, arns) = parent_zone_and_policies(&uniq);
+    let arns = arns
         .as_object()
         .expect("arns")
         .iter()
@@ -69,11 +47,7 @@ print(json.dumps({{"zone": z["HostedZone"]["Id"].split("/")[-1], "arns": arns}})
         );
     let write = |text: &str| std::fs::write(work.join("main.tf"), text).expect("write");
     write(&base);
-    std::fs::write(
-        work.join("backend.hcl"),
-        format!("bucket = \"{uniq}-state\"\nkey = \"simple/terraform.tfstate\"\nregion = \"us-east-1\"\ndynamodb_table = \"{uniq}-locks\"\nencrypt = true\n"),
-    )
-    .expect("write");
+    write_backend(&work, &uniq, "simple/terraform.tfstate");
 
     ok(&sakk_aws(
         &work,

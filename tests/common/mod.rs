@@ -325,3 +325,51 @@ print(json.dumps(seen, sort_keys=True))
     eprintln!("manifest kinds: {out}");
     n
 }
+
+/// A name for this run of an example test (cluster names, DNS zones, buckets).
+pub fn run_name(prefix: &str) -> String {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() % 100_000_000)
+        .unwrap_or(0);
+    format!("{prefix}{ms}")
+}
+
+/// A copy of `examples/NAME` and `modules/` in `tmp` (the example calls `../../modules`);
+/// returns the example's directory.
+pub fn copy_example(tmp: &Path, name: &str) -> PathBuf {
+    let work = tmp.join("examples").join(name);
+    copy_dir(&repo_root().join("examples").join(name), &work);
+    copy_dir(&repo_root().join("modules"), &tmp.join("modules"));
+    work
+}
+
+/// Made with boto3 for an example: the parent Route53 zone `<run>.local` and customer-managed
+/// stand-ins for the AWS managed policies (moto does not load those by default). Returns the
+/// zone id and the policies as a JSON object (cluster, worker, cni, registry -> ARN).
+pub fn parent_zone_and_policies(run: &str) -> (String, serde_json::Value) {
+    let made = boto3(&format!(
+        r#"
+import time
+iam = boto3.client("iam")
+z = boto3.client("route53").create_hosted_zone(Name="{run}.local", CallerReference=str(time.time()))
+doc = json.dumps({{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"}}]}})
+arns = {{k: iam.create_policy(PolicyName="{run}-" + k, PolicyDocument=doc)["Policy"]["Arn"] for k in ["cluster", "worker", "cni", "registry"]}}
+print(json.dumps({{"zone": z["HostedZone"]["Id"].split("/")[-1], "arns": arns}}))
+"#
+    ));
+    let made: serde_json::Value = serde_json::from_str(made.trim()).expect("json");
+    (
+        made["zone"].as_str().expect("zone").to_string(),
+        made["arns"].clone(),
+    )
+}
+
+/// An S3 backend configuration in moto for an example run.
+pub fn write_backend(dir: &Path, run: &str, key: &str) {
+    std::fs::write(
+        dir.join("backend.hcl"),
+        format!("bucket = \"{run}-state\"\nkey = \"{key}\"\nregion = \"us-east-1\"\ndynamodb_table = \"{run}-locks\"\nencrypt = true\n"),
+    )
+    .expect("write backend.hcl");
+}

@@ -9,10 +9,7 @@
 use super::resource::{config_value, mark_sensitive};
 use super::resources::Site;
 use super::resources::{PlanMode, ResourceOptions};
-use super::scope::InstanceRep;
-use super::walk::{
-    count_value, for_each_items, root_variable_values, EvalOptions, Evaluated, RootOutput, Walk,
-};
+use super::walk::{root_variable_values, EvalOptions, Evaluated, RootOutput, Walk};
 use crate::addrs::{InstanceKey, ResourceInstance};
 use crate::config::tree::Config;
 use crate::config::{Mode, Resource};
@@ -470,27 +467,7 @@ impl<'a, 'r> Executor<'a, 'r> {
             &r.decl_range,
             diags,
         )?;
-        let keys: Vec<(Option<InstanceKey>, InstanceRep)> = if let Some(e) = &r.count {
-            let v = walk
-                .eval_value(slot, i, InstanceRep::None, e)
-                .map_err(|d| diags.extend(d))
-                .ok()?;
-            let k = count_value(&v, e, diags)?;
-            (0..k)
-                .map(|k| (Some(InstanceKey::Int(k)), InstanceRep::Count(k)))
-                .collect()
-        } else if let Some(e) = &r.for_each {
-            let v = walk
-                .eval_value(slot, i, InstanceRep::None, e)
-                .map_err(|d| diags.extend(d))
-                .ok()?;
-            for_each_items(&v, e, diags)?
-                .into_iter()
-                .map(|(k, v)| (Some(InstanceKey::Str(k.clone())), InstanceRep::Each(k, v)))
-                .collect()
-        } else {
-            vec![(None, InstanceRep::None)]
-        };
+        let keys = walk.instance_keys(slot, i, r, diags)?;
         let what = format!(
             "{}",
             ResourceInstance {

@@ -278,6 +278,36 @@ impl<'c> Walk<'c> {
         }
     }
 
+    /// The instance keys of resource `r` in instance `i` of `slot`, from its count/for_each.
+    pub(super) fn instance_keys(
+        &self,
+        slot: usize,
+        i: usize,
+        r: &Resource,
+        diags: &mut Diagnostics,
+    ) -> Option<Vec<(Option<InstanceKey>, InstanceRep)>> {
+        let eval = |e, diags: &mut Diagnostics| {
+            self.eval_value(slot, i, InstanceRep::None, e)
+                .map_err(|d| diags.extend(d))
+                .ok()
+        };
+        Some(if let Some(e) = &r.count {
+            let v = eval(e, diags)?;
+            let k = count_value(&v, e, diags)?;
+            (0..k)
+                .map(|k| (Some(InstanceKey::Int(k)), InstanceRep::Count(k)))
+                .collect()
+        } else if let Some(e) = &r.for_each {
+            let v = eval(e, diags)?;
+            for_each_items(&v, e, diags)?
+                .into_iter()
+                .map(|(k, v)| (Some(InstanceKey::Str(k.clone())), InstanceRep::Each(k, v)))
+                .collect()
+        } else {
+            vec![(None, InstanceRep::None)]
+        })
+    }
+
     pub(super) fn parent_slot(&self, slot: usize) -> Option<usize> {
         let (_, parent) = self.slots[slot].path.split_last()?;
         self.slot_of.get(parent).copied()
@@ -354,26 +384,8 @@ impl<'c> Walk<'c> {
                     .collect();
                 keys.sort_by(|a, b| a.0.cmp(&b.0));
                 keys
-            } else if let Some(e) = &r.count {
-                let v = self
-                    .eval_value(slot, i, InstanceRep::None, e)
-                    .map_err(|d| diags.extend(d))
-                    .ok()?;
-                let k = count_value(&v, e, diags)?;
-                (0..k)
-                    .map(|k| (Some(InstanceKey::Int(k)), InstanceRep::Count(k)))
-                    .collect()
-            } else if let Some(e) = &r.for_each {
-                let v = self
-                    .eval_value(slot, i, InstanceRep::None, e)
-                    .map_err(|d| diags.extend(d))
-                    .ok()?;
-                for_each_items(&v, e, diags)?
-                    .into_iter()
-                    .map(|(k, v)| (Some(InstanceKey::Str(k.clone())), InstanceRep::Each(k, v)))
-                    .collect()
             } else {
-                vec![(None, InstanceRep::None)]
+                self.instance_keys(slot, i, r, diags)?
             };
         let deps = self.resource_dependencies(n);
         let mode = ro.mode;
