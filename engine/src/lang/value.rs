@@ -817,30 +817,6 @@ fn write_json_typed(v: &Value, ty: &Type, out: &mut String) -> Result<(), String
     if !ty.has_dynamic_types() || v.is_null() && *ty != Type::Dynamic {
         return write_json(v, out);
     }
-    let seq = |items: &[Value], types: &mut dyn Iterator<Item = &Type>, out: &mut String| {
-        out.push('[');
-        for (i, x) in items.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            write_json_typed(x, types.next().unwrap_or(&Type::Dynamic), out)?;
-        }
-        out.push(']');
-        Ok::<(), String>(())
-    };
-    let map = |items: &Attrs, ty_of: &dyn Fn(&str) -> Type, out: &mut String| {
-        out.push('{');
-        for (i, (k, x)) in items.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            write_json_string(k, out);
-            out.push(':');
-            write_json_typed(x, &ty_of(k), out)?;
-        }
-        out.push('}');
-        Ok::<(), String>(())
-    };
     match (ty, &v.v) {
         (Type::Dynamic, _) => {
             out.push_str("{\"value\":");
@@ -851,32 +827,52 @@ fn write_json_typed(v: &Value, ty: &Type, out: &mut String) -> Result<(), String
             Ok(())
         }
         (Type::List(e) | Type::Set(e), V::List(c) | V::Set(c)) => {
-            seq(&c.items, &mut std::iter::repeat(&**e), out)
+            write_json_seq_with(&c.items, out, |_, x, out| write_json_typed(x, e, out))
         }
-        (Type::Tuple(ts), V::Tuple(t)) => seq(&t.items, &mut ts.iter(), out),
-        (Type::Map(e), V::Map(m)) => map(&m.items, &|_| Type::clone(e), out),
-        (Type::Object(attrs), V::Object(o)) => map(
-            &o.attrs,
-            &|k| attrs.get(k).cloned().unwrap_or(Type::Dynamic),
-            out,
-        ),
+        (Type::Tuple(ts), V::Tuple(t)) => write_json_seq_with(&t.items, out, |i, x, out| {
+            write_json_typed(x, ts.get(i).unwrap_or(&Type::Dynamic), out)
+        }),
+        (Type::Map(e), V::Map(m)) => {
+            write_json_map_with(&m.items, out, |_, x, out| write_json_typed(x, e, out))
+        }
+        (Type::Object(attrs), V::Object(o)) => write_json_map_with(&o.attrs, out, |k, x, out| {
+            write_json_typed(x, attrs.get(k).unwrap_or(&Type::Dynamic), out)
+        }),
         _ => write_json(v, out),
     }
 }
 
-fn write_json_seq(items: &[Value], out: &mut String) -> Result<(), String> {
+type JsonResult = Result<(), String>;
+
+fn write_json_seq(items: &[Value], out: &mut String) -> JsonResult {
+    write_json_seq_with(items, out, |_, x, out| write_json(x, out))
+}
+
+fn write_json_seq_with(
+    items: &[Value],
+    out: &mut String,
+    mut item: impl FnMut(usize, &Value, &mut String) -> JsonResult,
+) -> JsonResult {
     out.push('[');
     for (i, x) in items.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        write_json(x, out)?;
+        item(i, x, out)?;
     }
     out.push(']');
     Ok(())
 }
 
-fn write_json_map(items: &Attrs, out: &mut String) -> Result<(), String> {
+fn write_json_map(items: &Attrs, out: &mut String) -> JsonResult {
+    write_json_map_with(items, out, |_, x, out| write_json(x, out))
+}
+
+fn write_json_map_with(
+    items: &Attrs,
+    out: &mut String,
+    mut item: impl FnMut(&str, &Value, &mut String) -> JsonResult,
+) -> JsonResult {
     out.push('{');
     for (i, (k, x)) in items.iter().enumerate() {
         if i > 0 {
@@ -884,7 +880,7 @@ fn write_json_map(items: &Attrs, out: &mut String) -> Result<(), String> {
         }
         write_json_string(k, out);
         out.push(':');
-        write_json(x, out)?;
+        item(k, x, out)?;
     }
     out.push('}');
     Ok(())
