@@ -146,7 +146,9 @@ impl<'c> Walk<'c> {
         // Configure it now (the provider block node has been visited: resources depend on it).
         let config = match self.slots[s].module.providers.get(key) {
             Some(pc) => {
-                let eval = |e: &crate::lang::ast::Expr| self.eval_value(s, 0, InstanceRep::None, e);
+                let eval = |e: &crate::lang::ast::Expr, it: &crate::lang::value::Attrs| {
+                    self.eval_value_with(s, 0, InstanceRep::None, e, it)
+                };
                 config_value(
                     &pc.body,
                     p.config_schema(),
@@ -429,7 +431,9 @@ impl<'c> Walk<'c> {
             if prior_meta.is_some() {
                 self.res_state.borrow_mut().seen.insert(addr.clone());
             }
-            let eval = |e: &crate::lang::ast::Expr| self.eval_value(slot, i, rep.clone(), e);
+            let eval = |e: &crate::lang::ast::Expr, it: &crate::lang::value::Attrs| {
+                self.eval_value_with(slot, i, rep.clone(), e, it)
+            };
             let Some(config) = config_value(&r.body, &rt.schema, &what, &eval, diags) else {
                 items.push((key, Value::unknown(rt.schema.object_type())));
                 continue;
