@@ -231,6 +231,26 @@ fn merge_block(base: &mut Block, over: &Block, diags: &mut Diagnostics) {
             unsupported_depends_on(a, diags);
             continue;
         }
+        if matches!(kind, "module" | "resource" | "data") {
+            let other = match a.name.as_str() {
+                "count" => "for_each",
+                "for_each" => "count",
+                _ => "",
+            };
+            if let Some(b) = base.body.attribute(other).filter(|_| !other.is_empty()) {
+                diags.push(
+                    Diagnostic::error("Invalid combination of \"count\" and \"for_each\"")
+                        .at(&a.name_range)
+                        .detail(format!(
+                            "The override sets {}, but the block it overrides sets {other} at {}; the \"count\" and \"for_each\" meta-arguments are mutually exclusive. (Terraform 1.0 keeps both and silently uses count.)",
+                            a.name, b.name_range
+                        ))
+                        .related(format!("{other} in the base block"), &b.name_range)
+                        .hint(format!("replace {other} with {} in the primary file instead", a.name)),
+                );
+                continue;
+            }
+        }
         set_attribute(&mut base.body, a);
     }
     match kind {
@@ -648,6 +668,22 @@ moved {
             diags,
             ["override.tf:1:1 Missing base output definition to override"]
         );
+    }
+
+    #[test]
+    fn count_and_for_each_cannot_be_swapped_by_an_override() {
+        let (m, diags) = load(&[
+            (
+                "main.tf",
+                "module \"m\" {\n  source = \"./m\"\n  count  = 2\n}\n",
+            ),
+            ("override.tf", "module \"m\" {\n  for_each = {}\n}\n"),
+        ]);
+        assert_eq!(
+            diags,
+            ["override.tf:2:3 Invalid combination of \"count\" and \"for_each\""]
+        );
+        assert!(m.module_calls["m"].for_each.is_none());
     }
 
     #[test]
