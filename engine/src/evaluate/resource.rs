@@ -29,7 +29,17 @@ pub fn config_value(
     eval: &EvalFn,
     diags: &mut Diagnostics,
 ) -> Option<Value> {
-    body_value(body, schema, what, eval, &Attrs::new(), diags)
+    let before = diags.len();
+    let v = body_value(body, schema, what, eval, &Attrs::new(), diags);
+    // The content of a dynamic block is evaluated once per element: report each problem once.
+    let mut seen: Vec<Diagnostic> = Vec::new();
+    for d in diags.0.drain(before..).collect::<Vec<_>>() {
+        if !seen.contains(&d) {
+            seen.push(d);
+        }
+    }
+    diags.0.extend(seen);
+    v
 }
 
 /// One nested block after dynamic expansion: a static block, or one element of a dynamic
@@ -930,6 +940,12 @@ mod tests {
         let (at, d) = error(&src("var.nope"), &[]);
         assert_eq!(at, "main.tf:4:16 Reference to undeclared input variable");
         assert!(d.detail.is_empty());
+        // An error in the content is reported once, not once per element.
+        let (at, _) = error(
+            &src("[1, 2, 3]").replace("port = 1", "port = var.nope"),
+            &[],
+        );
+        assert_eq!(at, "main.tf:6:14 Reference to undeclared input variable");
     }
 
     #[test]
