@@ -33,7 +33,7 @@ pub fn config_value(
     let v = body_value(body, schema, what, eval, &Attrs::new(), diags);
     // The content of a dynamic block is evaluated once per element: report each problem once.
     let mut seen: Vec<Diagnostic> = Vec::new();
-    for d in diags.0.drain(before..).collect::<Vec<_>>() {
+    for d in diags.0.split_off(before) {
         if !seen.contains(&d) {
             seen.push(d);
         }
