@@ -168,3 +168,139 @@ fn evaluation_errors_have_locations() {
         );
     }
 }
+
+const DYNAMIC: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+  dynamic "default_tags" {
+    for_each = [var.tags]
+    content {
+      tags = default_tags.value
+    }
+  }
+}
+variable "tags" {
+  default = { ManagedBy = "sakk" }
+}
+variable "ingress" {
+  default = {
+    ssh   = { port = 22, cidrs = ["10.0.0.0/8"] }
+    https = { port = 443, cidrs = ["0.0.0.0/0"] }
+  }
+}
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+resource "aws_security_group" "web" {
+  name   = "web"
+  vpc_id = aws_vpc.main.id
+  dynamic "ingress" {
+    for_each = var.ingress
+    iterator = rule
+    content {
+      description = rule.key
+      from_port   = rule.value.port
+      to_port     = rule.value.port
+      protocol    = "tcp"
+      cidr_blocks = rule.value.cidrs
+    }
+  }
+  egress {
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = [aws_vpc.main.cidr_block]
+  }
+  # Unknown until the VPC exists: the whole egress set is unknown, as in Terraform.
+  dynamic "egress" {
+    for_each = aws_vpc.main.id == "" ? [] : [1]
+    content {
+      from_port        = 0
+      to_port          = 0
+      protocol         = "-1"
+      ipv6_cidr_blocks = ["::/0"]
+    }
+  }
+}
+"#;
+
+/// `dynamic` blocks against the AWS provider's schemas (security group rules from a map, the
+/// provider's default_tags). Planning creates makes no AWS calls: the endpoint is a closed port.
+#[test]
+fn dynamic_blocks_plan_against_the_aws_provider() {
+    let p = project(&[("main.tf", DYNAMIC)]);
+    let dir = p.path();
+    let run = |args: &[&str]| {
+        sakk()
+            .current_dir(dir)
+            .args(args)
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .expect("run sakk")
+    };
+    let o = run(&["validate"]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(run(&["init"]).status.success());
+    let o = run(&["plan"]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}{}", stderr(&o));
+    let ingress = r#"      + ingress                = [
+          {
+            cidr_blocks      = [
+              "0.0.0.0/0",
+            ]
+            description      = "https"
+            from_port        = 443
+            ipv6_cidr_blocks = []
+            prefix_list_ids  = []
+            protocol         = "tcp"
+            security_groups  = []
+            self             = false
+            to_port          = 443
+          },
+          {
+            cidr_blocks      = [
+              "10.0.0.0/8",
+            ]
+            description      = "ssh"
+            from_port        = 22
+"#;
+    assert!(out.contains(ingress), "{out}");
+    assert!(
+        out.contains("      + egress                 = (known after apply)\n"),
+        "{out}"
+    );
+    assert!(out.contains("ManagedBy = \"sakk\""), "{out}");
+    assert!(
+        out.contains("Plan: 2 to add, 0 to change, 0 to destroy."),
+        "{out}"
+    );
+
+    // A misspelt block type, and an iterator used outside its block, with their locations.
+    for (from, to, summary, at) in [
+        (
+            "dynamic \"ingress\"",
+            "dynamic \"ingres\"",
+            "Unsupported block type",
+            "main.tf:26:11",
+        ),
+        (
+            "name   = \"web\"",
+            "name   = rule.key",
+            "Reference to undeclared resource",
+            "main.tf:24:12",
+        ),
+    ] {
+        std::fs::write(dir.join("main.tf"), DYNAMIC.replace(from, to)).expect("write");
+        let o = run(&["plan"]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.contains(summary), "missing {summary:?} in:\n{err}");
+        assert!(err.contains(&format!("on {at}")), "missing {at} in:\n{err}");
+    }
+}

@@ -77,7 +77,8 @@ resource "aws_eks_node_group" "this" {
   depends_on = [aws_iam_role_policy_attachment.node]
 }
 
-# GPU nodes: the EKS GPU AMI, and a taint so only pods tolerating nvidia.com/gpu land there.
+# GPU nodes: the EKS GPU AMI, and taints (by default nvidia.com/gpu) so only pods tolerating
+# them land there.
 resource "aws_eks_node_group" "gpu" {
   count           = var.gpu_node_group == null ? 0 : 1
   cluster_name    = aws_eks_cluster.this.name
@@ -93,10 +94,13 @@ resource "aws_eks_node_group" "gpu" {
     max_size     = var.gpu_node_group.max_size
     min_size     = var.gpu_node_group.min_size
   }
-  taint {
-    key    = "nvidia.com/gpu"
-    value  = "true"
-    effect = "NO_SCHEDULE"
+  dynamic "taint" {
+    for_each = var.gpu_taints
+    content {
+      key    = taint.value.key
+      value  = taint.value.value
+      effect = taint.value.effect
+    }
   }
   tags       = var.tags
   depends_on = [aws_iam_role_policy_attachment.node]

@@ -57,6 +57,16 @@ variable "gpu_node_group" {
   default     = { instance_types = ["g5.xlarge"], min_size = 0, max_size = 2, desired_size = 0 }
 }
 
+variable "gpu_taints" {
+  type = list(object({
+    key    = string
+    value  = string
+    effect = string
+  }))
+  description = "Taints of the GPU nodes (effect NO_SCHEDULE, NO_EXECUTE or PREFER_NO_SCHEDULE); by default only pods tolerating nvidia.com/gpu land there"
+  default     = [{ key = "nvidia.com/gpu", value = "true", effect = "NO_SCHEDULE" }]
+}
+
 variable "spot_node_group" {
   type = object({
     instance_types = list(string)

@@ -160,6 +160,25 @@ pub fn decode_file(m: &mut Module, body: &Body, diags: &mut Diagnostics) {
     }
 }
 
+/// Checks the header of a top-level block of an override file (its type and labels), as the
+/// decoder would; false when it cannot be merged.
+pub(crate) fn override_header_ok(b: &Block, diags: &mut Diagnostics) -> bool {
+    match b.kind.as_str() {
+        "terraform" | "locals" | "moved" | "import" => labels_ok(b, 0, &[], diags),
+        "check" => true,
+        "variable" | "output" | "module" | "provider" => labels_ok(b, 1, &["NAME"], diags),
+        "resource" | "data" => labels_ok(b, 2, &["TYPE", "NAME"], diags),
+        _ => {
+            let body = Body {
+                blocks: vec![b.clone()],
+                ..Body::default()
+            };
+            decode_file(&mut Module::default(), &body, diags);
+            false
+        }
+    }
+}
+
 fn insert_unique<T>(
     map: &mut IndexMap<String, T>,
     key: String,
@@ -368,7 +387,7 @@ fn reference_list(a: &Attribute, diags: &mut Diagnostics) -> Vec<Expr> {
     }
 }
 
-fn decode_terraform(m: &mut Module, b: &Block, diags: &mut Diagnostics) {
+pub(crate) fn decode_terraform(m: &mut Module, b: &Block, diags: &mut Diagnostics) {
     if !labels_ok(b, 0, &[], diags) {
         return;
     }

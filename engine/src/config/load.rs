@@ -1,8 +1,12 @@
-//! Reading one module directory: every `*.tf` and `*.tf.json` file, in name order.
+//! Reading one module directory: every `*.tf` and `*.tf.json` file, in name order, then the
+//! override files (`override.tf`, `*_override.tf`, and `.tf.json`), in name order, merged into
+//! the others (see [`super::merge`]).
 
 use super::decode::decode_file;
+use super::merge::{is_override_file, merge_file, merge_terraform};
 use super::Module;
 use crate::diag::{display_path, Diagnostic, Diagnostics, Sources};
+use crate::lang::ast::Body;
 use crate::lang::{json, parse};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -48,36 +52,31 @@ pub fn load_module(dir: &Path, sources: &mut Sources) -> (Module, Diagnostics) {
             return (m, diags);
         }
     };
-    for path in files {
-        let name: Arc<str> = display_path(&path).into();
-        let text = match std::fs::read(&path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(_) => {
-                    diags.push(
-                        Diagnostic::error(format!("{name} is not valid UTF-8"))
-                            .hint("save the file with UTF-8 encoding"),
-                    );
-                    continue;
-                }
-            },
-            Err(e) => {
-                diags.push(Diagnostic::error(format!("Cannot read {name}")).detail(e.to_string()));
-                continue;
-            }
-        };
-        let src: Arc<str> = text.into();
-        sources.add(name.clone(), src.clone());
-        let parsed = if path.to_string_lossy().ends_with(".json") {
-            json::parse_body(name, src)
-        } else {
-            parse::parse_body(name, src)
-        };
-        match parsed {
-            Ok(body) => decode_file(&mut m, &body, &mut diags),
-            Err(d) => diags.push(d),
+    let (overrides, primaries): (Vec<PathBuf>, Vec<PathBuf>) = files.into_iter().partition(|p| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(is_override_file)
+    });
+    let mut bodies = Vec::with_capacity(primaries.len());
+    for path in &primaries {
+        if let Some(body) = read_file(path, sources, &mut diags) {
+            bodies.push(body);
         }
-        m.files.push(path);
+        m.files.push(path.clone());
+    }
+    let mut extra = Body::default();
+    let mut terraform_overrides = Vec::new();
+    for path in &overrides {
+        if let Some(over) = read_file(path, sources, &mut diags) {
+            terraform_overrides.push(merge_file(&mut bodies, &mut extra, &over, &mut diags));
+        }
+        m.files.push(path.clone());
+    }
+    for body in bodies.iter().chain([&extra]) {
+        decode_file(&mut m, body, &mut diags);
+    }
+    for blocks in &terraform_overrides {
+        merge_terraform(&mut m, blocks, &mut diags);
     }
     if m.files.is_empty() {
         diags.push(
@@ -87,4 +86,39 @@ pub fn load_module(dir: &Path, sources: &mut Sources) -> (Module, Diagnostics) {
         );
     }
     (m, diags)
+}
+
+/// Reads and parses one configuration file; None (with a diagnostic) when it cannot.
+fn read_file(path: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Option<Body> {
+    let name: Arc<str> = display_path(path).into();
+    let text = match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(_) => {
+                diags.push(
+                    Diagnostic::error(format!("{name} is not valid UTF-8"))
+                        .hint("save the file with UTF-8 encoding"),
+                );
+                return None;
+            }
+        },
+        Err(e) => {
+            diags.push(Diagnostic::error(format!("Cannot read {name}")).detail(e.to_string()));
+            return None;
+        }
+    };
+    let src: Arc<str> = text.into();
+    sources.add(name.clone(), src.clone());
+    let parsed = if path.to_string_lossy().ends_with(".json") {
+        json::parse_body(name, src)
+    } else {
+        parse::parse_body(name, src)
+    };
+    match parsed {
+        Ok(body) => Some(body),
+        Err(d) => {
+            diags.push(d);
+            None
+        }
+    }
 }

@@ -8,6 +8,7 @@
 pub mod decode;
 pub mod load;
 pub mod manifest;
+pub mod merge;
 pub mod source;
 pub mod tree;
 

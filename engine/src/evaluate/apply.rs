@@ -508,8 +508,9 @@ impl<'a, 'r> Executor<'a, 'r> {
             let Some(change) = change.filter(|c| c.action != Action::NoOp) else {
                 // Nothing to do: the prior state is the value (or, for data sources, read now).
                 if r.mode == Mode::Data {
-                    let eval =
-                        |e: &crate::lang::ast::Expr| walk.eval_value(slot, i, rep.clone(), e);
+                    let eval = |e: &crate::lang::ast::Expr, it: &crate::lang::value::Attrs| {
+                        walk.eval_value_with(slot, i, rep.clone(), e, it)
+                    };
                     let config = config_value(&r.body, &rt.schema, &what, &eval, diags)?;
                     let ctx = OpContext {
                         address: addr.to_string(),
@@ -537,7 +538,9 @@ impl<'a, 'r> Executor<'a, 'r> {
             };
             self.handled.insert(addr.clone());
             // Re-evaluate with what is known now, and plan again for the final values.
-            let eval = |e: &crate::lang::ast::Expr| walk.eval_value(slot, i, rep.clone(), e);
+            let eval = |e: &crate::lang::ast::Expr, it: &crate::lang::value::Attrs| {
+                walk.eval_value_with(slot, i, rep.clone(), e, it)
+            };
             let config = config_value(&r.body, &rt.schema, &what, &eval, diags)?;
             let config = match (&prior, change.action) {
                 (Some(p), Action::Update) => super::resources::ignored_from_prior(r, p, &config),

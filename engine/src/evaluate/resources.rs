@@ -214,7 +214,9 @@ impl<'c> Walk<'c> {
         // Configure it now (the provider block node has been visited: resources depend on it).
         let config = match configured_here {
             Some(pc) => {
-                let eval = |e: &crate::lang::ast::Expr| self.eval_value(s, i, InstanceRep::None, e);
+                let eval = |e: &crate::lang::ast::Expr, it: &crate::lang::value::Attrs| {
+                    self.eval_value_with(s, i, InstanceRep::None, e, it)
+                };
                 config_value(
                     &pc.body,
                     p.config_schema(),
@@ -567,7 +569,9 @@ impl<'c> Walk<'c> {
                 }
                 continue;
             }
-            let eval = |e: &crate::lang::ast::Expr| self.eval_value(slot, i, rep.clone(), e);
+            let eval = |e: &crate::lang::ast::Expr, it: &crate::lang::value::Attrs| {
+                self.eval_value_with(slot, i, rep.clone(), e, it)
+            };
             let Some(config) = config_value(&r.body, &rt.schema, &what, &eval, diags) else {
                 items.push((key, Value::unknown(rt.schema.object_type())));
                 continue;

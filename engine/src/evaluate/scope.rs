@@ -7,7 +7,7 @@ use crate::lang::ast::Expr;
 use crate::lang::eval::{eval, EvalContext, Scope};
 use crate::lang::refs::Subject;
 use crate::lang::types::Type;
-use crate::lang::value::Value;
+use crate::lang::value::{Attrs, Value};
 
 /// The repetition an expression is evaluated under: `count.index` or `each.key`/`each.value`.
 #[derive(Debug, Clone)]
@@ -34,6 +34,15 @@ pub(super) struct Special<'w, 'c> {
 impl<'w, 'c> EvalScope<'w, 'c> {
     pub fn eval(&self, e: &Expr) -> Result<Value, Diagnostics> {
         let ctx = EvalContext::new(self, &self.walk.functions);
+        eval(e, &ctx)
+    }
+
+    /// Evaluates `e` with `names` bound as bare names (the iterators of dynamic blocks).
+    pub fn eval_with(&self, e: &Expr, names: &Attrs) -> Result<Value, Diagnostics> {
+        if names.is_empty() {
+            return self.eval(e);
+        }
+        let ctx = EvalContext::with_vars(self, &self.walk.functions, names);
         eval(e, &ctx)
     }
 

@@ -357,6 +357,24 @@ impl<'c> Walk<'c> {
         .eval(expr)
     }
 
+    /// Like [`Walk::eval_value`], with the iterators of enclosing dynamic blocks bound.
+    pub(super) fn eval_value_with(
+        &self,
+        slot: usize,
+        i: usize,
+        rep: InstanceRep,
+        expr: &Expr,
+        iterators: &crate::lang::value::Attrs,
+    ) -> Result<Value, Diagnostics> {
+        EvalScope {
+            walk: self,
+            slot,
+            instance: i,
+            rep,
+        }
+        .eval_with(expr, iterators)
+    }
+
     /// Evaluates `expr` in module instance `i` of `slot`.
     pub(super) fn eval_in(
         &self,

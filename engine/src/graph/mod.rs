@@ -17,8 +17,8 @@ pub use dot::to_dot;
 use crate::config::tree::{module_path_string, Config, ModuleNode, ModulePath};
 use crate::config::{resource_key, Mode, Module};
 use crate::diag::{suggest, Diagnostic, Diagnostics, Range};
-use crate::lang::ast::{Body, Expr};
-use crate::lang::refs::{references, Reference, Subject};
+use crate::lang::ast::{Body, Expr, ExprKind};
+use crate::lang::refs::{references, references_with, Reference, Subject};
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::collections::HashMap;
 
@@ -250,7 +250,7 @@ fn add_edges(g: &mut Graph, config: &Config, node: &ModuleNode, diags: &mut Diag
                             count: call.count.is_some(),
                             for_each: call.for_each.is_some(),
                         };
-                        ctx.edges_in(me, &parent_path.to_vec(), &input.expr, rep);
+                        ctx.edges_in(me, &parent_path.to_vec(), &input.expr, rep, &[]);
                     }
                 }
             }
@@ -263,7 +263,7 @@ fn add_edges(g: &mut Graph, config: &Config, node: &ModuleNode, diags: &mut Diag
         if let Some(pc) = parent_call {
             ctx.g.edge(me, pc);
         }
-        ctx.edges_in(me, path, &l.expr, NONE);
+        ctx.edges_in(me, path, &l.expr, NONE, &[]);
     }
     for o in m.outputs.values() {
         let Some(me) = idx(ctx.g, NodeKind::Output(o.name.clone())) else {
@@ -272,9 +272,9 @@ fn add_edges(g: &mut Graph, config: &Config, node: &ModuleNode, diags: &mut Diag
         if let Some(pc) = parent_call {
             ctx.g.edge(me, pc);
         }
-        ctx.edges_in(me, path, &o.value, NONE);
+        ctx.edges_in(me, path, &o.value, NONE, &[]);
         for d in &o.depends_on {
-            ctx.edges_in(me, path, d, NONE);
+            ctx.edges_in(me, path, d, NONE, &[]);
         }
     }
     for c in m.module_calls.values() {
@@ -285,10 +285,10 @@ fn add_edges(g: &mut Graph, config: &Config, node: &ModuleNode, diags: &mut Diag
             ctx.g.edge(me, pc);
         }
         for e in c.count.iter().chain(&c.for_each) {
-            ctx.edges_in(me, path, e, NONE);
+            ctx.edges_in(me, path, e, NONE, &[]);
         }
         for d in &c.depends_on {
-            ctx.edges_in(me, path, d, NONE);
+            ctx.edges_in(me, path, d, NONE, &[]);
         }
         for (_, target, range) in &c.providers {
             ctx.provider_edge(me, target, range);
@@ -309,7 +309,7 @@ fn add_edges(g: &mut Graph, config: &Config, node: &ModuleNode, diags: &mut Diag
             ctx.g.edge(me, pc);
         }
         for e in r.count.iter().chain(&r.for_each) {
-            ctx.edges_in(me, path, e, NONE);
+            ctx.edges_in(me, path, e, NONE, &[]);
         }
         let rep = Repetition {
             count: r.count.is_some(),
@@ -317,7 +317,7 @@ fn add_edges(g: &mut Graph, config: &Config, node: &ModuleNode, diags: &mut Diag
         };
         ctx.body_edges(me, &r.body, rep);
         for d in &r.depends_on {
-            ctx.edges_in(me, path, d, NONE);
+            ctx.edges_in(me, path, d, NONE, &[]);
         }
         // The provider block that configures it: this module's or an ancestor's.
         let pkey = r.provider_key();
@@ -359,13 +359,53 @@ struct EdgeCtx<'a> {
 
 impl EdgeCtx<'_> {
     fn body_edges(&mut self, me: NodeIndex, body: &Body, rep: Repetition) {
+        self.body_edges_in(me, body, rep, &mut Vec::new());
+    }
+
+    /// Edges for the expressions of `body`, where the names in `iterators` (of the enclosing
+    /// dynamic blocks) are local symbols, not references.
+    fn body_edges_in<'b>(
+        &mut self,
+        me: NodeIndex,
+        body: &'b Body,
+        rep: Repetition,
+        iterators: &mut Vec<&'b str>,
+    ) {
         let path = self.node.path.clone();
         for a in &body.attributes {
-            self.edges_in(me, &path, &a.expr, rep);
+            self.edges_in(me, &path, &a.expr, rep, iterators);
         }
         for b in &body.blocks {
-            // `dynamic "x" { for_each = ...; content { ... } }` uses its own iterator symbol.
-            self.body_edges(me, &b.body, rep);
+            let [kind] = b.labels.as_slice() else {
+                self.body_edges_in(me, &b.body, rep, iterators);
+                continue;
+            };
+            if b.kind != "dynamic" {
+                self.body_edges_in(me, &b.body, rep, iterators);
+                continue;
+            }
+            // `dynamic "x" { for_each = ...; iterator = it; content { ... } }`: for_each sees
+            // the enclosing iterators; labels and content see this one too.
+            let own = match b.body.attribute("iterator").map(|a| &a.expr.kind) {
+                Some(ExprKind::Variable(name)) => name.as_str(),
+                _ => kind.as_str(),
+            };
+            for a in &b.body.attributes {
+                match a.name.as_str() {
+                    "iterator" => {}
+                    "for_each" => self.edges_in(me, &path, &a.expr, rep, iterators),
+                    _ => {
+                        iterators.push(own);
+                        self.edges_in(me, &path, &a.expr, rep, iterators);
+                        iterators.pop();
+                    }
+                }
+            }
+            iterators.push(own);
+            for nb in &b.body.blocks {
+                self.body_edges_in(me, &nb.body, rep, iterators);
+            }
+            iterators.pop();
         }
     }
 
@@ -389,9 +429,16 @@ impl EdgeCtx<'_> {
     }
 
     /// Adds an edge from `me` to everything `expr` (written in module `scope`) refers to.
-    fn edges_in(&mut self, me: NodeIndex, scope: &ModulePath, expr: &Expr, rep: Repetition) {
+    fn edges_in(
+        &mut self,
+        me: NodeIndex,
+        scope: &ModulePath,
+        expr: &Expr,
+        rep: Repetition,
+        iterators: &[&str],
+    ) {
         let mut ds = Vec::new();
-        let refs = references(expr, &mut ds);
+        let refs = references_with(expr, iterators, &mut ds);
         self.diags.0.extend(ds);
         for r in refs {
             self.reference(me, scope, &r, rep);
@@ -658,4 +705,100 @@ fn cycle_in(g: &Graph, scc: &[NodeIndex]) -> Vec<NodeIndex> {
 /// Convenience for callers that only have a module: the `Module` of a node address.
 pub fn module_of<'a>(config: &'a Config, addr: &NodeAddr) -> Option<&'a Module> {
     config.module(&addr.module).map(|n| &n.module)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::decode::decode_file;
+    use crate::config::tree::ModuleNode;
+    use crate::lang::parse::parse_body;
+
+    fn graph(src: &str) -> (Graph, Diagnostics) {
+        let body = parse_body("main.tf".into(), src.into()).expect("test config parses");
+        let mut module = Module::default();
+        let mut diags = Diagnostics::new();
+        decode_file(&mut module, &body, &mut diags);
+        assert!(diags.is_empty(), "{diags:#?}");
+        let config = Config {
+            root: ModuleNode {
+                path: Vec::new(),
+                module,
+                children: Default::default(),
+            },
+        };
+        build(&config)
+    }
+
+    fn deps(g: &Graph, of: &str) -> Vec<String> {
+        let n =
+            g.g.node_indices()
+                .find(|&i| g.g[i].addr.to_string() == of)
+                .expect("node");
+        let mut d: Vec<String> = g.dependencies(n).map(|d| d.addr.to_string()).collect();
+        d.sort();
+        d
+    }
+
+    const DYNAMIC: &str = r#"
+variable "ports" {}
+variable "cidr" {}
+locals { names = ["a"] }
+resource "aws_vpc" "main" {}
+resource "aws_subnet" "s" {}
+resource "aws_security_group" "sg" {
+  dynamic "ingress" {
+    for_each = var.ports
+    iterator = port
+    content {
+      from_port   = port.key
+      cidr_blocks = [aws_vpc.main.cidr_block, var.cidr]
+      dynamic "nested" {
+        for_each = port.value
+        content {
+          name   = "${port.key}-${nested.value}"
+          subnet = aws_subnet.s.id
+        }
+      }
+    }
+  }
+  static {
+    dynamic "tag" {
+      for_each = local.names
+      content {
+        key = tag.value
+      }
+    }
+  }
+}
+"#;
+
+    #[test]
+    fn dynamic_block_content_references_are_dependencies_and_iterators_are_not() {
+        let (g, diags) = graph(DYNAMIC);
+        assert!(diags.is_empty(), "{diags:#?}");
+        assert_eq!(
+            deps(&g, "aws_security_group.sg"),
+            vec![
+                "aws_subnet.s",
+                "aws_vpc.main",
+                "local.names",
+                "var.cidr",
+                "var.ports"
+            ]
+        );
+    }
+
+    #[test]
+    fn iterators_are_local_to_their_dynamic_block() {
+        // Outside its content, and in its own for_each, an iterator name is a resource type.
+        for (from, to) in [
+            ("key = tag.value", "key = port.value"),
+            ("for_each = port.value", "for_each = nested.value"),
+        ] {
+            let (_, diags) = graph(&DYNAMIC.replace(from, to));
+            assert_eq!(diags.len(), 1, "{diags:#?}");
+            assert_eq!(diags.0[0].summary, "Reference to undeclared resource");
+        }
+    }
 }

@@ -239,15 +239,25 @@ pub fn traversal_parts(e: &Expr) -> Option<(&str, &Range, &[TraversalOp])> {
 /// directives are local to them and are not references. Malformed references are reported in
 /// `diags` and skipped.
 pub fn references<'a>(expr: &'a Expr, diags: &mut Vec<Diagnostic>) -> Vec<Reference<'a>> {
+    references_with(expr, &[], diags)
+}
+
+/// Like [`references`], with `bound` names (the iterators of enclosing dynamic blocks) local to
+/// the expression: a traversal rooted at one of them is not a reference.
+pub fn references_with<'a>(
+    expr: &'a Expr,
+    bound: &[&str],
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Reference<'a>> {
     let mut out = Vec::new();
-    let mut bound: Vec<&'a str> = Vec::new();
+    let mut bound: Vec<&str> = bound.to_vec();
     walk(expr, &mut bound, &mut out, diags);
     out
 }
 
-fn walk<'a>(
+fn walk<'a: 'b, 'b>(
     e: &'a Expr,
-    bound: &mut Vec<&'a str>,
+    bound: &mut Vec<&'b str>,
     out: &mut Vec<Reference<'a>>,
     diags: &mut Vec<Diagnostic>,
 ) {
@@ -288,9 +298,9 @@ fn walk<'a>(
     }
 }
 
-fn walk_template<'a>(
+fn walk_template<'a: 'b, 'b>(
     parts: &'a [TemplatePart],
-    bound: &mut Vec<&'a str>,
+    bound: &mut Vec<&'b str>,
     out: &mut Vec<Reference<'a>>,
     diags: &mut Vec<Diagnostic>,
 ) {
