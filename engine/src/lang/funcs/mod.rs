@@ -44,6 +44,7 @@ pub mod string;
 pub mod typeconv;
 
 use super::convert;
+use super::number::Number;
 use super::types::Type;
 use super::value::{Kind, Marks, Value};
 use std::collections::HashMap;
@@ -118,6 +119,9 @@ impl std::fmt::Display for FuncError {
     }
 }
 
+/// An implementation that needs neither the return type nor anything but the arguments.
+pub type Impl = fn(&[Value]) -> Result<Value, FuncError>;
+
 pub type ReturnTypeFn = Arc<dyn Fn(&[Value]) -> Result<Type, FuncError> + Send + Sync>;
 pub type ImplFn = Arc<dyn Fn(&[Value], &Type) -> Result<Value, FuncError> + Send + Sync>;
 
@@ -151,6 +155,26 @@ impl Function {
             return_type: Arc::new(return_type),
             imp: Arc::new(imp),
         }
+    }
+
+    /// A function whose return type does not depend on its arguments, and whose
+    /// implementation does not need it.
+    pub fn simple(
+        params: Vec<Param>,
+        ret: Type,
+        imp: impl Fn(&[Value]) -> Result<Value, FuncError> + Send + Sync + 'static,
+    ) -> Function {
+        Function::new(params, move |_| Ok(ret.clone()), move |a, _| imp(a))
+    }
+
+    /// A function whose return type `ret` works out from its arguments, and whose
+    /// implementation works it out again where it needs it.
+    pub fn computed(
+        params: Vec<Param>,
+        ret: impl Fn(&[Value]) -> Result<Type, FuncError> + Send + Sync + 'static,
+        imp: impl Fn(&[Value]) -> Result<Value, FuncError> + Send + Sync + 'static,
+    ) -> Function {
+        Function::new(params, ret, move |a, _| imp(a))
     }
 
     pub fn variadic(mut self, p: Param) -> Function {
@@ -288,8 +312,33 @@ impl Registry {
     }
 }
 
-fn str_arg(v: &Value) -> &str {
-    v.as_str().unwrap_or_default()
+// ---- helpers for implementations ----
+
+/// The string in argument `i`. [`Function::call`] hands an implementation its arguments
+/// converted to the parameter types, known and not null unless the parameter allows otherwise,
+/// so for a `string` parameter this does not fail; a wrong definition is reported rather than
+/// panicking.
+pub(crate) fn str_arg(args: &[Value], i: usize) -> Result<&str, FuncError> {
+    args.get(i)
+        .and_then(Value::as_str)
+        .ok_or_else(|| FuncError::arg(i, "a string is required"))
+}
+
+/// The number in argument `i` (see [`str_arg`]).
+pub(crate) fn num_arg(args: &[Value], i: usize) -> Result<&Number, FuncError> {
+    args.get(i)
+        .and_then(Value::as_number)
+        .ok_or_else(|| FuncError::arg(i, "a number is required"))
+}
+
+/// gocty's message for a number that is not a Go `int`.
+pub(crate) const INT_RANGE_MSG: &str =
+    "value must be a whole number, between -9223372036854775808 and 9223372036854775807";
+
+/// A number as gocty converts it to a Go `int`: a fraction, an infinity or a number out of
+/// range fails with [`INT_RANGE_MSG`].
+pub(crate) fn to_int(n: &Number) -> Result<i64, String> {
+    n.to_i64().ok_or_else(|| INT_RANGE_MSG.to_string())
 }
 
 /// Terraform's `MakeToFunc`: `tostring`, `tonumber`, `tobool`, `tolist`, `toset`, `tomap`.
@@ -360,7 +409,7 @@ fn register_core(r: &mut Registry) {
         Function::new(
             vec![Param::new("str", Type::String)],
             |_| Ok(Type::String),
-            |a, _| Ok(Value::string(string::to_upper(str_arg(&a[0])))),
+            |a, _| Ok(Value::string(string::to_upper(str_arg(a, 0)?))),
         ),
     );
     r.register(
@@ -368,7 +417,7 @@ fn register_core(r: &mut Registry) {
         Function::new(
             vec![Param::new("str", Type::String)],
             |_| Ok(Type::String),
-            |a, _| Ok(Value::string(string::to_lower(str_arg(&a[0])))),
+            |a, _| Ok(Value::string(string::to_lower(str_arg(a, 0)?))),
         ),
     );
     r.register(
@@ -527,6 +576,57 @@ impl Registry {
             },
         );
         r
+    }
+}
+
+/// Helpers for the function groups' tests: values, and calls made the way the evaluator makes
+/// them.
+#[cfg(test)]
+pub(crate) mod testutil {
+    use super::*;
+    use std::path::Path;
+
+    pub fn s(x: &str) -> Value {
+        Value::string(x)
+    }
+    pub fn n(x: &str) -> Value {
+        Value::number(Number::parse(x).expect("number"))
+    }
+    /// Calls `name` from `r` as the evaluator does: each argument converted to its parameter's
+    /// type, then [`Function::call`].
+    pub fn call_with(r: &Registry, name: &str, args: &[Value]) -> Result<Value, FuncError> {
+        let f = r.get(name).unwrap_or_else(|| panic!("no function {name}"));
+        let mut conv = Vec::with_capacity(args.len());
+        for (i, a) in args.iter().enumerate() {
+            let Some(p) = f.param_for(i) else {
+                return Err(FuncError::new("too many arguments"));
+            };
+            conv.push(convert::convert(a, &p.ty).map_err(|e| FuncError::arg(i, e.message))?);
+        }
+        f.call(conv)
+    }
+
+    /// Calls `name` with the filesystem functions working in `dir`.
+    pub fn call_in(dir: &Path, name: &str, args: &[Value]) -> Result<Value, FuncError> {
+        call_with(&Registry::for_module(dir), name, args)
+    }
+
+    /// Calls `name` in the current directory.
+    pub fn call(name: &str, args: &[Value]) -> Result<Value, FuncError> {
+        call_in(Path::new("."), name, args)
+    }
+
+    /// Calls `name` and renders the result as the console does (or the error as
+    /// `ERR[i]: msg` when it blames argument `i`, else `ERR: msg`).
+    pub fn run(name: &str, args: Vec<Value>) -> String {
+        match call(name, &args) {
+            Ok(v) => v.to_string(),
+            Err(FuncError {
+                arg: Some(i),
+                message,
+            }) => format!("ERR[{i}]: {message}"),
+            Err(e) => format!("ERR: {}", e.message),
+        }
     }
 }
 
