@@ -405,22 +405,6 @@ fn friendly_to(t: &Type) -> String {
 /// The handful of functions the evaluator's own tests need; the library adds the rest.
 fn register_core(r: &mut Registry) {
     r.register(
-        "upper",
-        Function::new(
-            vec![Param::new("str", Type::String)],
-            |_| Ok(Type::String),
-            |a, _| Ok(Value::string(string::to_upper(str_arg(a, 0)?))),
-        ),
-    );
-    r.register(
-        "lower",
-        Function::new(
-            vec![Param::new("str", Type::String)],
-            |_| Ok(Type::String),
-            |a, _| Ok(Value::string(string::to_lower(str_arg(a, 0)?))),
-        ),
-    );
-    r.register(
         "length",
         Function::new(
             vec![Param::new("value", Type::Dynamic)
@@ -591,6 +575,12 @@ pub(crate) mod testutil {
     }
     pub fn n(x: &str) -> Value {
         Value::number(Number::parse(x).expect("number"))
+    }
+    pub fn tup(xs: Vec<Value>) -> Value {
+        Value::tuple(xs)
+    }
+    pub fn strs(xs: &[&str]) -> Value {
+        Value::list(Type::String, xs.iter().map(|x| s(x)).collect())
     }
     /// Calls `name` from `r` as the evaluator does: each argument converted to its parameter's
     /// type, then [`Function::call`].

@@ -188,9 +188,6 @@ pub fn call(def: &FuncDef, args: &[Value]) -> Result<Value, FuncError> {
     Ok((def.imp)(&conv)?.mark(marks))
 }
 
-pub(crate) fn st_string() -> Type {
-    Type::String
-}
 pub(crate) fn st_number() -> Type {
     Type::Number
 }
