@@ -46,7 +46,7 @@ pub mod typeconv;
 use super::convert;
 use super::number::Number;
 use super::types::Type;
-use super::value::{Kind, Marks, Value};
+use super::value::{Marks, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -404,45 +404,6 @@ fn friendly_to(t: &Type) -> String {
 
 /// The handful of functions the evaluator's own tests need; the library adds the rest.
 fn register_core(r: &mut Registry) {
-    r.register(
-        "length",
-        Function::new(
-            vec![Param::new("value", Type::Dynamic)
-                .allow_dynamic_type()
-                .allow_marked()],
-            |a| match a[0].ty() {
-                Type::Tuple(_)
-                | Type::Object(_)
-                | Type::List(_)
-                | Type::Set(_)
-                | Type::Map(_)
-                | Type::String
-                | Type::Dynamic => Ok(Type::Number),
-                _ => Err(FuncError::arg(
-                    0,
-                    "argument must be a string, a collection type, or a structural type",
-                )),
-            },
-            |a, _| {
-                let (v, m) = a[0].clone().unmark();
-                if !v.is_known() {
-                    return Ok(Value::unknown(Type::Number).mark(m));
-                }
-                let n = match v.kind() {
-                    // Grapheme clusters, as cty counts them (a flag or a family emoji is one).
-                    Kind::String(s) => {
-                        unicode_segmentation::UnicodeSegmentation::graphemes(s, true).count()
-                    }
-                    Kind::Set(items) if !v.is_wholly_known() => {
-                        let _ = items;
-                        return Ok(Value::unknown(Type::Number).mark(m));
-                    }
-                    _ => v.length().unwrap_or(0),
-                };
-                Ok(Value::int(n as i64).mark(m))
-            },
-        ),
-    );
     r.register("tostring", to_func(Type::String));
     r.register("tonumber", to_func(Type::Number));
     r.register("tobool", to_func(Type::Bool));
@@ -576,11 +537,25 @@ pub(crate) mod testutil {
     pub fn n(x: &str) -> Value {
         Value::number(Number::parse(x).expect("number"))
     }
+    pub fn b(x: bool) -> Value {
+        Value::bool(x)
+    }
     pub fn tup(xs: Vec<Value>) -> Value {
         Value::tuple(xs)
     }
+    pub fn lst(xs: Vec<Value>) -> Value {
+        let t = xs.first().map(Value::ty).unwrap_or(Type::Dynamic);
+        Value::list(t, xs)
+    }
     pub fn strs(xs: &[&str]) -> Value {
         Value::list(Type::String, xs.iter().map(|x| s(x)).collect())
+    }
+    pub fn obj(xs: Vec<(&str, Value)>) -> Value {
+        Value::object(xs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    }
+    pub fn smap(xs: Vec<(&str, Value)>) -> Value {
+        let t = xs.first().map(|x| x.1.ty()).unwrap_or(Type::Dynamic);
+        Value::map(t, xs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
     }
     /// Calls `name` from `r` as the evaluator does: each argument converted to its parameter's
     /// type, then [`Function::call`].

@@ -188,16 +188,6 @@ pub fn call(def: &FuncDef, args: &[Value]) -> Result<Value, FuncError> {
     Ok((def.imp)(&conv)?.mark(marks))
 }
 
-pub(crate) fn st_number() -> Type {
-    Type::Number
-}
-pub(crate) fn st_bool() -> Type {
-    Type::Bool
-}
-pub(crate) fn st_list_string() -> Type {
-    Type::list(Type::String)
-}
-
 // ---------------------------------------------------------------------------------------------
 // Conversion and unification (cty's convert package, as far as these functions need it).
 // ---------------------------------------------------------------------------------------------
@@ -706,21 +696,12 @@ pub(crate) mod testutil {
     pub fn tup(xs: Vec<Value>) -> Value {
         Value::tuple(xs)
     }
-    pub fn lst(xs: Vec<Value>) -> Value {
-        let t = xs.first().map(Value::ty).unwrap_or(Type::Dynamic);
-        Value::list(t, xs)
-    }
     pub fn strs(xs: &[&str]) -> Value {
         Value::list(Type::String, xs.iter().map(|x| s(x)).collect())
     }
     pub fn obj(xs: Vec<(&str, Value)>) -> Value {
         Value::object(xs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
     }
-    pub fn smap(xs: Vec<(&str, Value)>) -> Value {
-        let t = xs.first().map(|x| x.1.ty()).unwrap_or(Type::Dynamic);
-        Value::map(t, xs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
-    }
-
     /// Calls a function of this group by name and renders the result as the console does
     /// (or the error as `ERR[i]: msg`).
     pub fn run(defs: &[FuncDef], name: &str, args: Vec<Value>) -> String {
