@@ -43,7 +43,6 @@ pub mod numeric;
 pub mod string;
 pub mod typeconv;
 
-use super::convert;
 use super::number::Number;
 use super::types::Type;
 use super::value::{Marks, Value};
@@ -341,84 +340,8 @@ pub(crate) fn to_int(n: &Number) -> Result<i64, String> {
     n.to_i64().ok_or_else(|| INT_RANGE_MSG.to_string())
 }
 
-/// Terraform's `MakeToFunc`: `tostring`, `tonumber`, `tobool`, `tolist`, `toset`, `tomap`.
-/// As in Terraform 1.0, a null or unknown argument of unknown type passes through unchanged.
-pub fn to_func(want: Type) -> Function {
-    let want2 = want.clone();
-    Function::new(
-        vec![Param::new("v", Type::Dynamic).allow_null().allow_marked()],
-        move |a| {
-            let got = a[0].ty();
-            if got == want {
-                return Ok(want.clone());
-            }
-            if !convert::can_convert(&got, &want, true) {
-                let msg = match (&got, &want) {
-                    (Type::Tuple(_), Type::Tuple(_)) => format!(
-                        "incompatible tuple type for conversion: {}",
-                        convert::mismatch_message(&got, &want)
-                    ),
-                    (Type::Object(_), Type::Object(_)) => format!(
-                        "incompatible object type for conversion: {}",
-                        convert::mismatch_message(&got, &want)
-                    ),
-                    _ => format!(
-                        "cannot convert {} to {}",
-                        got.friendly_name(),
-                        friendly_to(&want)
-                    ),
-                };
-                return Err(FuncError::arg(0, msg));
-            }
-            Ok(want.clone())
-        },
-        move |a, ret| {
-            convert::convert(&a[0], ret).map_err(|_| {
-                let (val, _) = a[0].clone().unmark_deep();
-                let got = val.ty();
-                let what = || val.as_str().map(|s| format!("{s:?}")).unwrap_or_else(|| "string".into());
-                let msg = if a[0].has_marks_deep() {
-                    format!("cannot convert this sensitive {} to {}", got.friendly_name(), friendly_to(&want2))
-                } else if got == Type::String && want2 == Type::Bool {
-                    format!("cannot convert {} to bool; only the strings \"true\" or \"false\" are allowed", what())
-                } else if got == Type::String && want2 == Type::Number {
-                    format!("cannot convert {} to number; given string must be a decimal representation of a number", what())
-                } else {
-                    format!("cannot convert {} to {}", got.friendly_name(), friendly_to(&want2))
-                };
-                FuncError::arg(0, msg)
-            })
-        },
-    )
-}
-
-/// `list of any single type` for `list(any)`, as cty's `FriendlyNameForConstraint`.
-fn friendly_to(t: &Type) -> String {
-    match t {
-        Type::List(e) if e.is_dynamic() => "list of any single type".into(),
-        Type::Set(e) if e.is_dynamic() => "set of any single type".into(),
-        Type::Map(e) if e.is_dynamic() => "map of any single type".into(),
-        t => t.friendly_name_for_constraint(),
-    }
-}
-
-/// The handful of functions the evaluator's own tests need; the library adds the rest.
+/// `jsonencode`, which the evaluator's own tests use; the encoding group adds the rest.
 fn register_core(r: &mut Registry) {
-    r.register("tostring", to_func(Type::String));
-    r.register("tonumber", to_func(Type::Number));
-    r.register("tobool", to_func(Type::Bool));
-    r.register(
-        "sensitive",
-        Function::new(
-            vec![Param::new("value", Type::Dynamic)
-                .allow_null()
-                .allow_unknown()
-                .allow_dynamic_type()
-                .allow_marked()],
-            |a| Ok(a[0].ty()),
-            |a, _| Ok(a[0].clone().mark_sensitive()),
-        ),
-    );
     r.register(
         "jsonencode",
         Function::new(
@@ -436,31 +359,6 @@ fn register_core(r: &mut Registry) {
             },
         ),
     );
-    r.register("tolist", to_func(Type::list(Type::Dynamic)));
-    r.register("toset", to_func(Type::set(Type::Dynamic)));
-    r.register("tomap", to_func(Type::map(Type::Dynamic)));
-    r.register("defaults", defaults_experimental());
-}
-
-/// Terraform 1.0's `defaults` exists only with the `module_variable_optional_attrs`
-/// experiment, which sakk does not implement: every call fails as it does without it.
-fn defaults_experimental() -> Function {
-    let any = |name| {
-        Param::new(name, Type::Dynamic)
-            .allow_null()
-            .allow_unknown()
-            .allow_dynamic_type()
-            .allow_marked()
-    };
-    Function::new(
-        vec![any("input"), any("defaults")],
-        |_| Ok(Type::Dynamic),
-        |_, _| {
-            Err(FuncError::new(
-                "this function is experimental and available only when the experiment keyword module_variable_optional_attrs is enabled for the current module",
-            ))
-        },
-    )
 }
 
 /// The encoding, filesystem, date/time, hash/crypto and IP network functions, as data
@@ -566,7 +464,10 @@ pub(crate) mod testutil {
             let Some(p) = f.param_for(i) else {
                 return Err(FuncError::new("too many arguments"));
             };
-            conv.push(convert::convert(a, &p.ty).map_err(|e| FuncError::arg(i, e.message))?);
+            conv.push(
+                crate::lang::convert::convert(a, &p.ty)
+                    .map_err(|e| FuncError::arg(i, e.message))?,
+            );
         }
         f.call(conv)
     }
@@ -591,6 +492,14 @@ pub(crate) mod testutil {
                 message,
             }) => format!("ERR[{i}]: {message}"),
             Err(e) => format!("ERR: {}", e.message),
+        }
+    }
+
+    /// Like [`run`], with the result's type (or `ERR: msg` and an empty type).
+    pub fn run_ty(name: &str, args: Vec<Value>) -> (String, String) {
+        match call(name, &args) {
+            Ok(v) => (v.to_string(), v.ty().to_string()),
+            Err(e) => (format!("ERR: {}", e.message), String::new()),
         }
     }
 }
