@@ -33,7 +33,6 @@
 //! (`Call to function "f" failed: ...`). Never panic on user data.
 
 pub mod collection;
-pub mod common_b;
 pub mod crypto;
 pub mod datetime;
 pub mod encoding;
@@ -42,6 +41,8 @@ pub mod ipnet;
 pub mod numeric;
 pub mod string;
 pub mod typeconv;
+
+pub use filesystem::{FuncCtx, TemplateRenderer};
 
 use super::number::Number;
 use super::types::Type;
@@ -287,11 +288,13 @@ impl Registry {
     /// All built-in functions.
     pub fn builtins() -> Registry {
         let mut r = Registry::new();
-        register_core(&mut r);
         string::register(&mut r);
         collection::register(&mut r);
         numeric::register(&mut r);
         typeconv::register(&mut r);
+        // The evaluator's own tests use jsonencode; the rest of its group needs
+        // `register_module_functions`.
+        encoding::register_jsonencode(&mut r);
         r
     }
 
@@ -340,37 +343,13 @@ pub(crate) fn to_int(n: &Number) -> Result<i64, String> {
     n.to_i64().ok_or_else(|| INT_RANGE_MSG.to_string())
 }
 
-/// `jsonencode`, which the evaluator's own tests use; the encoding group adds the rest.
-fn register_core(r: &mut Registry) {
-    r.register(
-        "jsonencode",
-        Function::new(
-            vec![Param::new("val", Type::Dynamic)
-                .allow_null()
-                .allow_dynamic_type()],
-            |_| Ok(Type::String),
-            |a, _| {
-                if !a[0].is_wholly_known() {
-                    return Ok(Value::unknown(Type::String));
-                }
-                a[0].to_json()
-                    .map(Value::string)
-                    .map_err(|e| FuncError::arg(0, e))
-            },
-        ),
-    );
-}
-
-/// The encoding, filesystem, date/time, hash/crypto and IP network functions, as data
-/// (see [`common_b`]); register them with [`common_b::register_b`].
-pub fn functions_b() -> Vec<common_b::FuncDef> {
-    let mut v = Vec::new();
-    v.extend(encoding::functions());
-    v.extend(filesystem::functions());
-    v.extend(datetime::functions());
-    v.extend(crypto::functions());
-    v.extend(ipnet::functions());
-    v
+/// Like [`to_int`], but a fraction or an infinity fails with "value must be a whole number"
+/// (the encoding, crypto and IP network functions report it so).
+pub(crate) fn to_whole_int(n: &Number) -> Result<i64, String> {
+    if !n.is_integer() {
+        return Err("value must be a whole number".into());
+    }
+    to_int(n)
 }
 
 /// Renders `templatefile` templates: the template's variables are its only names, and every
@@ -379,7 +358,7 @@ struct TemplateEval {
     funcs: Registry,
 }
 
-impl common_b::TemplateRenderer for TemplateEval {
+impl TemplateRenderer for TemplateEval {
     fn render(
         &self,
         tmpl: &crate::lang::ast::Expr,
@@ -399,7 +378,7 @@ impl common_b::TemplateRenderer for TemplateEval {
                 })
                 .collect::<Vec<_>>()
                 .join("\n");
-            FuncError::general(msg)
+            FuncError::new(msg)
         })
     }
 }
@@ -409,16 +388,24 @@ impl Registry {
     /// `base_dir` (Terraform uses the root module's directory) and `templatefile` rendering.
     pub fn for_module(base_dir: &std::path::Path) -> Registry {
         let mut inner = Registry::builtins();
-        common_b::register_b(&mut inner, common_b::FuncCtx::new(base_dir));
+        inner.register_module_functions(FuncCtx::new(base_dir));
         let mut r = Registry::builtins();
-        common_b::register_b(
-            &mut r,
-            common_b::FuncCtx {
-                base_dir: base_dir.to_path_buf(),
-                templates: Some(std::sync::Arc::new(TemplateEval { funcs: inner })),
-            },
-        );
+        r.register_module_functions(FuncCtx {
+            base_dir: base_dir.to_path_buf(),
+            templates: Some(Arc::new(TemplateEval { funcs: inner })),
+        });
         r
+    }
+
+    /// Adds the encoding, filesystem, date/time, hash/crypto and IP network functions, the ones
+    /// that read files working relative to `ctx.base_dir`.
+    pub fn register_module_functions(&mut self, ctx: FuncCtx) {
+        let ctx = Arc::new(ctx);
+        encoding::register(self);
+        filesystem::register(self, &ctx);
+        datetime::register(self);
+        crypto::register(self, &ctx);
+        ipnet::register(self);
     }
 }
 
@@ -434,6 +421,9 @@ pub(crate) mod testutil {
     }
     pub fn n(x: &str) -> Value {
         Value::number(Number::parse(x).expect("number"))
+    }
+    pub fn i(x: i64) -> Value {
+        Value::int(x)
     }
     pub fn b(x: bool) -> Value {
         Value::bool(x)
@@ -480,6 +470,22 @@ pub(crate) mod testutil {
     /// Calls `name` in the current directory.
     pub fn call(name: &str, args: &[Value]) -> Result<Value, FuncError> {
         call_in(Path::new("."), name, args)
+    }
+
+    /// Calls and expects a string result.
+    pub fn call_str(name: &str, args: &[Value]) -> String {
+        let v = call(name, args).unwrap_or_else(|e| panic!("{name}: {}", e.message));
+        v.as_str()
+            .unwrap_or_else(|| panic!("{name}: not a string: {v:?}"))
+            .to_string()
+    }
+
+    /// Calls and expects an error.
+    pub fn call_err(name: &str, args: &[Value]) -> FuncError {
+        match call(name, args) {
+            Ok(v) => panic!("{name}: expected an error, got {v:?}"),
+            Err(e) => e,
+        }
     }
 
     /// Calls `name` and renders the result as the console does (or the error as
