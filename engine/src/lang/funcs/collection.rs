@@ -4,11 +4,11 @@
 //! setproduct, setsubtract, setunion, slice, sort, sum, transpose, values, zipmap, and the
 //! removed `list` and `map`.
 
-use super::{to_int, FuncError, Function, Impl, Param, Registry, INT_RANGE_MSG};
+use super::{int_arg, FuncError, Function, Impl, Param, Registry};
 use crate::lang::convert::{convert, unify, unify_safe};
 use crate::lang::number::Number;
 use crate::lang::types::Type;
-use crate::lang::value::{Marks, Value};
+use crate::lang::value::{go_quote, Marks, Value};
 use unicode_segmentation::UnicodeSegmentation;
 
 fn arg(a: &[Value], i: usize) -> &Value {
@@ -19,13 +19,6 @@ fn arg(a: &[Value], i: usize) -> &Value {
 
 fn elems(v: &Value) -> &[Value] {
     v.elements().unwrap_or(&[])
-}
-
-fn int_arg(a: &[Value], i: usize) -> Result<i64, String> {
-    match arg(a, i).as_number() {
-        Some(n) => to_int(n),
-        None => Err(INT_RANGE_MSG.to_string()),
-    }
 }
 
 // ---- alltrue / anytrue ----
@@ -345,6 +338,13 @@ fn index_impl(a: &[Value]) -> Result<Value, FuncError> {
 
 // ---- element / slice / reverse ----
 
+const NEGATIVE_INDEX: &str = "cannot use element function with a negative index";
+const EMPTY_LIST: &str = "cannot use element function with an empty list";
+
+fn element_index(a: &[Value]) -> Result<i64, FuncError> {
+    int_arg(a, 1).map_err(|m| FuncError::new(format!("invalid index: {m}")))
+}
+
 fn element_ret(a: &[Value]) -> Result<Type, FuncError> {
     let l = arg(a, 0).clone().unmark_deep().0;
     match l.ty() {
@@ -355,15 +355,11 @@ fn element_ret(a: &[Value]) -> Result<Type, FuncError> {
                 return Ok(Type::Dynamic);
             }
             if idx.as_number().is_some_and(Number::is_negative) {
-                return Err(FuncError::new(
-                    "cannot use element function with a negative index",
-                ));
+                return Err(FuncError::new(NEGATIVE_INDEX));
             }
-            let i = int_arg(a, 1).map_err(|m| FuncError::new(format!("invalid index: {m}")))?;
+            let i = element_index(a)?;
             if ts.is_empty() {
-                return Err(FuncError::new(
-                    "cannot use element function with an empty list",
-                ));
+                return Err(FuncError::new(EMPTY_LIST));
             }
             Ok(ts[(i as usize) % ts.len()].clone())
         }
@@ -377,20 +373,16 @@ fn element_ret(a: &[Value]) -> Result<Type, FuncError> {
 fn element_impl(a: &[Value]) -> Result<Value, FuncError> {
     let rt = element_ret(a)?;
     let (l, marks) = arg(a, 0).clone().unmark();
-    let i = int_arg(a, 1).map_err(|m| FuncError::new(format!("invalid index: {m}")))?;
+    let i = element_index(a)?;
     if i < 0 {
-        return Err(FuncError::new(
-            "cannot use element function with a negative index",
-        ));
+        return Err(FuncError::new(NEGATIVE_INDEX));
     }
     if !l.is_known() {
         return Ok(Value::unknown(rt).mark(marks));
     }
     let items = elems(&l);
     if items.is_empty() {
-        return Err(FuncError::new(
-            "cannot use element function with an empty list",
-        ));
+        return Err(FuncError::new(EMPTY_LIST));
     }
     Ok(items[(i as usize) % items.len()].clone().mark(marks))
 }
@@ -636,7 +628,7 @@ fn lookup_ret(a: &[Value]) -> Result<Type, FuncError> {
             }
             Err(FuncError::arg(
                 0,
-                format!("the given object has no attribute {}", go_q(k)),
+                format!("the given object has no attribute {}", go_quote(k)),
             ))
         }
         Type::Map(e) => {
@@ -653,10 +645,6 @@ fn lookup_ret(a: &[Value]) -> Result<Type, FuncError> {
             "lookup() requires a map as the first argument",
         )),
     }
-}
-
-fn go_q(s: &str) -> String {
-    crate::lang::value::go_quote(s)
 }
 
 fn lookup_impl(a: &[Value]) -> Result<Value, FuncError> {
@@ -750,7 +738,7 @@ fn merge_ret(a: &[Value]) -> Result<Type, FuncError> {
         if !t.is_map() && !t.is_object() {
             return Err(FuncError::new(format!(
                 "arguments must be maps or objects, got {}",
-                go_q(&t.friendly_name())
+                go_quote(&t.friendly_name())
             )));
         }
         let u = v.clone().unmark().0;
@@ -1099,20 +1087,21 @@ fn sum_impl(a: &[Value]) -> Result<Value, FuncError> {
 fn transpose_impl(a: &[Value]) -> Result<Value, FuncError> {
     let m = arg(a, 0);
     let lt = Type::list(Type::String);
+    let bad = || FuncError::new("input must be a map of lists of strings");
     let mut out: Vec<(String, Vec<Value>)> = Vec::new();
     for (k, l) in m.entries().into_iter().flatten() {
         if !l.is_known() {
             return Ok(Value::unknown(Type::map(lt)));
         }
         if l.is_null() {
-            return Err(FuncError::new("input must be a map of lists of strings"));
+            return Err(bad());
         }
         for v in elems(l) {
             let Some(s) = v.as_str() else {
                 if !v.is_known() {
                     return Ok(Value::unknown(Type::map(lt)));
                 }
-                return Err(FuncError::new("input must be a map of lists of strings"));
+                return Err(bad());
             };
             match out.iter_mut().find(|(ok, _)| ok == s) {
                 Some((_, ks)) => ks.push(Value::string(k.as_str())),
@@ -1127,6 +1116,27 @@ fn transpose_impl(a: &[Value]) -> Result<Value, FuncError> {
     Ok(Value::map(lt, entries))
 }
 
+/// Each of zipmap's `keys` with the value (or the value's type) at its index.
+fn zip_keys<T: Clone>(keys: &[Value], values: &[T]) -> Result<Vec<(String, T)>, FuncError> {
+    if keys.len() != values.len() {
+        return Err(FuncError::new(format!(
+            "number of keys ({}) does not match number of values ({})",
+            keys.len(),
+            values.len()
+        )));
+    }
+    let mut out = Vec::with_capacity(keys.len());
+    for (i, (k, v)) in keys.iter().zip(values).enumerate() {
+        let Some(k) = k.clone().unmark().0.as_str().map(str::to_string) else {
+            return Err(FuncError::new(format!(
+                "keys list has null value at index {i}"
+            )));
+        };
+        out.push((k, v.clone()));
+    }
+    Ok(out)
+}
+
 fn zipmap_ret(a: &[Value]) -> Result<Type, FuncError> {
     let keys = arg(a, 0);
     match arg(a, 1).ty() {
@@ -1135,24 +1145,7 @@ fn zipmap_ret(a: &[Value]) -> Result<Type, FuncError> {
             if !keys.is_wholly_known() {
                 return Ok(Type::Dynamic);
             }
-            let ks = elems(keys);
-            if ks.len() != ts.len() {
-                return Err(FuncError::new(format!(
-                    "number of keys ({}) does not match number of values ({})",
-                    ks.len(),
-                    ts.len()
-                )));
-            }
-            let mut attrs = Vec::with_capacity(ks.len());
-            for (i, (k, t)) in ks.iter().zip(ts.iter()).enumerate() {
-                let Some(k) = k.clone().unmark().0.as_str().map(str::to_string) else {
-                    return Err(FuncError::new(format!(
-                        "keys list has null value at index {i}"
-                    )));
-                };
-                attrs.push((k, t.clone()));
-            }
-            Ok(Type::object(attrs))
+            Ok(Type::object(zip_keys(elems(keys), &ts)?))
         }
         Type::Dynamic => Ok(Type::Dynamic),
         _ => Err(FuncError::new(
@@ -1169,24 +1162,7 @@ fn zipmap_impl(a: &[Value]) -> Result<Value, FuncError> {
     if !keys.is_wholly_known() || !vals.is_known() {
         return Ok(Value::unknown(rt).mark(marks));
     }
-    let ks = elems(&keys);
-    let vs = elems(&vals);
-    if ks.len() != vs.len() {
-        return Err(FuncError::new(format!(
-            "number of keys ({}) does not match number of values ({})",
-            ks.len(),
-            vs.len()
-        )));
-    }
-    let mut out = Vec::with_capacity(ks.len());
-    for (i, (k, v)) in ks.iter().zip(vs).enumerate() {
-        let Some(k) = k.clone().unmark().0.as_str().map(str::to_string) else {
-            return Err(FuncError::new(format!(
-                "keys list has null value at index {i}"
-            )));
-        };
-        out.push((k, v.clone()));
-    }
+    let out = zip_keys(elems(&keys), elems(&vals))?;
     Ok(match &rt {
         Type::Map(e) => Value::map((**e).clone(), out),
         _ => Value::object(out),

@@ -4,7 +4,7 @@
 use super::{str_arg, FuncError, Function, Impl, Param, Registry};
 use crate::lang::ast::{Expr, ExprKind, TemplatePart};
 use crate::lang::types::Type;
-use crate::lang::value::{Attrs, Value};
+use crate::lang::value::{go_quote, Attrs, Value};
 use base64::Engine as _;
 use std::io::Read as _;
 use std::os::unix::fs::{FileTypeExt as _, PermissionsExt as _};
@@ -375,15 +375,11 @@ fn fileexists(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
         Ok(md) if md.is_file() => Ok(Value::bool(true)),
         Ok(md) => Err(FuncError::new(format!(
             "{full} is not a regular file, but {}",
-            go_quote_simple(&go_mode_string(&md))
+            go_quote(&go_mode_string(&md))
         ))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Value::bool(false)),
         Err(_) => Err(FuncError::new(format!("failed to stat {full}"))),
     }
-}
-
-fn go_quote_simple(s: &str) -> String {
-    crate::lang::value::go_quote(s)
 }
 
 // ---- fileset: doublestar (v1) globbing ----
@@ -711,7 +707,7 @@ fn match_chars(p: &[char], n: &[char]) -> Result<bool, &'static str> {
 // ---- templatefile ----
 
 /// HCL's `Range.String()`.
-fn hcl_range(r: &crate::diag::Range) -> String {
+pub(super) fn hcl_range(r: &crate::diag::Range) -> String {
     if r.start.line == r.end.line {
         format!(
             "{}:{},{}-{}",
@@ -822,11 +818,8 @@ fn templatefile(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
     let tmpl = load_template(ctx, path)?;
     let vars = args
         .get(1)
+        .filter(|v| v.ty().is_map() || v.ty().is_object())
         .ok_or_else(|| FuncError::arg(1, "invalid vars value: must be a map"))?;
-    let vt = vars.ty();
-    if !(vt.is_map() || vt.is_object()) {
-        return Err(FuncError::arg(1, "invalid vars value: must be a map"));
-    }
     let empty = Attrs::new();
     let attrs = vars.entries().unwrap_or(&empty);
     for k in attrs.keys() {
@@ -836,7 +829,7 @@ fn templatefile(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
                 format!(
                     "invalid template variable name {}: must start with a letter, followed by \
                      zero or more letters, digits, and underscores",
-                    crate::lang::value::go_quote(k)
+                    go_quote(k)
                 ),
             ));
         }
@@ -849,7 +842,7 @@ fn templatefile(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
                 1,
                 format!(
                     "vars map does not contain key {}, referenced at {}",
-                    crate::lang::value::go_quote(root),
+                    go_quote(root),
                     hcl_range(range)
                 ),
             ));

@@ -309,11 +309,14 @@ fn cidrsubnet(args: &[Value]) -> Result<Value, FuncError> {
     }
     let bits = i64::from(net.ip.bits);
     let new_len = i64::from(net.len) + newbits;
-    if new_len > bits {
-        return Err(FuncError::new(format!(
+    let insufficient = || {
+        FuncError::new(format!(
             "insufficient address space to extend prefix of {} by {newbits}",
             net.len
-        )));
+        ))
+    };
+    if new_len > bits {
+        return Err(insufficient());
     }
     // go-cidr: maxNetNum := uint64(1<<uint64(newBits)) - 1, with Go's shift semantics.
     let shift = newbits as u64;
@@ -328,10 +331,7 @@ fn cidrsubnet(args: &[Value]) -> Result<Value, FuncError> {
         )));
     }
     if new_len < 0 {
-        return Err(FuncError::new(format!(
-            "insufficient address space to extend prefix of {} by {newbits}",
-            net.len
-        )));
+        return Err(insufficient());
     }
     let host_bits = (bits - new_len) as u32;
     let add = if host_bits >= 128 {

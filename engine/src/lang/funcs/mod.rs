@@ -343,6 +343,14 @@ pub(crate) fn to_int(n: &Number) -> Result<i64, String> {
     n.to_i64().ok_or_else(|| INT_RANGE_MSG.to_string())
 }
 
+/// The number in argument `i` as a Go `int` (see [`to_int`]).
+pub(crate) fn int_arg(args: &[Value], i: usize) -> Result<i64, String> {
+    match args.get(i).and_then(Value::as_number) {
+        Some(n) => to_int(n),
+        None => Err(INT_RANGE_MSG.to_string()),
+    }
+}
+
 /// Like [`to_int`], but a fraction or an infinity fails with "value must be a whole number"
 /// (the encoding, crypto and IP network functions report it so).
 pub(crate) fn to_whole_int(n: &Number) -> Result<i64, String> {
@@ -370,10 +378,7 @@ impl TemplateRenderer for TemplateEval {
             let msg = ds
                 .iter()
                 .map(|d| match &d.range {
-                    Some(r) => format!(
-                        "{}:{},{}-{}: {}; {}",
-                        r.filename, r.start.line, r.start.column, r.end.column, d.summary, d.detail
-                    ),
+                    Some(r) => format!("{}: {}; {}", filesystem::hcl_range(r), d.summary, d.detail),
                     None => format!("{}; {}", d.summary, d.detail),
                 })
                 .collect::<Vec<_>>()
@@ -523,6 +528,23 @@ mod tests {
             .unwrap_err();
         assert!(
             e.message.starts_with("this function is experimental"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn template_errors_name_hcl_ranges() {
+        let d = tempfile::tempdir().expect("tempdir");
+        std::fs::write(d.path().join("t.tftpl"), "${true ? [1] :\n\"x\"}").expect("write");
+        let e = testutil::call_in(
+            d.path(),
+            "templatefile",
+            &[Value::string("t.tftpl"), Value::empty_object()],
+        )
+        .unwrap_err();
+        assert!(
+            e.message
+                .starts_with("t.tftpl:1,10-2,4: Inconsistent conditional result types;"),
             "{e:?}"
         );
     }

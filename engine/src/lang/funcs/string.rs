@@ -2,16 +2,12 @@
 //! indent, join, lower, regex, regexall, replace, split, strrev, substr, title, trim,
 //! trimprefix, trimsuffix, trimspace, upper.
 
-use super::{num_arg, str_arg, to_int, FuncError, Function, Impl, Param, Registry};
+use super::{int_arg, str_arg, FuncError, Function, Impl, Param, Registry};
 use crate::lang::convert::convert;
 use crate::lang::number::Number;
 use crate::lang::types::Type;
 use crate::lang::value::Value;
 use unicode_segmentation::UnicodeSegmentation;
-
-fn int_arg(args: &[Value], i: usize) -> Result<i64, FuncError> {
-    to_int(num_arg(args, i)?).map_err(FuncError::new)
-}
 
 fn graphemes(s: &str) -> usize {
     s.graphemes(true).count()
@@ -94,7 +90,7 @@ fn chomp_impl(a: &[Value]) -> Result<Value, FuncError> {
     Ok(Value::string(s))
 }
 fn indent_impl(a: &[Value]) -> Result<Value, FuncError> {
-    let n = int_arg(a, 0)?;
+    let n = int_arg(a, 0).map_err(FuncError::new)?;
     let s = str_arg(a, 1)?;
     let pad = " ".repeat(n.clamp(0, 1 << 20) as usize);
     Ok(Value::string(s.replace('\n', &format!("\n{pad}"))))
@@ -187,8 +183,8 @@ fn join_impl(a: &[Value]) -> Result<Value, FuncError> {
 
 fn substr_impl(a: &[Value]) -> Result<Value, FuncError> {
     let s = str_arg(a, 0)?;
-    let mut offset = int_arg(a, 1)?;
-    let length = int_arg(a, 2)?;
+    let mut offset = int_arg(a, 1).map_err(FuncError::new)?;
+    let length = int_arg(a, 2).map_err(FuncError::new)?;
     if offset < 0 {
         offset += graphemes(s) as i64;
     } else if length == 0 {
@@ -412,42 +408,18 @@ pub(crate) fn format_str(f: &str, args: &[Value]) -> Result<String, FuncError> {
             p += 1;
         }
         if p < b.len() && (b'1'..=b'9').contains(&b[p]) {
-            let mut w = 0usize;
-            while p < b.len() && b[p].is_ascii_digit() {
-                w = w.saturating_mul(10).saturating_add((b[p] - b'0') as usize);
-                p += 1;
-            }
-            if w > MAX_WIDTH {
-                return Err(FuncError::new(format!(
-                    "width {w} at offset {start} is too large (at most {MAX_WIDTH})"
-                )));
-            }
-            v.width = Some(w);
+            v.width = Some(at_most_max("width", decimal(b, &mut p), start)?);
         }
         if p < b.len() && b[p] == b'.' {
             p += 1;
-            let mut pr = 0usize;
-            while p < b.len() && b[p].is_ascii_digit() {
-                pr = pr.saturating_mul(10).saturating_add((b[p] - b'0') as usize);
-                p += 1;
-            }
-            if pr > MAX_WIDTH {
-                return Err(FuncError::new(format!(
-                    "precision {pr} at offset {start} is too large (at most {MAX_WIDTH})"
-                )));
-            }
-            v.prec = Some(pr);
+            v.prec = Some(at_most_max("precision", decimal(b, &mut p), start)?);
         }
         if p < b.len() && b[p] == b'[' {
             p += 1;
             if p >= b.len() || !(b'1'..=b'9').contains(&b[p]) {
                 return bad_char(f, p);
             }
-            let mut n = 0usize;
-            while p < b.len() && b[p].is_ascii_digit() {
-                n = n.saturating_mul(10).saturating_add((b[p] - b'0') as usize);
-                p += 1;
-            }
+            let n = decimal(b, &mut p);
             if p >= b.len() || b[p] != b']' {
                 return bad_char(f, p);
             }
@@ -489,6 +461,26 @@ pub(crate) fn format_str(f: &str, args: &[Value]) -> Result<String, FuncError> {
 /// Widths and precisions beyond this are refused (Go's fmt gives up at the same size) rather than
 /// allocating gigabytes: `format("%9007199254740993v", 1)` was found by the fuzzer.
 const MAX_WIDTH: usize = 1_000_000;
+
+/// The decimal digits at `b[*p..]` as a number (saturating), with `p` moved past them.
+fn decimal(b: &[u8], p: &mut usize) -> usize {
+    let mut n = 0usize;
+    while *p < b.len() && b[*p].is_ascii_digit() {
+        n = n.saturating_mul(10).saturating_add((b[*p] - b'0') as usize);
+        *p += 1;
+    }
+    n
+}
+
+/// `n`, a width or a precision, unless it is over [`MAX_WIDTH`].
+fn at_most_max(what: &str, n: usize, start: usize) -> Result<usize, FuncError> {
+    if n > MAX_WIDTH {
+        return Err(FuncError::new(format!(
+            "{what} {n} at offset {start} is too large (at most {MAX_WIDTH})"
+        )));
+    }
+    Ok(n)
+}
 
 fn bad_char(f: &str, p: usize) -> Result<String, FuncError> {
     let c = f
