@@ -1,20 +1,28 @@
 //! The function registry: Terraform's built-in functions, declared like cty's `function.Spec`.
 //!
+//! Every function is a [`Function`] (parameters, optional variadic parameter, return type,
+//! implementation) in a [`Registry`]. Each group has its file, with a `register` function:
+//! `string`, `collection`, `numeric` and `typeconv` make up [`Registry::builtins`];
+//! `encoding`, `filesystem`, `datetime`, `crypto` and `ipnet` are added by
+//! [`Registry::register_module_functions`], the file functions working relative to the module
+//! directory in [`FuncCtx`]. [`Registry::for_module`] is what the evaluation walk uses.
+//! Conversion and unification are [`crate::lang::convert`]'s; the helpers implementations share
+//! (`str_arg`, `num_arg`, `int_arg`, `to_int`, `to_whole_int`) are below.
+//!
 //! # Adding a function
 //!
-//! Put related functions in a file `funcs/<group>.rs` (e.g. `strings.rs`, `collections.rs`)
-//! with a `pub fn register(r: &mut Registry)`, and call it from [`Registry::builtins`]:
+//! Register it in its group's `register`:
 //!
 //! ```ignore
-//! r.register("upper", Function::new(
+//! r.register("upper", Function::simple(
 //!     vec![Param::new("str", Type::String)],
-//!     |_args| Ok(Type::String),               // return type, from the (type-checked) args
-//!     |args, _ret| {                          // the implementation
-//!         let s = args[0].as_str().unwrap_or_default();
-//!         Ok(Value::string(s.to_uppercase()))
-//!     },
+//!     Type::String,                           // the return type
+//!     |args| Ok(Value::string(str_arg(args, 0)?.to_uppercase())),
 //! ));
 //! ```
+//!
+//! [`Function::computed`] takes a function from the (type-checked) arguments to the return
+//! type instead, and [`Function::new`] an implementation that also receives the return type.
 //!
 //! The evaluator converts each argument to its parameter's type before the call (so `upper(1)`
 //! receives `"1"`), and [`Function::call`] then does what cty's `Function.Call` does, so an
@@ -285,15 +293,15 @@ impl Registry {
         Registry::default()
     }
 
-    /// All built-in functions.
+    /// The core functions, which the evaluator's own tests use: the string, collection, numeric
+    /// and type-conversion groups, and `jsonencode`. [`Registry::for_module`] has them all.
     pub fn builtins() -> Registry {
         let mut r = Registry::new();
         string::register(&mut r);
         collection::register(&mut r);
         numeric::register(&mut r);
         typeconv::register(&mut r);
-        // The evaluator's own tests use jsonencode; the rest of its group needs
-        // `register_module_functions`.
+        // The rest of the encoding group comes with `register_module_functions`.
         encoding::register_jsonencode(&mut r);
         r
     }
