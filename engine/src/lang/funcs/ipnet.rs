@@ -47,16 +47,11 @@ struct Net {
     len: u32,
 }
 
+/// The mask of a `len`-bit prefix of a `bits`-bit address.
 fn mask(len: u32, bits: u32) -> u128 {
-    if len == 0 {
-        return 0;
-    }
-    let all: u128 = if bits == 128 {
-        u128::MAX
-    } else {
-        (1u128 << bits) - 1
-    };
-    all & !(all >> len)
+    let all = mask_all(bits);
+    // Shifting a u128 by 128 (a /128 prefix) is out of range: no host bits are left.
+    all & !all.checked_shr(len).unwrap_or(0)
 }
 
 /// Go's `dtoi`: decimal digits (at least one) up to the big limit.
@@ -460,6 +455,25 @@ mod tests {
         assert_eq!(
             e("10.0.0.0/33", i(1)),
             "invalid CIDR expression: invalid CIDR address: 10.0.0.0/33"
+        );
+    }
+
+    #[test]
+    fn full_length_ipv6_prefixes() {
+        // A /128 used to overflow a shift (a panic in debug builds, a zero mask in release).
+        assert_eq!(call_str("cidrhost", &[s("::1/128"), i(0)]), "::1");
+        assert_eq!(
+            call_str("cidrnetmask", &[s("::1/128")]),
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
+        );
+        let v = call("cidrsubnets", &[s("fe80::/120"), i(8), i(8)]).expect("cidrsubnets");
+        assert_eq!(
+            v.to_string(),
+            "tolist([\n  \"fe80::/128\",\n  \"fe80::1/128\",\n])"
+        );
+        assert_eq!(
+            call_err("cidrsubnets", &[s("fe80::/64"), i(100)]).message,
+            "may not extend prefix by more than 32 bits"
         );
     }
 
