@@ -4,7 +4,7 @@
 //! setproduct, setsubtract, setunion, slice, sort, sum, transpose, values, zipmap, and the
 //! removed `list` and `map`.
 
-use super::{int_arg, FuncError, Function, Impl, Param, Registry};
+use super::{int_arg, FuncError, Function, Param, Registry};
 use crate::lang::convert::{convert, unify, unify_safe};
 use crate::lang::number::Number;
 use crate::lang::types::Type;
@@ -1198,10 +1198,15 @@ pub fn register(r: &mut Registry) {
     let any = |name| d(name).allow_unknown().allow_dynamic_type().allow_null();
     let bools = || Param::new("list", Type::list(Type::Bool));
     let strings = || Param::new("list", Type::list(Type::String));
-    let simple = |params, ret, imp: Impl| Function::simple(params, ret, imp);
     let list_of_strings = || Type::list(Type::String);
-    r.register("alltrue", simple(vec![bools()], Type::Bool, alltrue_impl));
-    r.register("anytrue", simple(vec![bools()], Type::Bool, anytrue_impl));
+    r.register(
+        "alltrue",
+        Function::simple(vec![bools()], Type::Bool, alltrue_impl),
+    );
+    r.register(
+        "anytrue",
+        Function::simple(vec![bools()], Type::Bool, anytrue_impl),
+    );
     r.register(
         "chunklist",
         Function::computed(
@@ -1220,7 +1225,7 @@ pub fn register(r: &mut Registry) {
     );
     r.register(
         "compact",
-        simple(vec![strings()], list_of_strings(), compact_impl),
+        Function::simple(vec![strings()], list_of_strings(), compact_impl),
     );
     r.register(
         "concat",
@@ -1228,7 +1233,7 @@ pub fn register(r: &mut Registry) {
     );
     r.register(
         "contains",
-        simple(vec![d("list"), d("value")], Type::Bool, contains_impl),
+        Function::simple(vec![d("list"), d("value")], Type::Bool, contains_impl),
     );
     r.register(
         "distinct",
@@ -1248,7 +1253,7 @@ pub fn register(r: &mut Registry) {
     );
     r.register(
         "index",
-        simple(vec![d("list"), d("value")], Type::Number, index_impl),
+        Function::simple(vec![d("list"), d("value")], Type::Number, index_impl),
     );
     r.register(
         "keys",
@@ -1300,7 +1305,7 @@ pub fn register(r: &mut Registry) {
     );
     r.register(
         "range",
-        simple(vec![], Type::list(Type::Number), range_impl).variadic(n("params")),
+        Function::simple(vec![], Type::list(Type::Number), range_impl).variadic(n("params")),
     );
     r.register(
         "reverse",
@@ -1335,12 +1340,15 @@ pub fn register(r: &mut Registry) {
     );
     r.register(
         "sort",
-        simple(vec![strings()], list_of_strings(), sort_impl),
+        Function::simple(vec![strings()], list_of_strings(), sort_impl),
     );
-    r.register("sum", simple(vec![d("list")], Type::Number, sum_impl));
+    r.register(
+        "sum",
+        Function::simple(vec![d("list")], Type::Number, sum_impl),
+    );
     r.register(
         "transpose",
-        simple(
+        Function::simple(
             vec![Param::new("values", Type::map(list_of_strings()))],
             Type::map(list_of_strings()),
             transpose_impl,

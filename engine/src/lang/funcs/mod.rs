@@ -306,6 +306,30 @@ impl Registry {
         r
     }
 
+    /// Every built-in function, with filesystem functions resolving relative paths against
+    /// `base_dir` (Terraform uses the root module's directory) and `templatefile` rendering.
+    pub fn for_module(base_dir: &std::path::Path) -> Registry {
+        let mut inner = Registry::builtins();
+        inner.register_module_functions(FuncCtx::new(base_dir));
+        let mut r = Registry::builtins();
+        r.register_module_functions(FuncCtx {
+            base_dir: base_dir.to_path_buf(),
+            templates: Some(Arc::new(TemplateEval { funcs: inner })),
+        });
+        r
+    }
+
+    /// Adds the encoding, filesystem, date/time, hash/crypto and IP network functions, the ones
+    /// that read files working relative to `ctx.base_dir`.
+    pub fn register_module_functions(&mut self, ctx: FuncCtx) {
+        let ctx = Arc::new(ctx);
+        encoding::register(self);
+        filesystem::register(self, &ctx);
+        datetime::register(self);
+        crypto::register(self, &ctx);
+        ipnet::register(self);
+    }
+
     pub fn register(&mut self, name: &str, f: Function) {
         self.funcs.insert(name.to_string(), f);
     }
@@ -342,7 +366,7 @@ pub(crate) fn num_arg(args: &[Value], i: usize) -> Result<&Number, FuncError> {
 }
 
 /// gocty's message for a number that is not a Go `int`.
-pub(crate) const INT_RANGE_MSG: &str =
+const INT_RANGE_MSG: &str =
     "value must be a whole number, between -9223372036854775808 and 9223372036854775807";
 
 /// A number as gocty converts it to a Go `int`: a fraction, an infinity or a number out of
@@ -393,32 +417,6 @@ impl TemplateRenderer for TemplateEval {
                 .join("\n");
             FuncError::new(msg)
         })
-    }
-}
-
-impl Registry {
-    /// Every built-in function, with filesystem functions resolving relative paths against
-    /// `base_dir` (Terraform uses the root module's directory) and `templatefile` rendering.
-    pub fn for_module(base_dir: &std::path::Path) -> Registry {
-        let mut inner = Registry::builtins();
-        inner.register_module_functions(FuncCtx::new(base_dir));
-        let mut r = Registry::builtins();
-        r.register_module_functions(FuncCtx {
-            base_dir: base_dir.to_path_buf(),
-            templates: Some(Arc::new(TemplateEval { funcs: inner })),
-        });
-        r
-    }
-
-    /// Adds the encoding, filesystem, date/time, hash/crypto and IP network functions, the ones
-    /// that read files working relative to `ctx.base_dir`.
-    pub fn register_module_functions(&mut self, ctx: FuncCtx) {
-        let ctx = Arc::new(ctx);
-        encoding::register(self);
-        filesystem::register(self, &ctx);
-        datetime::register(self);
-        crypto::register(self, &ctx);
-        ipnet::register(self);
     }
 }
 
