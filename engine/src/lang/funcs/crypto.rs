@@ -1,7 +1,7 @@
 //! Hash and crypto functions: md5, sha1, sha256, sha512, base64sha256, base64sha512, the
 //! file* hash variants, bcrypt, rsadecrypt, uuid, uuidv5 (Terraform's lang/funcs/crypto.go).
 
-use super::filesystem::{go_read, in_dir, resolve, CtxImpl, FuncCtx};
+use super::filesystem::{go_read, resolve, FuncCtx};
 use super::{num_arg, str_arg, to_whole_int, FuncError, Function, Impl, Param, Registry};
 use crate::lang::types::Type;
 use crate::lang::value::Value;
@@ -16,46 +16,33 @@ pub fn register(r: &mut Registry, ctx: &Arc<FuncCtx>) {
     let st = || Param::new("str", Type::String);
     let path = || Param::new("path", Type::String);
     let string = |params, imp: Impl| Function::simple(params, Type::String, imp);
-    let file = |imp: CtxImpl| Function::simple(vec![path()], Type::String, in_dir(ctx, imp));
-    r.register("md5", string(vec![st()], |a| hash_str::<Md5>(a, Enc::Hex)));
-    r.register(
-        "sha1",
-        string(vec![st()], |a| hash_str::<Sha1>(a, Enc::Hex)),
-    );
-    r.register(
-        "sha256",
-        string(vec![st()], |a| hash_str::<Sha256>(a, Enc::Hex)),
-    );
-    r.register(
-        "sha512",
-        string(vec![st()], |a| hash_str::<Sha512>(a, Enc::Hex)),
-    );
-    r.register(
-        "base64sha256",
-        string(vec![st()], |a| hash_str::<Sha256>(a, Enc::Base64)),
-    );
-    r.register(
-        "base64sha512",
-        string(vec![st()], |a| hash_str::<Sha512>(a, Enc::Base64)),
-    );
-    r.register("filemd5", file(|c, a| hash_file::<Md5>(c, a, Enc::Hex)));
-    r.register("filesha1", file(|c, a| hash_file::<Sha1>(c, a, Enc::Hex)));
-    r.register(
-        "filesha256",
-        file(|c, a| hash_file::<Sha256>(c, a, Enc::Hex)),
-    );
-    r.register(
-        "filesha512",
-        file(|c, a| hash_file::<Sha512>(c, a, Enc::Hex)),
-    );
-    r.register(
-        "filebase64sha256",
-        file(|c, a| hash_file::<Sha256>(c, a, Enc::Base64)),
-    );
-    r.register(
-        "filebase64sha512",
-        file(|c, a| hash_file::<Sha512>(c, a, Enc::Base64)),
-    );
+    // Each hash of a string, and the same hash of a file as `file<name>`.
+    let hashes: [(&str, DigestFn, Enc); 6] = [
+        ("md5", digest::<Md5>, Enc::Hex),
+        ("sha1", digest::<Sha1>, Enc::Hex),
+        ("sha256", digest::<Sha256>, Enc::Hex),
+        ("sha512", digest::<Sha512>, Enc::Hex),
+        ("base64sha256", digest::<Sha256>, Enc::Base64),
+        ("base64sha512", digest::<Sha512>, Enc::Base64),
+    ];
+    for (name, digest, enc) in hashes {
+        r.register(
+            name,
+            Function::simple(vec![st()], Type::String, move |a| {
+                Ok(Value::string(encode(
+                    &digest(str_arg(a, 0)?.as_bytes()),
+                    enc,
+                )))
+            }),
+        );
+        let ctx = Arc::clone(ctx);
+        r.register(
+            &format!("file{name}"),
+            Function::simple(vec![path()], Type::String, move |a| {
+                Ok(Value::string(encode(&digest(&read(&ctx, a)?), enc)))
+            }),
+        );
+    }
     r.register(
         "bcrypt",
         string(vec![st()], bcrypt_fn).variadic(Param::new("cost", Type::Number)),
@@ -101,16 +88,16 @@ fn encode(sum: &[u8], enc: Enc) -> String {
     }
 }
 
-fn hash_str<D: Digest>(args: &[Value], enc: Enc) -> Result<Value, FuncError> {
-    let s = str_arg(args, 0)?;
-    Ok(Value::string(encode(&D::digest(s.as_bytes()), enc)))
+type DigestFn = fn(&[u8]) -> Vec<u8>;
+
+fn digest<D: Digest>(data: &[u8]) -> Vec<u8> {
+    D::digest(data).to_vec()
 }
 
-fn hash_file<D: Digest>(ctx: &FuncCtx, args: &[Value], enc: Enc) -> Result<Value, FuncError> {
-    let path = str_arg(args, 0)?;
-    let full = resolve(ctx, path).map_err(FuncError::new)?;
-    let data = go_read(&full).map_err(|(_, e)| FuncError::new(e))?;
-    Ok(Value::string(encode(&D::digest(&data), enc)))
+/// The contents of the file named by argument 0.
+fn read(ctx: &FuncCtx, args: &[Value]) -> Result<Vec<u8>, FuncError> {
+    let full = resolve(ctx, str_arg(args, 0)?).map_err(FuncError::new)?;
+    go_read(&full).map_err(|(_, e)| FuncError::new(e))
 }
 
 fn bcrypt_fn(args: &[Value]) -> Result<Value, FuncError> {

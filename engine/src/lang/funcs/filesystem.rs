@@ -48,10 +48,10 @@ impl std::fmt::Debug for FuncCtx {
 }
 
 /// An implementation that needs the calling module's [`FuncCtx`].
-pub(super) type CtxImpl = fn(&FuncCtx, &[Value]) -> Result<Value, FuncError>;
+type CtxImpl = fn(&FuncCtx, &[Value]) -> Result<Value, FuncError>;
 
 /// `imp` bound to `ctx`.
-pub(super) fn in_dir(
+fn in_dir(
     ctx: &Arc<FuncCtx>,
     imp: CtxImpl,
 ) -> impl Fn(&[Value]) -> Result<Value, FuncError> + Send + Sync + 'static {
