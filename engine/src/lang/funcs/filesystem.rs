@@ -706,21 +706,6 @@ fn match_chars(p: &[char], n: &[char]) -> Result<bool, &'static str> {
 
 // ---- templatefile ----
 
-/// HCL's `Range.String()`.
-pub(super) fn hcl_range(r: &crate::diag::Range) -> String {
-    if r.start.line == r.end.line {
-        format!(
-            "{}:{},{}-{}",
-            r.filename, r.start.line, r.start.column, r.end.column
-        )
-    } else {
-        format!(
-            "{}:{},{}-{},{}",
-            r.filename, r.start.line, r.start.column, r.end.line, r.end.column
-        )
-    }
-}
-
 /// The root names the template refers to (HCL's `Variables()`), in source order, with ranges.
 fn template_variables<'a>(
     e: &'a Expr,
@@ -803,7 +788,11 @@ fn valid_identifier(s: &str) -> bool {
 pub fn load_template(ctx: &FuncCtx, path: &str) -> Result<Expr, FuncError> {
     let src = file_string(ctx, path)?;
     crate::lang::parse::parse_template(Arc::from(path), &src).map_err(|d| {
-        let at = d.range.as_ref().map(hcl_range).unwrap_or_default();
+        let at = d
+            .range
+            .as_ref()
+            .map(crate::diag::Range::hcl_string)
+            .unwrap_or_default();
         let msg = if d.detail.is_empty() {
             format!("{at}: {}", d.summary)
         } else {
@@ -843,7 +832,7 @@ fn templatefile(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
                 format!(
                     "vars map does not contain key {}, referenced at {}",
                     go_quote(root),
-                    hcl_range(range)
+                    range.hcl_string()
                 ),
             ));
         }

@@ -410,7 +410,7 @@ impl TemplateRenderer for TemplateEval {
             let msg = ds
                 .iter()
                 .map(|d| match &d.range {
-                    Some(r) => format!("{}: {}; {}", filesystem::hcl_range(r), d.summary, d.detail),
+                    Some(r) => format!("{}: {}; {}", r.hcl_string(), d.summary, d.detail),
                     None => format!("{}; {}", d.summary, d.detail),
                 })
                 .collect::<Vec<_>>()
