@@ -35,6 +35,22 @@ impl Range {
             end: other.end,
         }
     }
+
+    /// HCL's `Range.String()`: `file:line,col-endcol`, or `file:line,col-endline,endcol` for a
+    /// range over several lines.
+    pub fn hcl_string(&self) -> String {
+        if self.start.line == self.end.line {
+            format!(
+                "{}:{},{}-{}",
+                self.filename, self.start.line, self.start.column, self.end.column
+            )
+        } else {
+            format!(
+                "{}:{},{}-{},{}",
+                self.filename, self.start.line, self.start.column, self.end.line, self.end.column
+            )
+        }
+    }
 }
 
 impl std::fmt::Display for Range {

@@ -5,8 +5,7 @@
 
 use engine::diag::{Diagnostic, Range};
 use engine::lang::eval::{eval, EvalContext, Scope};
-use engine::lang::funcs::common_b::{register_b, FuncCtx};
-use engine::lang::funcs::Registry;
+use engine::lang::funcs::{FuncCtx, Registry};
 use engine::lang::parse::parse_expr;
 use engine::lang::refs::Subject;
 use engine::lang::value::Value;
@@ -58,7 +57,7 @@ fn cases() -> Vec<(String, String)> {
 fn functions_match_terraform_console() {
     let dir = fixture();
     let mut funcs = Registry::builtins();
-    register_b(&mut funcs, FuncCtx::new(dir.path()));
+    funcs.register_module_functions(FuncCtx::new(dir.path()));
     let scope = NoScope;
     let ctx = EvalContext::new(&scope, &funcs);
     let mut checked = 0;

@@ -1319,12 +1319,15 @@ fn try_can_call(e: &Expr, name: &str, args: &[Expr], ctx: &EvalContext) -> R {
                 .at(&e.range)
                 .detail(format!(
                     "Invalid value for \"expressions\" parameter: {}.",
-                    err.msg
+                    err.message
                 ))
                 .hint("give try at least one expression that can succeed"),
             None => Diagnostic::error("Error in function call")
                 .at(&e.range)
-                .detail(format!("Call to function {name:?} failed: {}.", err.msg))
+                .detail(format!(
+                    "Call to function {name:?} failed: {}.",
+                    err.message
+                ))
                 .hint("check the function's arguments"),
         })),
     }

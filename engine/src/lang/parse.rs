@@ -268,18 +268,7 @@ fn unclosed_template_directive(idx: &LineIndex, src: &str, at: usize) -> Option<
         }
     }
     let (kw, r) = stack.pop()?;
-    let r = idx.range(r);
-    let at = if r.start.line == r.end.line {
-        format!(
-            "{}:{},{}-{}",
-            r.filename, r.start.line, r.start.column, r.end.column
-        )
-    } else {
-        format!(
-            "{}:{},{}-{},{}",
-            r.filename, r.start.line, r.start.column, r.end.line, r.end.column
-        )
-    };
+    let at = idx.range(r).hcl_string();
     Some(
         Diagnostic::error("Unexpected end of template")
             .at(&idx.range(close..(close + 1).min(src.len())))

@@ -4,13 +4,11 @@
 //! setproduct, setsubtract, setunion, slice, sort, sum, transpose, values, zipmap, and the
 //! removed `list` and `map`.
 
-use super::typeconv::{
-    convert, st_bool, st_list_string, st_number, unify, unify_unsafe, FuncDef, FuncError, Param,
-    Ret,
-};
+use super::{int_arg, FuncError, Function, Param, Registry};
+use crate::lang::convert::{convert, unify, unify_safe};
 use crate::lang::number::Number;
 use crate::lang::types::Type;
-use crate::lang::value::{Marks, Value};
+use crate::lang::value::{go_quote, Marks, Value};
 use unicode_segmentation::UnicodeSegmentation;
 
 fn arg(a: &[Value], i: usize) -> &Value {
@@ -21,16 +19,6 @@ fn arg(a: &[Value], i: usize) -> &Value {
 
 fn elems(v: &Value) -> &[Value] {
     v.elements().unwrap_or(&[])
-}
-
-fn int_arg(a: &[Value], i: usize) -> Result<i64, String> {
-    arg(a, i)
-        .as_number()
-        .and_then(Number::to_i64)
-        .ok_or_else(|| {
-            "value must be a whole number, between -9223372036854775808 and 9223372036854775807"
-                .to_string()
-        })
 }
 
 // ---- alltrue / anytrue ----
@@ -102,13 +90,13 @@ fn chunklist_impl(a: &[Value]) -> Result<Value, FuncError> {
 
 fn coalesce_ret(a: &[Value]) -> Result<Type, FuncError> {
     let ts: Vec<Type> = a.iter().map(Value::ty).collect();
-    unify_unsafe(&ts).ok_or_else(|| FuncError::new("all arguments must have the same type"))
+    unify(&ts).ok_or_else(|| FuncError::new("all arguments must have the same type"))
 }
 
 fn coalesce_impl(a: &[Value]) -> Result<Value, FuncError> {
     let rt = coalesce_ret(a)?;
     for (i, v) in a.iter().enumerate() {
-        let v = convert(v, &rt).map_err(|m| FuncError::arg(i, m))?;
+        let v = convert(v, &rt).map_err(|e| FuncError::arg(i, e.message))?;
         if !v.is_known() {
             return Ok(Value::unknown(rt));
         }
@@ -133,7 +121,7 @@ fn coalescelist_ret(a: &[Value]) -> Result<Type, FuncError> {
             .iter()
             .filter_map(|t| t.element_type().cloned())
             .collect();
-        if let Some(e) = unify(&es) {
+        if let Some(e) = unify_safe(&es) {
             return Ok(Type::list(e));
         }
     }
@@ -161,7 +149,7 @@ fn coalescelist_impl(a: &[Value]) -> Result<Value, FuncError> {
             if rt.is_dynamic() {
                 return Ok(v.clone());
             }
-            return convert(v, &rt).map_err(FuncError::new);
+            return convert(v, &rt).map_err(|e| FuncError::new(e.message));
         }
     }
     Err(FuncError::new("no non-null arguments"))
@@ -235,7 +223,7 @@ fn concat_ret(a: &[Value]) -> Result<Type, FuncError> {
             .iter()
             .filter_map(|t| t.element_type().cloned())
             .collect();
-        if let Some(e) = unify_unsafe(&es) {
+        if let Some(e) = unify(&es) {
             return Ok(Type::list(e));
         }
     }
@@ -281,7 +269,7 @@ fn concat_impl(a: &[Value]) -> Result<Value, FuncError> {
         Type::List(e) => {
             let mut conv = Vec::with_capacity(items.len());
             for (i, x) in items.iter().enumerate() {
-                conv.push(convert(x, e).map_err(|m| FuncError::arg(i, m))?);
+                conv.push(convert(x, e).map_err(|e| FuncError::arg(i, e.message))?);
             }
             Value::list((**e).clone(), conv)
         }
@@ -350,6 +338,13 @@ fn index_impl(a: &[Value]) -> Result<Value, FuncError> {
 
 // ---- element / slice / reverse ----
 
+const NEGATIVE_INDEX: &str = "cannot use element function with a negative index";
+const EMPTY_LIST: &str = "cannot use element function with an empty list";
+
+fn element_index(a: &[Value]) -> Result<i64, FuncError> {
+    int_arg(a, 1).map_err(|m| FuncError::new(format!("invalid index: {m}")))
+}
+
 fn element_ret(a: &[Value]) -> Result<Type, FuncError> {
     let l = arg(a, 0).clone().unmark_deep().0;
     match l.ty() {
@@ -360,15 +355,11 @@ fn element_ret(a: &[Value]) -> Result<Type, FuncError> {
                 return Ok(Type::Dynamic);
             }
             if idx.as_number().is_some_and(Number::is_negative) {
-                return Err(FuncError::new(
-                    "cannot use element function with a negative index",
-                ));
+                return Err(FuncError::new(NEGATIVE_INDEX));
             }
-            let i = int_arg(a, 1).map_err(|m| FuncError::new(format!("invalid index: {m}")))?;
+            let i = element_index(a)?;
             if ts.is_empty() {
-                return Err(FuncError::new(
-                    "cannot use element function with an empty list",
-                ));
+                return Err(FuncError::new(EMPTY_LIST));
             }
             Ok(ts[(i as usize) % ts.len()].clone())
         }
@@ -382,20 +373,16 @@ fn element_ret(a: &[Value]) -> Result<Type, FuncError> {
 fn element_impl(a: &[Value]) -> Result<Value, FuncError> {
     let rt = element_ret(a)?;
     let (l, marks) = arg(a, 0).clone().unmark();
-    let i = int_arg(a, 1).map_err(|m| FuncError::new(format!("invalid index: {m}")))?;
+    let i = element_index(a)?;
     if i < 0 {
-        return Err(FuncError::new(
-            "cannot use element function with a negative index",
-        ));
+        return Err(FuncError::new(NEGATIVE_INDEX));
     }
     if !l.is_known() {
         return Ok(Value::unknown(rt).mark(marks));
     }
     let items = elems(&l);
     if items.is_empty() {
-        return Err(FuncError::new(
-            "cannot use element function with an empty list",
-        ));
+        return Err(FuncError::new(EMPTY_LIST));
     }
     Ok(items[(i as usize) % items.len()].clone().mark(marks))
 }
@@ -597,7 +584,8 @@ fn length_ret(a: &[Value]) -> Result<Type, FuncError> {
     if t.is_collection() || t.is_structural() || t == Type::String || t.is_dynamic() {
         Ok(Type::Number)
     } else {
-        Err(FuncError::new(
+        Err(FuncError::arg(
+            0,
             "argument must be a string, a collection type, or a structural type",
         ))
     }
@@ -605,19 +593,17 @@ fn length_ret(a: &[Value]) -> Result<Type, FuncError> {
 
 fn length_impl(a: &[Value]) -> Result<Value, FuncError> {
     let (v, marks) = arg(a, 0).clone().unmark();
-    let t = v.ty();
-    let n = match &t {
-        Type::Tuple(ts) => Some(ts.len()),
-        Type::Object(at) => Some(at.len()),
-        _ if !v.is_known() => None,
-        Type::String => v.as_str().map(|s| s.graphemes(true).count()),
-        _ => v.length(),
+    let n = match v.ty() {
+        // A tuple's or an object's length is in its type, known or not (cty's `Length`).
+        Type::Tuple(ts) => ts.len(),
+        Type::Object(at) => at.len(),
+        _ if !v.is_known() => return Ok(Value::unknown(Type::Number)),
+        // Grapheme clusters, as cty counts them (a flag or a family emoji is one).
+        Type::String => v.as_str().map_or(0, |s| s.graphemes(true).count()),
+        Type::Set(_) if !v.is_wholly_known() => return Ok(Value::unknown(Type::Number).mark(marks)),
+        _ => v.length().unwrap_or(0),
     };
-    Ok(match n {
-        Some(n) => Value::int(n as i64),
-        None => Value::unknown(Type::Number),
-    }
-    .mark(marks))
+    Ok(Value::int(n as i64).mark(marks))
 }
 
 fn lookup_ret(a: &[Value]) -> Result<Type, FuncError> {
@@ -642,7 +628,7 @@ fn lookup_ret(a: &[Value]) -> Result<Type, FuncError> {
             }
             Err(FuncError::arg(
                 0,
-                format!("the given object has no attribute {}", go_q(k)),
+                format!("the given object has no attribute {}", go_quote(k)),
             ))
         }
         Type::Map(e) => {
@@ -659,10 +645,6 @@ fn lookup_ret(a: &[Value]) -> Result<Type, FuncError> {
             "lookup() requires a map as the first argument",
         )),
     }
-}
-
-fn go_q(s: &str) -> String {
-    crate::lang::value::go_quote(s)
 }
 
 fn lookup_impl(a: &[Value]) -> Result<Value, FuncError> {
@@ -688,7 +670,7 @@ fn lookup_impl(a: &[Value]) -> Result<Value, FuncError> {
         return Ok(v.clone().mark(marks));
     }
     if let Some(d) = default {
-        let d = convert(&d, &rt).map_err(FuncError::new)?;
+        let d = convert(&d, &rt).map_err(|e| FuncError::new(e.message))?;
         return Ok(d.mark(marks));
     }
     Err(FuncError::new(format!("lookup failed to find '{k}'")))
@@ -697,7 +679,7 @@ fn lookup_impl(a: &[Value]) -> Result<Value, FuncError> {
 // ---- matchkeys ----
 
 fn matchkeys_ret(a: &[Value]) -> Result<Type, FuncError> {
-    if unify_unsafe(&[arg(a, 1).ty(), arg(a, 2).ty()]).is_none() {
+    if unify(&[arg(a, 1).ty(), arg(a, 2).ty()]).is_none() {
         return Err(FuncError::new(
             "keys and searchset must be of the same type",
         ));
@@ -716,9 +698,9 @@ fn matchkeys_impl(a: &[Value]) -> Result<Value, FuncError> {
     if vals.is_empty() {
         return Ok(Value::empty_list(et));
     }
-    let kt = unify_unsafe(&[keys.ty(), arg(a, 2).ty()]).unwrap_or(Type::Dynamic);
-    let keys = convert(keys, &kt).map_err(FuncError::new)?;
-    let search = convert(arg(a, 2), &kt).map_err(FuncError::new)?;
+    let kt = unify(&[keys.ty(), arg(a, 2).ty()]).unwrap_or(Type::Dynamic);
+    let keys = convert(keys, &kt).map_err(|e| FuncError::new(e.message))?;
+    let search = convert(arg(a, 2), &kt).map_err(|e| FuncError::new(e.message))?;
     let mut out = Vec::new();
     for (i, k) in elems(&keys).iter().enumerate() {
         for s in elems(&search) {
@@ -756,7 +738,7 @@ fn merge_ret(a: &[Value]) -> Result<Type, FuncError> {
         if !t.is_map() && !t.is_object() {
             return Err(FuncError::new(format!(
                 "arguments must be maps or objects, got {}",
-                go_q(&t.friendly_name())
+                go_quote(&t.friendly_name())
             )));
         }
         let u = v.clone().unmark().0;
@@ -905,7 +887,7 @@ fn range_impl(a: &[Value]) -> Result<Value, FuncError> {
 
 fn set_ret(a: &[Value]) -> Result<Type, FuncError> {
     let ts: Vec<Type> = a.iter().map(Value::ty).collect();
-    match unify_unsafe(&ts) {
+    match unify(&ts) {
         Some(t) => Ok(t),
         None => Err(FuncError::new(
             "given sets must all have compatible element types",
@@ -917,7 +899,7 @@ fn set_args(a: &[Value]) -> Result<(Type, Vec<Vec<Value>>), FuncError> {
     let rt = set_ret(a)?;
     let mut out = Vec::with_capacity(a.len());
     for (i, v) in a.iter().enumerate() {
-        let c = convert(v, &rt).map_err(|m| FuncError::arg(i, m))?;
+        let c = convert(v, &rt).map_err(|e| FuncError::arg(i, e.message))?;
         out.push(elems(&c).to_vec());
     }
     Ok((rt, out))
@@ -993,7 +975,7 @@ fn setproduct_ret(a: &[Value]) -> Result<Type, FuncError> {
             }
             Type::Tuple(ts) => {
                 all_sets = false;
-                match unify(ts) {
+                match unify_safe(ts) {
                     Some(e) => etys.push(e),
                     None if ts.is_empty() => etys.push(Type::Dynamic),
                     None => return Err(FuncError::arg(i, "all elements must be of the same type")),
@@ -1029,7 +1011,7 @@ fn setproduct_impl(a: &[Value]) -> Result<Value, FuncError> {
         let mut xs = Vec::new();
         for x in elems(&v) {
             let t = etys.get(i).cloned().unwrap_or(Type::Dynamic);
-            xs.push(convert(x, &t).map_err(|m| FuncError::arg(i, m))?);
+            xs.push(convert(x, &t).map_err(|e| FuncError::arg(i, e.message))?);
         }
         lists.push(xs);
     }
@@ -1105,20 +1087,21 @@ fn sum_impl(a: &[Value]) -> Result<Value, FuncError> {
 fn transpose_impl(a: &[Value]) -> Result<Value, FuncError> {
     let m = arg(a, 0);
     let lt = Type::list(Type::String);
+    let bad = || FuncError::new("input must be a map of lists of strings");
     let mut out: Vec<(String, Vec<Value>)> = Vec::new();
     for (k, l) in m.entries().into_iter().flatten() {
         if !l.is_known() {
             return Ok(Value::unknown(Type::map(lt)));
         }
         if l.is_null() {
-            return Err(FuncError::new("input must be a map of lists of strings"));
+            return Err(bad());
         }
         for v in elems(l) {
             let Some(s) = v.as_str() else {
                 if !v.is_known() {
                     return Ok(Value::unknown(Type::map(lt)));
                 }
-                return Err(FuncError::new("input must be a map of lists of strings"));
+                return Err(bad());
             };
             match out.iter_mut().find(|(ok, _)| ok == s) {
                 Some((_, ks)) => ks.push(Value::string(k.as_str())),
@@ -1133,6 +1116,27 @@ fn transpose_impl(a: &[Value]) -> Result<Value, FuncError> {
     Ok(Value::map(lt, entries))
 }
 
+/// Each of zipmap's `keys` with the value (or the value's type) at its index.
+fn zip_keys<T: Clone>(keys: &[Value], values: &[T]) -> Result<Vec<(String, T)>, FuncError> {
+    if keys.len() != values.len() {
+        return Err(FuncError::new(format!(
+            "number of keys ({}) does not match number of values ({})",
+            keys.len(),
+            values.len()
+        )));
+    }
+    let mut out = Vec::with_capacity(keys.len());
+    for (i, (k, v)) in keys.iter().zip(values).enumerate() {
+        let Some(k) = k.clone().unmark().0.as_str().map(str::to_string) else {
+            return Err(FuncError::new(format!(
+                "keys list has null value at index {i}"
+            )));
+        };
+        out.push((k, v.clone()));
+    }
+    Ok(out)
+}
+
 fn zipmap_ret(a: &[Value]) -> Result<Type, FuncError> {
     let keys = arg(a, 0);
     match arg(a, 1).ty() {
@@ -1141,24 +1145,7 @@ fn zipmap_ret(a: &[Value]) -> Result<Type, FuncError> {
             if !keys.is_wholly_known() {
                 return Ok(Type::Dynamic);
             }
-            let ks = elems(keys);
-            if ks.len() != ts.len() {
-                return Err(FuncError::new(format!(
-                    "number of keys ({}) does not match number of values ({})",
-                    ks.len(),
-                    ts.len()
-                )));
-            }
-            let mut attrs = Vec::with_capacity(ks.len());
-            for (i, (k, t)) in ks.iter().zip(ts.iter()).enumerate() {
-                let Some(k) = k.clone().unmark().0.as_str().map(str::to_string) else {
-                    return Err(FuncError::new(format!(
-                        "keys list has null value at index {i}"
-                    )));
-                };
-                attrs.push((k, t.clone()));
-            }
-            Ok(Type::object(attrs))
+            Ok(Type::object(zip_keys(elems(keys), &ts)?))
         }
         Type::Dynamic => Ok(Type::Dynamic),
         _ => Err(FuncError::new(
@@ -1175,24 +1162,7 @@ fn zipmap_impl(a: &[Value]) -> Result<Value, FuncError> {
     if !keys.is_wholly_known() || !vals.is_known() {
         return Ok(Value::unknown(rt).mark(marks));
     }
-    let ks = elems(&keys);
-    let vs = elems(&vals);
-    if ks.len() != vs.len() {
-        return Err(FuncError::new(format!(
-            "number of keys ({}) does not match number of values ({})",
-            ks.len(),
-            vs.len()
-        )));
-    }
-    let mut out = Vec::with_capacity(ks.len());
-    for (i, (k, v)) in ks.iter().zip(vs).enumerate() {
-        let Some(k) = k.clone().unmark().0.as_str().map(str::to_string) else {
-            return Err(FuncError::new(format!(
-                "keys list has null value at index {i}"
-            )));
-        };
-        out.push((k, v.clone()));
-    }
+    let out = zip_keys(elems(&keys), elems(&vals))?;
     Ok(match &rt {
         Type::Map(e) => Value::map((**e).clone(), out),
         _ => Value::object(out),
@@ -1219,201 +1189,203 @@ fn same_ret(a: &[Value]) -> Result<Type, FuncError> {
     Ok(arg(a, 0).ty())
 }
 
-/// Registers this group's functions in the evaluator's registry.
-pub fn register(r: &mut super::Registry) {
-    super::typeconv::register_defs(r, defs());
-}
-
-pub fn defs() -> Vec<FuncDef> {
+/// Registers this group's functions.
+pub fn register(r: &mut Registry) {
     let d = |name| Param::new(name, Type::Dynamic);
     let ld = |name| Param::new(name, Type::list(Type::Dynamic));
     let n = |name| Param::new(name, Type::Number);
-    let sd = |name| Param::new(name, Type::set(Type::Dynamic)).dynamic();
-    vec![
-        FuncDef::new(
-            "alltrue",
-            vec![Param::new("list", Type::list(Type::Bool))],
-            Ret::Static(st_bool),
-            alltrue_impl,
-        ),
-        FuncDef::new(
-            "anytrue",
-            vec![Param::new("list", Type::list(Type::Bool))],
-            Ret::Static(st_bool),
-            anytrue_impl,
-        ),
-        FuncDef::new(
-            "chunklist",
-            vec![ld("list").marked(), n("size").marked()],
-            Ret::Dyn(chunklist_ret),
+    let sd = |name| Param::new(name, Type::set(Type::Dynamic)).allow_dynamic_type();
+    let any = |name| d(name).allow_unknown().allow_dynamic_type().allow_null();
+    let bools = || Param::new("list", Type::list(Type::Bool));
+    let strings = || Param::new("list", Type::list(Type::String));
+    let list_of_strings = || Type::list(Type::String);
+    r.register(
+        "alltrue",
+        Function::simple(vec![bools()], Type::Bool, alltrue_impl),
+    );
+    r.register(
+        "anytrue",
+        Function::simple(vec![bools()], Type::Bool, anytrue_impl),
+    );
+    r.register(
+        "chunklist",
+        Function::computed(
+            vec![ld("list").allow_marked(), n("size").allow_marked()],
+            chunklist_ret,
             chunklist_impl,
         ),
-        FuncDef::new("coalesce", vec![], Ret::Dyn(coalesce_ret), coalesce_impl)
-            .variadic(d("vals").unknown().dynamic().null()),
-        FuncDef::new(
-            "coalescelist",
-            vec![],
-            Ret::Dyn(coalescelist_ret),
-            coalescelist_impl,
-        )
-        .variadic(d("vals").unknown().dynamic().null()),
-        FuncDef::new(
-            "compact",
-            vec![Param::new("list", Type::list(Type::String))],
-            Ret::Static(st_list_string),
-            compact_impl,
-        ),
-        FuncDef::new("concat", vec![], Ret::Dyn(concat_ret), concat_impl)
-            .variadic(d("seqs").marked()),
-        FuncDef::new(
-            "contains",
-            vec![d("list"), d("value")],
-            Ret::Static(st_bool),
-            contains_impl,
-        ),
-        FuncDef::new(
-            "distinct",
-            vec![ld("list")],
-            Ret::Dyn(same_ret),
-            distinct_impl,
-        ),
-        FuncDef::new(
-            "element",
-            vec![d("list").marked(), n("index")],
-            Ret::Dyn(element_ret),
+    );
+    r.register(
+        "coalesce",
+        Function::computed(vec![], coalesce_ret, coalesce_impl).variadic(any("vals")),
+    );
+    r.register(
+        "coalescelist",
+        Function::computed(vec![], coalescelist_ret, coalescelist_impl).variadic(any("vals")),
+    );
+    r.register(
+        "compact",
+        Function::simple(vec![strings()], list_of_strings(), compact_impl),
+    );
+    r.register(
+        "concat",
+        Function::computed(vec![], concat_ret, concat_impl).variadic(d("seqs").allow_marked()),
+    );
+    r.register(
+        "contains",
+        Function::simple(vec![d("list"), d("value")], Type::Bool, contains_impl),
+    );
+    r.register(
+        "distinct",
+        Function::computed(vec![ld("list")], same_ret, distinct_impl),
+    );
+    r.register(
+        "element",
+        Function::computed(
+            vec![d("list").allow_marked(), n("index")],
+            element_ret,
             element_impl,
         ),
-        FuncDef::new(
-            "flatten",
-            vec![d("list").marked()],
-            Ret::Dyn(flatten_ret),
-            flatten_impl,
-        ),
-        FuncDef::new(
-            "index",
-            vec![d("list"), d("value")],
-            Ret::Static(st_number),
-            index_impl,
-        ),
-        FuncDef::new(
-            "keys",
-            vec![d("inputMap").unknown().marked()],
-            Ret::Dyn(keys_ret),
+    );
+    r.register(
+        "flatten",
+        Function::computed(vec![d("list").allow_marked()], flatten_ret, flatten_impl),
+    );
+    r.register(
+        "index",
+        Function::simple(vec![d("list"), d("value")], Type::Number, index_impl),
+    );
+    r.register(
+        "keys",
+        Function::computed(
+            vec![d("inputMap").allow_unknown().allow_marked()],
+            keys_ret,
             keys_impl,
         ),
-        FuncDef::new(
-            "length",
-            vec![d("value").dynamic().unknown().marked()],
-            Ret::Dyn(length_ret),
+    );
+    r.register(
+        "length",
+        Function::computed(
+            vec![d("value")
+                .allow_unknown()
+                .allow_dynamic_type()
+                .allow_marked()],
+            length_ret,
             length_impl,
         ),
-        FuncDef::new(
-            "lookup",
+    );
+    r.register(
+        "lookup",
+        Function::computed(
             vec![
-                d("inputMap").marked(),
-                Param::new("key", Type::String).marked(),
+                d("inputMap").allow_marked(),
+                Param::new("key", Type::String).allow_marked(),
             ],
-            Ret::Dyn(lookup_ret),
+            lookup_ret,
             lookup_impl,
         )
-        .variadic(d("default").marked()),
-        FuncDef::new(
-            "matchkeys",
+        .variadic(d("default").allow_marked()),
+    );
+    r.register(
+        "matchkeys",
+        Function::computed(
             vec![ld("values"), ld("keys"), ld("searchset")],
-            Ret::Dyn(matchkeys_ret),
+            matchkeys_ret,
             matchkeys_impl,
         ),
-        FuncDef::new("merge", vec![], Ret::Dyn(merge_ret), merge_impl)
-            .variadic(d("maps").dynamic().null().marked()),
-        FuncDef::new("one", vec![d("list")], Ret::Dyn(one_ret), one_impl),
-        FuncDef::new(
-            "range",
-            vec![],
-            Ret::Static(|| Type::list(Type::Number)),
-            range_impl,
-        )
-        .variadic(n("params")),
-        FuncDef::new(
-            "reverse",
-            vec![d("list").marked()],
-            Ret::Dyn(reverse_ret),
-            reverse_impl,
-        ),
-        FuncDef::new(
-            "setintersection",
-            vec![sd("first_set")],
-            Ret::Dyn(set_ret),
-            setintersection_impl,
-        )
-        .variadic(sd("other_sets")),
-        FuncDef::new(
-            "setunion",
-            vec![sd("first_set")],
-            Ret::Dyn(set_ret),
-            setunion_impl,
-        )
-        .variadic(sd("other_sets")),
-        FuncDef::new(
-            "setsubtract",
-            vec![sd("a"), sd("b")],
-            Ret::Dyn(set_ret),
-            setsubtract_impl,
-        ),
-        FuncDef::new(
-            "setproduct",
-            vec![],
-            Ret::Dyn(setproduct_ret),
-            setproduct_impl,
-        )
-        .variadic(d("sets").marked()),
-        FuncDef::new(
-            "slice",
-            vec![d("list").marked(), n("start_index"), n("end_index")],
-            Ret::Dyn(slice_ret),
+    );
+    r.register(
+        "merge",
+        Function::computed(vec![], merge_ret, merge_impl)
+            .variadic(d("maps").allow_dynamic_type().allow_null().allow_marked()),
+    );
+    r.register(
+        "one",
+        Function::computed(vec![d("list")], one_ret, one_impl),
+    );
+    r.register(
+        "range",
+        Function::simple(vec![], Type::list(Type::Number), range_impl).variadic(n("params")),
+    );
+    r.register(
+        "reverse",
+        Function::computed(vec![d("list").allow_marked()], reverse_ret, reverse_impl),
+    );
+    r.register(
+        "setintersection",
+        Function::computed(vec![sd("first_set")], set_ret, setintersection_impl)
+            .variadic(sd("other_sets")),
+    );
+    r.register(
+        "setunion",
+        Function::computed(vec![sd("first_set")], set_ret, setunion_impl)
+            .variadic(sd("other_sets")),
+    );
+    r.register(
+        "setsubtract",
+        Function::computed(vec![sd("a"), sd("b")], set_ret, setsubtract_impl),
+    );
+    r.register(
+        "setproduct",
+        Function::computed(vec![], setproduct_ret, setproduct_impl)
+            .variadic(d("sets").allow_marked()),
+    );
+    r.register(
+        "slice",
+        Function::computed(
+            vec![d("list").allow_marked(), n("start_index"), n("end_index")],
+            slice_ret,
             slice_impl,
         ),
-        FuncDef::new(
-            "sort",
-            vec![Param::new("list", Type::list(Type::String))],
-            Ret::Static(st_list_string),
-            sort_impl,
-        ),
-        FuncDef::new("sum", vec![d("list")], Ret::Static(st_number), sum_impl),
-        FuncDef::new(
-            "transpose",
-            vec![Param::new("values", Type::map(Type::list(Type::String)))],
-            Ret::Static(|| Type::map(Type::list(Type::String))),
+    );
+    r.register(
+        "sort",
+        Function::simple(vec![strings()], list_of_strings(), sort_impl),
+    );
+    r.register(
+        "sum",
+        Function::simple(vec![d("list")], Type::Number, sum_impl),
+    );
+    r.register(
+        "transpose",
+        Function::simple(
+            vec![Param::new("values", Type::map(list_of_strings()))],
+            Type::map(list_of_strings()),
             transpose_impl,
         ),
-        FuncDef::new(
-            "values",
-            vec![d("values").marked()],
-            Ret::Dyn(values_ret),
-            values_impl,
-        ),
-        FuncDef::new(
-            "zipmap",
+    );
+    r.register(
+        "values",
+        Function::computed(vec![d("values").allow_marked()], values_ret, values_impl),
+    );
+    r.register(
+        "zipmap",
+        Function::computed(
             vec![
-                Param::new("keys", Type::list(Type::String)).marked(),
-                d("values").marked(),
+                Param::new("keys", list_of_strings()).allow_marked(),
+                d("values").allow_marked(),
             ],
-            Ret::Dyn(zipmap_ret),
+            zipmap_ret,
             zipmap_impl,
         ),
-        FuncDef::new("list", vec![], Ret::Dyn(list_removed_ret), list_removed)
-            .variadic(d("vals").unknown().dynamic().null()),
-        FuncDef::new("map", vec![], Ret::Dyn(map_removed_ret), map_removed)
-            .variadic(d("vals").unknown().dynamic().null()),
-    ]
+    );
+    r.register(
+        "list",
+        Function::computed(vec![], list_removed_ret, list_removed).variadic(any("vals")),
+    );
+    r.register(
+        "map",
+        Function::computed(vec![], map_removed_ret, map_removed).variadic(any("vals")),
+    );
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::typeconv::testutil::*;
+    use super::super::testutil::*;
     use super::*;
 
     fn r(name: &str, args: Vec<Value>) -> String {
-        run(&defs(), name, args).replace('\n', " ")
+        run(name, args).replace('\n', " ")
     }
 
     #[test]
@@ -1583,6 +1555,11 @@ mod tests {
                 vec![smap(vec![("a", n("1"))]).mark_sensitive(), s("a")]
             ),
             "(sensitive)"
+        );
+        // The default converts as cty 1.9 converts ("1" is a bool).
+        assert_eq!(
+            r("lookup", vec![smap(vec![("a", b(true))]), s("b"), s("1")]),
+            "true"
         );
         assert_eq!(
             r(

@@ -1,79 +1,78 @@
 //! Hash and crypto functions: md5, sha1, sha256, sha512, base64sha256, base64sha512, the
 //! file* hash variants, bcrypt, rsadecrypt, uuid, uuidv5 (Terraform's lang/funcs/crypto.go).
 
-use super::common_b::*;
-use super::filesystem::{go_read, resolve};
+use super::filesystem::{go_read, resolve, FuncCtx};
+use super::{num_arg, str_arg, to_whole_int, FuncError, Function, Impl, Param, Registry};
 use crate::lang::types::Type;
 use crate::lang::value::Value;
 use base64::Engine as _;
 use md5::Md5;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
+use std::sync::Arc;
 
-pub fn functions() -> Vec<FuncDef> {
+/// Registers this group's functions, the file hashes reading relative to `ctx.base_dir`.
+pub fn register(r: &mut Registry, ctx: &Arc<FuncCtx>) {
     let st = || Param::new("str", Type::String);
     let path = || Param::new("path", Type::String);
-    vec![
-        FuncDef::new("md5", vec![st()], string, |a| hash_str::<Md5>(a, Enc::Hex)),
-        FuncDef::new("sha1", vec![st()], string, |a| {
-            hash_str::<Sha1>(a, Enc::Hex)
-        }),
-        FuncDef::new("sha256", vec![st()], string, |a| {
-            hash_str::<Sha256>(a, Enc::Hex)
-        }),
-        FuncDef::new("sha512", vec![st()], string, |a| {
-            hash_str::<Sha512>(a, Enc::Hex)
-        }),
-        FuncDef::new("base64sha256", vec![st()], string, |a| {
-            hash_str::<Sha256>(a, Enc::Base64)
-        }),
-        FuncDef::new("base64sha512", vec![st()], string, |a| {
-            hash_str::<Sha512>(a, Enc::Base64)
-        }),
-        FuncDef::with_ctx("filemd5", vec![path()], string, |c, a| {
-            hash_file::<Md5>(c, a, Enc::Hex)
-        }),
-        FuncDef::with_ctx("filesha1", vec![path()], string, |c, a| {
-            hash_file::<Sha1>(c, a, Enc::Hex)
-        }),
-        FuncDef::with_ctx("filesha256", vec![path()], string, |c, a| {
-            hash_file::<Sha256>(c, a, Enc::Hex)
-        }),
-        FuncDef::with_ctx("filesha512", vec![path()], string, |c, a| {
-            hash_file::<Sha512>(c, a, Enc::Hex)
-        }),
-        FuncDef::with_ctx("filebase64sha256", vec![path()], string, |c, a| {
-            hash_file::<Sha256>(c, a, Enc::Base64)
-        }),
-        FuncDef::with_ctx("filebase64sha512", vec![path()], string, |c, a| {
-            hash_file::<Sha512>(c, a, Enc::Base64)
-        }),
-        FuncDef::new("bcrypt", vec![st()], string, bcrypt_fn)
-            .var_param(Param::new("cost", Type::Number))
-            .impure(),
-        FuncDef::new(
-            "rsadecrypt",
+    let string = |params, imp: Impl| Function::simple(params, Type::String, imp);
+    // Each hash of a string, and the same hash of a file as `file<name>`.
+    let hashes: [(&str, DigestFn, Enc); 6] = [
+        ("md5", digest::<Md5>, Enc::Hex),
+        ("sha1", digest::<Sha1>, Enc::Hex),
+        ("sha256", digest::<Sha256>, Enc::Hex),
+        ("sha512", digest::<Sha512>, Enc::Hex),
+        ("base64sha256", digest::<Sha256>, Enc::Base64),
+        ("base64sha512", digest::<Sha512>, Enc::Base64),
+    ];
+    for (name, digest, enc) in hashes {
+        r.register(
+            name,
+            Function::simple(vec![st()], Type::String, move |a| {
+                Ok(Value::string(encode(
+                    &digest(str_arg(a, 0)?.as_bytes()),
+                    enc,
+                )))
+            }),
+        );
+        let ctx = Arc::clone(ctx);
+        r.register(
+            &format!("file{name}"),
+            Function::simple(vec![path()], Type::String, move |a| {
+                Ok(Value::string(encode(&digest(&read(&ctx, a)?), enc)))
+            }),
+        );
+    }
+    r.register(
+        "bcrypt",
+        string(vec![st()], bcrypt_fn).variadic(Param::new("cost", Type::Number)),
+    );
+    r.register(
+        "rsadecrypt",
+        string(
             vec![
                 Param::new("ciphertext", Type::String),
                 Param::new("privatekey", Type::String),
             ],
-            string,
             rsadecrypt,
         ),
-        FuncDef::new("uuid", vec![], string, |_| {
+    );
+    r.register(
+        "uuid",
+        string(vec![], |_| {
             Ok(Value::string(uuid::Uuid::new_v4().to_string()))
-        })
-        .impure(),
-        FuncDef::new(
-            "uuidv5",
+        }),
+    );
+    r.register(
+        "uuidv5",
+        string(
             vec![
                 Param::new("namespace", Type::String),
                 Param::new("name", Type::String),
             ],
-            string,
             uuidv5,
         ),
-    ]
+    );
 }
 
 #[derive(Clone, Copy)]
@@ -89,35 +88,33 @@ fn encode(sum: &[u8], enc: Enc) -> String {
     }
 }
 
-fn hash_str<D: Digest>(args: &[Value], enc: Enc) -> Result<Value, FuncError> {
-    let s = arg_str(args, 0)?;
-    Ok(Value::string(encode(&D::digest(s.as_bytes()), enc)))
+type DigestFn = fn(&[u8]) -> Vec<u8>;
+
+fn digest<D: Digest>(data: &[u8]) -> Vec<u8> {
+    D::digest(data).to_vec()
 }
 
-fn hash_file<D: Digest>(ctx: &FuncCtx, args: &[Value], enc: Enc) -> Result<Value, FuncError> {
-    let path = arg_str(args, 0)?;
-    let full = resolve(ctx, path).map_err(FuncError::general)?;
-    let data = go_read(&full).map_err(|(_, e)| FuncError::general(e))?;
-    Ok(Value::string(encode(&D::digest(&data), enc)))
+/// The contents of the file named by argument 0.
+fn read(ctx: &FuncCtx, args: &[Value]) -> Result<Vec<u8>, FuncError> {
+    let full = resolve(ctx, str_arg(args, 0)?).map_err(FuncError::new)?;
+    go_read(&full).map_err(|(_, e)| FuncError::new(e))
 }
 
 fn bcrypt_fn(args: &[Value]) -> Result<Value, FuncError> {
-    let s = arg_str(args, 0)?;
+    let s = str_arg(args, 0)?;
     let mut cost: i64 = 10;
     if args.len() > 1 {
-        cost = num_to_int(arg_num(args, 1)?).map_err(FuncError::general)?;
+        cost = to_whole_int(num_arg(args, 1)?).map_err(FuncError::new)?;
     }
     if args.len() > 2 {
-        return Err(FuncError::general(
-            "bcrypt() takes no more than two arguments",
-        ));
+        return Err(FuncError::new("bcrypt() takes no more than two arguments"));
     }
     // Go's bcrypt uses the default cost for anything below the minimum.
     if cost < 4 {
         cost = 10;
     }
     if cost > 31 {
-        return Err(FuncError::general(format!(
+        return Err(FuncError::new(format!(
             "error occured generating password crypto/bcrypt: bcrypt cost {cost} is outside \
              allowed range (4,31)"
         )));
@@ -125,15 +122,15 @@ fn bcrypt_fn(args: &[Value]) -> Result<Value, FuncError> {
     // Go truncates passwords to 72 bytes.
     let pw = &s.as_bytes()[..s.len().min(72)];
     let h = bcrypt::hash_with_result(pw, cost as u32)
-        .map_err(|e| FuncError::general(format!("error occured generating password {e}")))?;
+        .map_err(|e| FuncError::new(format!("error occured generating password {e}")))?;
     Ok(Value::string(h.format_for_version(bcrypt::Version::TwoA)))
 }
 
 fn rsadecrypt(args: &[Value]) -> Result<Value, FuncError> {
     use rsa::pkcs1::DecodeRsaPrivateKey as _;
     use rsa::pkcs8::DecodePrivateKey as _;
-    let ct = arg_str(args, 0)?;
-    let key = arg_str(args, 1)?;
+    let ct = str_arg(args, 0)?;
+    let key = str_arg(args, 1)?;
     let Ok(bytes) = super::encoding::go_base64_decode(ct) else {
         return Err(FuncError::arg(
             0,
@@ -173,7 +170,7 @@ fn rsadecrypt(args: &[Value]) -> Result<Value, FuncError> {
     };
     let out = pk
         .decrypt(rsa::Pkcs1v15Encrypt, &bytes)
-        .map_err(|_| FuncError::general("failed to decrypt: crypto/rsa: decryption error"))?;
+        .map_err(|_| FuncError::new("failed to decrypt: crypto/rsa: decryption error"))?;
     Ok(Value::string(String::from_utf8_lossy(&out).into_owned()))
 }
 
@@ -209,15 +206,15 @@ fn parse_uuid(s: &str) -> Result<uuid::Uuid, String> {
 }
 
 fn uuidv5(args: &[Value]) -> Result<Value, FuncError> {
-    let ns = arg_str(args, 0)?;
-    let name = arg_str(args, 1)?;
+    let ns = str_arg(args, 0)?;
+    let name = str_arg(args, 1)?;
     let nsid = match ns {
         "dns" => uuid::Uuid::NAMESPACE_DNS,
         "url" => uuid::Uuid::NAMESPACE_URL,
         "oid" => uuid::Uuid::NAMESPACE_OID,
         "x500" => uuid::Uuid::NAMESPACE_X500,
         _ => parse_uuid(ns).map_err(|e| {
-            FuncError::general(format!("uuidv5() doesn't support namespace {ns} ({e})"))
+            FuncError::new(format!("uuidv5() doesn't support namespace {ns} ({e})"))
         })?,
     };
     Ok(Value::string(
@@ -227,13 +224,11 @@ fn uuidv5(args: &[Value]) -> Result<Value, FuncError> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::common_b::testutil::*;
-    use super::*;
+    use super::super::testutil::*;
 
     #[test]
     fn hashes_match_terraform() {
-        let f = functions();
-        let c = |n: &str, a: &str| call_str(&f, n, &[s(a)]);
+        let c = |n: &str, a: &str| call_str(n, &[s(a)]);
         assert_eq!(c("md5", "hello world"), "5eb63bbbe01eeed093cb22bb8f5acdc3");
         assert_eq!(c("md5", ""), "d41d8cd98f00b204e9800998ecf8427e");
         assert_eq!(c("md5", "héllo"), "be50e8478cf24ff3595bc7307fb91b50");
@@ -261,13 +256,7 @@ mod tests {
             c("base64sha512", "hello world"),
             "MJ7MSJwS1utMxA9QyQLytNDtd+5RGnx6m808qG1M2G+YndNbxf9JlnDaNCVbRbDP2DDoH2Bdz33FVC6TrpzXbw=="
         );
-        let v = call_in(
-            &f,
-            std::path::Path::new("."),
-            "md5",
-            &[s("x").mark_sensitive()],
-        )
-        .unwrap();
+        let v = call_in(std::path::Path::new("."), "md5", &[s("x").mark_sensitive()]).unwrap();
         assert!(v.is_sensitive());
     }
 
@@ -275,9 +264,8 @@ mod tests {
     fn file_hashes() {
         let d = tempfile::tempdir().unwrap();
         std::fs::write(d.path().join("hello.txt"), "Hello World\n").unwrap();
-        let f = functions();
         let c = |n: &str| {
-            call_in(&f, d.path(), n, &[s("hello.txt")])
+            call_in(d.path(), n, &[s("hello.txt")])
                 .unwrap()
                 .as_str()
                 .unwrap()
@@ -298,21 +286,19 @@ mod tests {
             "4cES/5CP68O5ixaTps01ZOr45ebKYp0ITZ8OupkkfKzdcuNp/4lBOXwoB0Cf9mvmS+kI2hete4pJoqJsDoCGqg=="
         );
         let e = call_in(
-            &f,
             std::path::Path::new("."),
             "filemd5",
             &[s("./nope/../missing")],
         )
         .unwrap_err();
         assert_eq!(e.message, "open missing: no such file or directory");
-        let e = call_in(&f, d.path(), "filemd5", &[s(".")]).unwrap_err();
+        let e = call_in(d.path(), "filemd5", &[s(".")]).unwrap_err();
         assert!(e.message.ends_with(": is a directory"), "{}", e.message);
     }
 
     #[test]
     fn uuids() {
-        let f = functions();
-        let c = |a: &str, b: &str| call_str(&f, "uuidv5", &[s(a), s(b)]);
+        let c = |a: &str, b: &str| call_str("uuidv5", &[s(a), s(b)]);
         assert_eq!(
             c("dns", "www.terraform.io"),
             "a5008fae-b28c-5ba5-96cd-82b4c53552d6"
@@ -334,44 +320,42 @@ mod tests {
             "a5008fae-b28c-5ba5-96cd-82b4c53552d6"
         );
         assert_eq!(
-            call_err(&f, "uuidv5", &[s("foo"), s("x")]).message,
+            call_err("uuidv5", &[s("foo"), s("x")]).message,
             "uuidv5() doesn't support namespace foo (invalid UUID length: 3)"
         );
-        let u = call_str(&f, "uuid", &[]);
+        let u = call_str("uuid", &[]);
         assert_eq!(u.len(), 36);
         assert_eq!(&u[14..15], "4");
-        assert_ne!(u, call_str(&f, "uuid", &[]));
+        assert_ne!(u, call_str("uuid", &[]));
     }
 
     #[test]
     fn bcrypt_like_go() {
-        let f = functions();
-        let h = call_str(&f, "bcrypt", &[s("hello"), i(4)]);
+        let h = call_str("bcrypt", &[s("hello"), i(4)]);
         assert_eq!(h.len(), 60);
         assert_eq!(&h[..7], "$2a$04$");
         assert!(bcrypt::verify("hello", &h).unwrap());
-        let h = call_str(&f, "bcrypt", &[s("hello"), i(1)]);
+        let h = call_str("bcrypt", &[s("hello"), i(1)]);
         assert_eq!(&h[..7], "$2a$10$");
         assert_eq!(
-            call_err(&f, "bcrypt", &[s("x"), i(32)]).message,
+            call_err("bcrypt", &[s("x"), i(32)]).message,
             "error occured generating password crypto/bcrypt: bcrypt cost 32 is outside allowed range (4,31)"
         );
         assert_eq!(
-            call_err(&f, "bcrypt", &[s("x"), i(5), i(6)]).message,
+            call_err("bcrypt", &[s("x"), i(5), i(6)]).message,
             "bcrypt() takes no more than two arguments"
         );
     }
 
     #[test]
     fn rsa_errors() {
-        let f = functions();
-        let e = call_err(&f, "rsadecrypt", &[s("!!"), s("k")]);
+        let e = call_err("rsadecrypt", &[s("!!"), s("k")]);
         assert_eq!(e.arg, Some(0));
         assert_eq!(
             e.message,
             "failed to decode input \"!!\": cipher text must be base64-encoded"
         );
-        let e = call_err(&f, "rsadecrypt", &[s("YQ=="), s("k")]);
+        let e = call_err("rsadecrypt", &[s("YQ=="), s("k")]);
         assert_eq!(e.arg, Some(1));
         assert_eq!(e.message, "invalid private key: ssh: no key found");
     }

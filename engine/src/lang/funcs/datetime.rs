@@ -1,32 +1,25 @@
 //! Date and time functions: formatdate, timeadd, timestamp (cty's stdlib datetime.go and
 //! Terraform's lang/funcs/datetime.go), with Go's RFC 3339 parsing and duration syntax.
 
-use super::common_b::*;
+use super::{str_arg, FuncError, Function, Param, Registry};
 use crate::lang::types::Type;
 use crate::lang::value::{go_quote, Value};
 
-pub fn functions() -> Vec<FuncDef> {
-    vec![
-        FuncDef::new(
-            "formatdate",
-            vec![
-                Param::new("format", Type::String),
-                Param::new("time", Type::String),
-            ],
-            string,
-            formatdate,
-        ),
-        FuncDef::new(
-            "timeadd",
-            vec![
-                Param::new("timestamp", Type::String),
-                Param::new("duration", Type::String),
-            ],
-            string,
-            timeadd,
-        ),
-        FuncDef::new("timestamp", vec![], string, timestamp).impure(),
-    ]
+/// Registers this group's functions.
+pub fn register(r: &mut Registry) {
+    let s = |name| Param::new(name, Type::String);
+    r.register(
+        "formatdate",
+        Function::simple(vec![s("format"), s("time")], Type::String, formatdate),
+    );
+    r.register(
+        "timeadd",
+        Function::simple(vec![s("timestamp"), s("duration")], Type::String, timeadd),
+    );
+    r.register(
+        "timestamp",
+        Function::simple(vec![], Type::String, timestamp),
+    );
 }
 
 /// A point in time with a fixed UTC offset, as Go's `time.Time` from `time.Parse(RFC3339)`.
@@ -399,8 +392,8 @@ fn split_date_format(f: &str) -> Vec<&str> {
 }
 
 fn formatdate(args: &[Value]) -> Result<Value, FuncError> {
-    let format = arg_str(args, 0)?;
-    let ts = arg_str(args, 1)?;
+    let format = str_arg(args, 0)?;
+    let ts = str_arg(args, 1)?;
     let t = parse_timestamp(ts).map_err(|e| FuncError::arg(1, e))?;
     let c = t.civil();
     let mut out = String::new();
@@ -619,8 +612,8 @@ fn go_quote_plain(s: &str) -> String {
 }
 
 fn timeadd(args: &[Value]) -> Result<Value, FuncError> {
-    let t = parse_timestamp(arg_str(args, 0)?).map_err(FuncError::general)?;
-    let d = parse_duration(arg_str(args, 1)?).map_err(FuncError::general)?;
+    let t = parse_timestamp(str_arg(args, 0)?).map_err(FuncError::new)?;
+    let d = parse_duration(str_arg(args, 1)?).map_err(FuncError::new)?;
     let total = i128::from(t.unix) * 1_000_000_000 + i128::from(t.nanos) + i128::from(d);
     let unix = total.div_euclid(1_000_000_000) as i64;
     let nanos = total.rem_euclid(1_000_000_000) as u32;
@@ -637,7 +630,7 @@ fn timeadd(args: &[Value]) -> Result<Value, FuncError> {
 fn timestamp(_args: &[Value]) -> Result<Value, FuncError> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_err(|e| FuncError::general(e.to_string()))?;
+        .map_err(|e| FuncError::new(e.to_string()))?;
     Ok(Value::string(
         Time {
             unix: now.as_secs() as i64,
@@ -650,14 +643,13 @@ fn timestamp(_args: &[Value]) -> Result<Value, FuncError> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::common_b::testutil::*;
+    use super::super::testutil::*;
     use super::*;
 
     #[test]
     fn formatdate_like_terraform() {
-        let f = functions();
         let t = "2018-01-02T23:12:01Z";
-        let c = |fmt: &str, ts: &str| call_str(&f, "formatdate", &[s(fmt), s(ts)]);
+        let c = |fmt: &str, ts: &str| call_str("formatdate", &[s(fmt), s(ts)]);
         assert_eq!(c("YYYY-MM-DD'T'hh:mm:ssZ", t), "2018-01-02T23:12:01Z");
         assert_eq!(
             c("EEEE, DD-MMM-YY hh:mm:ss ZZZ", t),
@@ -685,7 +677,7 @@ mod tests {
         );
         assert_eq!(c("''", t), "'");
         assert_eq!(c("H AA", "2020-01-01T00:30:00Z"), "12 AM");
-        let e = |fmt: &str, ts: &str| call_err(&f, "formatdate", &[s(fmt), s(ts)]);
+        let e = |fmt: &str, ts: &str| call_err("formatdate", &[s(fmt), s(ts)]);
         let x = e("YYY", t);
         assert_eq!(x.arg, Some(0));
         assert_eq!(
@@ -724,8 +716,7 @@ mod tests {
 
     #[test]
     fn timeadd_like_go() {
-        let f = functions();
-        let c = |ts: &str, d: &str| call_str(&f, "timeadd", &[s(ts), s(d)]);
+        let c = |ts: &str, d: &str| call_str("timeadd", &[s(ts), s(d)]);
         assert_eq!(c("2017-11-22T00:00:00Z", "10m"), "2017-11-22T00:10:00Z");
         assert_eq!(c("2017-11-22T00:00:00Z", "-1h30m"), "2017-11-21T22:30:00Z");
         assert_eq!(c("2017-11-22T00:00:00Z", "72h"), "2017-11-25T00:00:00Z");
@@ -738,7 +729,7 @@ mod tests {
         assert_eq!(c("2020-12-31T23:59:59Z", "1s"), "2021-01-01T00:00:00Z");
         assert_eq!(c("2020-12-31T23:59:59.9Z", "0"), "2020-12-31T23:59:59Z");
         assert_eq!(c("1970-01-01T00:00:00Z", "-1s"), "1969-12-31T23:59:59Z");
-        let e = |ts: &str, d: &str| call_err(&f, "timeadd", &[s(ts), s(d)]).message;
+        let e = |ts: &str, d: &str| call_err("timeadd", &[s(ts), s(d)]).message;
         assert_eq!(
             e("2017-11-22T00:00:00Z", "1"),
             "time: missing unit in duration \"1\""
@@ -756,8 +747,7 @@ mod tests {
 
     #[test]
     fn timestamp_shape() {
-        let f = functions();
-        let t = call_str(&f, "timestamp", &[]);
+        let t = call_str("timestamp", &[]);
         assert_eq!(t.len(), 20);
         assert!(t.ends_with('Z'));
         assert_eq!(parse_timestamp(&t).map(|x| x.rfc3339()), Ok(t));

@@ -2,7 +2,7 @@
 //! urlencode, jsonencode/jsondecode, csvdecode, yamlencode/yamldecode (Terraform's
 //! lang/funcs/encoding.go, cty's stdlib json.go and csv.go, go-cty-yaml).
 
-use super::common_b::*;
+use super::{str_arg, FuncError, Function, Impl, Param, Registry};
 use crate::lang::number::Number;
 use crate::lang::types::Type;
 use crate::lang::value::{go_quote, Attrs, Kind, Value};
@@ -10,70 +10,93 @@ use base64::Engine as _;
 use std::collections::HashMap;
 use std::io::Write as _;
 
-pub fn functions() -> Vec<FuncDef> {
+/// Registers this group's functions.
+pub fn register(r: &mut Registry) {
     let st = || Param::new("str", Type::String);
-    vec![
-        FuncDef::new("base64encode", vec![st()], string, base64encode),
-        FuncDef::new("base64decode", vec![st()], string, base64decode),
-        FuncDef::new("base64gzip", vec![st()], string, base64gzip),
-        FuncDef::new(
-            "textencodebase64",
+    let string = |params, imp: Impl| Function::simple(params, Type::String, imp);
+    r.register("base64encode", string(vec![st()], base64encode));
+    r.register("base64decode", string(vec![st()], base64decode));
+    r.register("base64gzip", string(vec![st()], base64gzip));
+    r.register(
+        "textencodebase64",
+        string(
             vec![
                 Param::new("string", Type::String),
                 Param::new("encoding", Type::String),
             ],
-            string,
             textencodebase64,
         ),
-        FuncDef::new(
-            "textdecodebase64",
+    );
+    r.register(
+        "textdecodebase64",
+        string(
             vec![
                 Param::new("source", Type::String),
                 Param::new("encoding", Type::String),
             ],
-            string,
             textdecodebase64,
         ),
-        FuncDef::new("urlencode", vec![st()], string, urlencode),
-        FuncDef::new(
-            "jsonencode",
-            vec![Param::new("val", Type::Dynamic)
-                .allow_null()
-                .allow_unknown()],
-            string,
-            jsonencode,
-        ),
-        FuncDef::new("jsondecode", vec![st()], dynamic, jsondecode).dynamic_ret(|_, a| {
-            match a.first().and_then(Value::as_str) {
+    );
+    r.register("urlencode", string(vec![st()], urlencode));
+    register_jsonencode(r);
+    r.register(
+        "jsondecode",
+        Function::computed(
+            vec![st()],
+            |a| match a.first().and_then(Value::as_str) {
                 Some(s) => jsondecode_value(s).map(|v| v.ty()),
                 None => Ok(Type::Dynamic),
-            }
-        }),
-        FuncDef::new("csvdecode", vec![st()], dynamic, csvdecode).dynamic_ret(|_, a| {
-            match a.first().and_then(Value::as_str) {
-                Some(s) => csv_decode(s).map(|v| v.ty()).map_err(FuncError::general),
+            },
+            jsondecode,
+        ),
+    );
+    r.register(
+        "csvdecode",
+        Function::computed(
+            vec![st()],
+            |a| match a.first().and_then(Value::as_str) {
+                Some(s) => csv_decode(s).map(|v| v.ty()).map_err(FuncError::new),
                 None => Ok(Type::Dynamic),
-            }
-        }),
-        FuncDef::new(
-            "yamlencode",
+            },
+            csvdecode,
+        ),
+    );
+    r.register(
+        "yamlencode",
+        string(
             vec![Param::new("value", Type::Dynamic)
                 .allow_null()
-                .allow_unknown()],
-            string,
+                .allow_unknown()
+                .allow_dynamic_type()],
             yamlencode,
         ),
-        FuncDef::new(
-            "yamldecode",
+    );
+    r.register(
+        "yamldecode",
+        Function::computed(
             vec![Param::new("src", Type::String)],
-            dynamic,
+            |a| match a.first().and_then(Value::as_str) {
+                Some(s) => yaml_decode(s).map(|v| v.ty()).map_err(FuncError::new),
+                None => Ok(Type::Dynamic),
+            },
             yamldecode,
-        )
-        .dynamic_ret(|_, a| match a.first().and_then(Value::as_str) {
-            Some(s) => yaml_decode(s).map(|v| v.ty()).map_err(FuncError::general),
-            None => Ok(Type::Dynamic),
-        }),
-    ]
+        ),
+    );
+}
+
+/// Registers `jsonencode`, which [`Registry::builtins`] has too.
+pub(super) fn register_jsonencode(r: &mut Registry) {
+    r.register(
+        "jsonencode",
+        Function::simple(
+            vec![Param::new("val", Type::Dynamic)
+                .allow_null()
+                .allow_unknown()
+                .allow_dynamic_type()],
+            Type::String,
+            jsonencode,
+        ),
+    );
 }
 
 // ---- base64 ----
@@ -166,22 +189,22 @@ pub fn go_base64_decode(s: &str) -> Result<Vec<u8>, usize> {
 }
 
 fn base64encode(args: &[Value]) -> Result<Value, FuncError> {
-    Ok(Value::string(b64(arg_str(args, 0)?.as_bytes())))
+    Ok(Value::string(b64(str_arg(args, 0)?.as_bytes())))
 }
 
 fn base64decode(args: &[Value]) -> Result<Value, FuncError> {
-    let s = arg_str(args, 0)?;
+    let s = str_arg(args, 0)?;
     let bytes = go_base64_decode(s)
-        .map_err(|_| FuncError::general(format!("failed to decode base64 data '{s}'")))?;
+        .map_err(|_| FuncError::new(format!("failed to decode base64 data '{s}'")))?;
     String::from_utf8(bytes).map(Value::string).map_err(|_| {
-        FuncError::general("the result of decoding the provided string is not valid UTF-8")
+        FuncError::new("the result of decoding the provided string is not valid UTF-8")
     })
 }
 
 fn base64gzip(args: &[Value]) -> Result<Value, FuncError> {
-    let s = arg_str(args, 0)?;
+    let s = str_arg(args, 0)?;
     let gz = go_gzip(s.as_bytes())
-        .map_err(|e| FuncError::general(format!("failed to write gzip raw data: {e}")))?;
+        .map_err(|e| FuncError::new(format!("failed to write gzip raw data: {e}")))?;
     Ok(Value::string(b64(&gz)))
 }
 
@@ -420,8 +443,8 @@ fn text_decode(b: &[u8], enc: TextEnc) -> Option<String> {
 }
 
 fn textencodebase64(args: &[Value]) -> Result<Value, FuncError> {
-    let s = arg_str(args, 0)?;
-    let name = arg_str(args, 1)?;
+    let s = str_arg(args, 0)?;
+    let name = str_arg(args, 1)?;
     let (enc, canonical) = iana_encoding(name).ok_or_else(|| unsupported_encoding(name))?;
     let bytes = text_encode(s, enc).ok_or_else(|| {
         FuncError::arg(
@@ -435,8 +458,8 @@ fn textencodebase64(args: &[Value]) -> Result<Value, FuncError> {
 }
 
 fn textdecodebase64(args: &[Value]) -> Result<Value, FuncError> {
-    let s = arg_str(args, 0)?;
-    let name = arg_str(args, 1)?;
+    let s = str_arg(args, 0)?;
+    let name = str_arg(args, 1)?;
     let (enc, canonical) = iana_encoding(name).ok_or_else(|| unsupported_encoding(name))?;
     let bytes = go_base64_decode(s).map_err(|off| {
         FuncError::arg(
@@ -471,7 +494,7 @@ pub fn query_escape(s: &str) -> String {
 }
 
 fn urlencode(args: &[Value]) -> Result<Value, FuncError> {
-    Ok(Value::string(query_escape(arg_str(args, 0)?)))
+    Ok(Value::string(query_escape(str_arg(args, 0)?)))
 }
 
 // ---- JSON ----
@@ -486,16 +509,16 @@ fn jsonencode(args: &[Value]) -> Result<Value, FuncError> {
     if v.is_null() {
         return Ok(Value::string("null"));
     }
-    v.to_json().map(Value::string).map_err(FuncError::general)
+    v.to_json().map(Value::string).map_err(FuncError::new)
 }
 
 fn jsondecode(args: &[Value]) -> Result<Value, FuncError> {
-    jsondecode_value(arg_str(args, 0)?)
+    jsondecode_value(str_arg(args, 0)?)
 }
 
 fn jsondecode_value(s: &str) -> Result<Value, FuncError> {
-    go_json_check(s).map_err(FuncError::general)?;
-    Value::from_json_with_type(s, &Type::Dynamic).map_err(FuncError::general)
+    go_json_check(s).map_err(FuncError::new)?;
+    Value::from_json_with_type(s, &Type::Dynamic).map_err(FuncError::new)
 }
 
 /// Walks JSON the way cty's `json.ImpliedType` does with Go's `json.Decoder.Token`, to fail
@@ -866,7 +889,7 @@ fn csv_decode(s: &str) -> Result<Value, String> {
 }
 
 fn csvdecode(args: &[Value]) -> Result<Value, FuncError> {
-    csv_decode(arg_str(args, 0)?).map_err(FuncError::general)
+    csv_decode(str_arg(args, 0)?).map_err(FuncError::new)
 }
 
 // ---- YAML decoding (go-cty-yaml) ----
@@ -1336,7 +1359,7 @@ fn yaml_decode(src: &str) -> Result<Value, String> {
 }
 
 fn yamldecode(args: &[Value]) -> Result<Value, FuncError> {
-    yaml_decode(arg_str(args, 0)?).map_err(FuncError::general)
+    yaml_decode(str_arg(args, 0)?).map_err(FuncError::new)
 }
 
 // ---- YAML encoding (go-yaml's emitter, as go-cty-yaml drives it) ----
@@ -1643,14 +1666,12 @@ fn yamlencode(args: &[Value]) -> Result<Value, FuncError> {
     if !v.is_wholly_known() {
         return Ok(Value::unknown(Type::String));
     }
-    yaml_encode(v)
-        .map(Value::string)
-        .map_err(FuncError::general)
+    yaml_encode(v).map(Value::string).map_err(FuncError::new)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::common_b::testutil::*;
+    use super::super::testutil::*;
     use super::*;
 
     fn j(src: &str) -> Value {
@@ -1659,27 +1680,26 @@ mod tests {
 
     #[test]
     fn base64_like_go() {
-        let f = functions();
         assert_eq!(
-            call_str(&f, "base64encode", &[s("Hello World")]),
+            call_str("base64encode", &[s("Hello World")]),
             "SGVsbG8gV29ybGQ="
         );
         assert_eq!(
-            call_str(&f, "base64encode", &[s("héllo ✓")]),
+            call_str("base64encode", &[s("héllo ✓")]),
             "aMOpbGxvIOKckw=="
         );
         assert_eq!(
-            call_str(&f, "base64decode", &[s("aMOpbGxvIOKckw==")]),
+            call_str("base64decode", &[s("aMOpbGxvIOKckw==")]),
             "héllo ✓"
         );
-        assert_eq!(call_str(&f, "base64decode", &[s("SGVs\nbG8=")]), "Hello");
-        assert_eq!(call_str(&f, "base64decode", &[s("YR==")]), "a");
+        assert_eq!(call_str("base64decode", &[s("SGVs\nbG8=")]), "Hello");
+        assert_eq!(call_str("base64decode", &[s("YR==")]), "a");
         assert_eq!(
-            call_err(&f, "base64decode", &[s("YQ")]).message,
+            call_err("base64decode", &[s("YQ")]).message,
             "failed to decode base64 data 'YQ'"
         );
         assert_eq!(
-            call_err(&f, "base64decode", &[s("/w==")]).message,
+            call_err("base64decode", &[s("/w==")]).message,
             "the result of decoding the provided string is not valid UTF-8"
         );
         assert_eq!(go_base64_decode("ab!c"), Err(2));
@@ -1689,26 +1709,24 @@ mod tests {
 
     #[test]
     fn gzip_like_go() {
-        let f = functions();
         assert_eq!(
-            call_str(&f, "base64gzip", &[s("test")]),
+            call_str("base64gzip", &[s("test")]),
             "H4sIAAAAAAAA/ypJLS4BAAAA//8BAAD//wx+f9gEAAAA"
         );
         assert_eq!(
-            call_str(&f, "base64gzip", &[s("")]),
+            call_str("base64gzip", &[s("")]),
             "H4sIAAAAAAAA/wAAAP//AQAA//8AAAAAAAAAAA=="
         );
         assert_eq!(
-            call_str(&f, "base64gzip", &[s("hello world hello world")]).len(),
+            call_str("base64gzip", &[s("hello world hello world")]).len(),
             60
         );
     }
 
     #[test]
     fn text_encodings() {
-        let f = functions();
-        let enc = |a: &str, e: &str| call_str(&f, "textencodebase64", &[s(a), s(e)]);
-        let dec = |a: &str, e: &str| call_str(&f, "textdecodebase64", &[s(a), s(e)]);
+        let enc = |a: &str, e: &str| call_str("textencodebase64", &[s(a), s(e)]);
+        let dec = |a: &str, e: &str| call_str("textdecodebase64", &[s(a), s(e)]);
         assert_eq!(
             enc("Hello World", "UTF-16LE"),
             "SABlAGwAbABvACAAVwBvAHIAbABkAA=="
@@ -1724,24 +1742,24 @@ mod tests {
         assert_eq!(dec("aOlsbG8=", "ISO-8859-1"), "héllo");
         assert_eq!(dec("gA==", "windows-1252"), "€");
         assert_eq!(dec(&enc("ü€", "UTF-16BE"), "UTF-16BE"), "ü€");
-        let e = call_err(&f, "textencodebase64", &[s("☃"), s("ISO-8859-1")]);
+        let e = call_err("textencodebase64", &[s("☃"), s("ISO-8859-1")]);
         assert_eq!(e.arg, Some(0));
         assert_eq!(
             e.message,
             "the given string contains characters that cannot be represented in ISO_8859-1:1987"
         );
-        let e = call_err(&f, "textencodebase64", &[s("x"), s("UTF-32")]);
+        let e = call_err("textencodebase64", &[s("x"), s("UTF-32")]);
         assert_eq!(e.arg, Some(1));
         assert_eq!(
             e.message,
             "\"UTF-32\" is not a supported IANA encoding name or alias in this Terraform version"
         );
-        let e = call_err(&f, "textdecodebase64", &[s("!!"), s("UTF-8")]);
+        let e = call_err("textdecodebase64", &[s("!!"), s("UTF-8")]);
         assert_eq!(
             e.message,
             "the given value is has an invalid base64 symbol at offset 0"
         );
-        let e = call_err(&f, "textdecodebase64", &[s("/w=="), s("UTF-8")]);
+        let e = call_err("textdecodebase64", &[s("/w=="), s("UTF-8")]);
         assert_eq!(
             e.message,
             "the given string contains symbols that are not defined for UTF-8"
@@ -1750,8 +1768,7 @@ mod tests {
 
     #[test]
     fn urlencode_like_go() {
-        let f = functions();
-        let c = |a: &str| call_str(&f, "urlencode", &[s(a)]);
+        let c = |a: &str| call_str("urlencode", &[s(a)]);
         assert_eq!(c("Hello World!"), "Hello+World%21");
         assert_eq!(c("a=b&c=d/e?f#g"), "a%3Db%26c%3Dd%2Fe%3Ff%23g");
         assert_eq!(c("☃ é"), "%E2%98%83+%C3%A9");
@@ -1761,19 +1778,17 @@ mod tests {
 
     #[test]
     fn json() {
-        let f = functions();
         let v = j(r#"{"hello":"world","n":1,"b":true,"l":[1,"a"]}"#);
         assert_eq!(
-            call_str(&f, "jsonencode", &[v]),
+            call_str("jsonencode", &[v]),
             r#"{"b":true,"hello":"world","l":[1,"a"],"n":1}"#
         );
         assert_eq!(
-            call_str(&f, "jsonencode", &[s("a \"q\" <tag> & \u{2028}")]),
+            call_str("jsonencode", &[s("a \"q\" <tag> & \u{2028}")]),
             r#""a \"q\" \u003ctag\u003e \u0026 \u2028""#
         );
-        assert_eq!(call_str(&f, "jsonencode", &[Value::null_dynamic()]), "null");
+        assert_eq!(call_str("jsonencode", &[Value::null_dynamic()]), "null");
         let u = call_in(
-            &f,
             std::path::Path::new("."),
             "jsonencode",
             &[Value::tuple(vec![Value::unknown_dynamic()])],
@@ -1781,7 +1796,6 @@ mod tests {
         .unwrap();
         assert!(!u.is_known());
         let d = call_in(
-            &f,
             std::path::Path::new("."),
             "jsondecode",
             &[s(
@@ -1794,14 +1808,13 @@ mod tests {
             r#"{"arr":[1,"x",null,true],"hello":"world","n":1.5}"#
         );
         let big = call_in(
-            &f,
             std::path::Path::new("."),
             "jsondecode",
             &[s("123456789012345678901234567890")],
         )
         .unwrap();
         assert_eq!(big.to_json().unwrap(), "123456789012345678901234567890");
-        let err = |a: &str| call_err(&f, "jsondecode", &[s(a)]).message;
+        let err = |a: &str| call_err("jsondecode", &[s(a)]).message;
         assert_eq!(err("{not json}"), "invalid character 'n'");
         assert_eq!(
             err("{\"a\":1,}"),
@@ -1825,8 +1838,7 @@ mod tests {
 
     #[test]
     fn csv() {
-        let f = functions();
-        let c = |a: &str| call_in(&f, std::path::Path::new("."), "csvdecode", &[s(a)]);
+        let c = |a: &str| call_in(std::path::Path::new("."), "csvdecode", &[s(a)]);
         let v = c("a,b,c\n1,2,3\n4,5,6").unwrap();
         assert_eq!(
             v.to_json().unwrap(),

@@ -1,41 +1,146 @@
 //! Filesystem functions: abspath, basename, dirname, pathexpand, file, filebase64,
 //! fileexists, fileset, templatefile (Terraform's lang/funcs/filesystem.go).
 
-use super::common_b::*;
+use super::{str_arg, FuncError, Function, Impl, Param, Registry};
 use crate::lang::ast::{Expr, ExprKind, TemplatePart};
 use crate::lang::types::Type;
-use crate::lang::value::{Attrs, Value};
+use crate::lang::value::{go_quote, Attrs, Value};
 use base64::Engine as _;
 use std::io::Read as _;
 use std::os::unix::fs::{FileTypeExt as _, PermissionsExt as _};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub fn functions() -> Vec<FuncDef> {
+/// Renders a parsed template with `vars` as its only variables and every function but
+/// `templatefile` (which must fail with "cannot recursively call templatefile from inside
+/// templatefile call"). Implemented by the evaluator.
+pub trait TemplateRenderer {
+    fn render(&self, tmpl: &Expr, vars: &Attrs) -> Result<Value, FuncError>;
+}
+
+/// What the functions that touch the filesystem need to know about the calling module.
+#[derive(Clone)]
+pub struct FuncCtx {
+    /// The module's directory (`path.module`), as Terraform has it: relative paths given to
+    /// `file`, `fileset`, ... are joined to it (and then used relative to the process's working
+    /// directory, like Go's `os.Open`).
+    pub base_dir: PathBuf,
+    /// Renders `templatefile` templates; `None` makes `templatefile` fail.
+    pub templates: Option<Arc<dyn TemplateRenderer + Send + Sync>>,
+}
+
+impl FuncCtx {
+    pub fn new(base_dir: impl Into<PathBuf>) -> FuncCtx {
+        FuncCtx {
+            base_dir: base_dir.into(),
+            templates: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for FuncCtx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FuncCtx")
+            .field("base_dir", &self.base_dir)
+            .field("templates", &self.templates.is_some())
+            .finish()
+    }
+}
+
+/// An implementation that needs the calling module's [`FuncCtx`].
+type CtxImpl = fn(&FuncCtx, &[Value]) -> Result<Value, FuncError>;
+
+/// `imp` bound to `ctx`.
+fn in_dir(
+    ctx: &Arc<FuncCtx>,
+    imp: CtxImpl,
+) -> impl Fn(&[Value]) -> Result<Value, FuncError> + Send + Sync + 'static {
+    let ctx = Arc::clone(ctx);
+    move |a| imp(&ctx, a)
+}
+
+/// Registers this group's functions, the ones that read files working relative to
+/// `ctx.base_dir`.
+pub fn register(r: &mut Registry, ctx: &Arc<FuncCtx>) {
     let path = || Param::new("path", Type::String);
-    vec![
-        FuncDef::new("abspath", vec![path()], string, abspath),
-        FuncDef::new("basename", vec![path()], string, basename),
-        FuncDef::new("dirname", vec![path()], string, dirname),
-        FuncDef::new("pathexpand", vec![path()], string, pathexpand),
-        FuncDef::with_ctx("file", vec![path()], string, file),
-        FuncDef::with_ctx("filebase64", vec![path()], string, filebase64),
-        FuncDef::with_ctx("fileexists", vec![path()], boolean, fileexists),
-        FuncDef::with_ctx(
-            "fileset",
+    let string = |imp: Impl| Function::simple(vec![path()], Type::String, imp);
+    r.register("abspath", string(abspath));
+    r.register("basename", string(basename));
+    r.register("dirname", string(dirname));
+    r.register("pathexpand", string(pathexpand));
+    r.register(
+        "file",
+        Function::simple(vec![path()], Type::String, in_dir(ctx, file)),
+    );
+    r.register(
+        "filebase64",
+        Function::simple(vec![path()], Type::String, in_dir(ctx, filebase64)),
+    );
+    r.register(
+        "fileexists",
+        Function::simple(vec![path()], Type::Bool, in_dir(ctx, fileexists)),
+    );
+    r.register(
+        "fileset",
+        Function::simple(
             vec![path(), Param::new("pattern", Type::String)],
-            set_of_string,
-            fileset,
+            Type::set(Type::String),
+            in_dir(ctx, fileset),
         ),
-        FuncDef::with_ctx(
-            "templatefile",
+    );
+    r.register(
+        "templatefile",
+        Function::simple(
             vec![path(), Param::new("vars", Type::Dynamic)],
-            dynamic,
-            templatefile,
+            Type::Dynamic,
+            in_dir(ctx, templatefile),
         ),
-    ]
+    );
 }
 
 // ---- Go's path handling ----
+
+/// Go's `filepath.Clean` (Unix).
+pub fn clean_path(p: &str) -> String {
+    if p.is_empty() {
+        return ".".into();
+    }
+    let rooted = p.starts_with('/');
+    let mut out: Vec<&str> = Vec::new();
+    for part in p.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if out.last().is_some_and(|l| *l != "..") {
+                    out.pop();
+                } else if !rooted {
+                    out.push("..");
+                }
+            }
+            x => out.push(x),
+        }
+    }
+    let body = out.join("/");
+    match (rooted, body.is_empty()) {
+        (true, _) => format!("/{body}"),
+        (false, true) => ".".into(),
+        (false, false) => body,
+    }
+}
+
+/// Go's `filepath.Join` (Unix): joins the non-empty elements and cleans the result.
+pub fn join_path(parts: &[&str]) -> String {
+    let nonempty: Vec<&str> = parts.iter().copied().filter(|p| !p.is_empty()).collect();
+    if nonempty.is_empty() {
+        return String::new();
+    }
+    clean_path(&nonempty.join("/"))
+}
+
+/// A path as a string (paths we build are UTF-8 since they come from strings).
+pub fn path_str(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
 
 /// Go's `filepath.Base`.
 pub fn go_base(p: &str) -> String {
@@ -170,29 +275,27 @@ pub(crate) fn read_file_bytes(ctx: &FuncCtx, path: &str) -> Result<Vec<u8>, Func
 // ---- pure path functions ----
 
 fn abspath(args: &[Value]) -> Result<Value, FuncError> {
-    let p = arg_str(args, 0)?;
+    let p = str_arg(args, 0)?;
     let abs = if p.starts_with('/') {
         clean_path(p)
     } else {
-        let cwd = std::env::current_dir().map_err(|e| FuncError::general(go_errno(&e)))?;
+        let cwd = std::env::current_dir().map_err(|e| FuncError::new(go_errno(&e)))?;
         join_path(&[&path_str(&cwd), p])
     };
     Ok(Value::string(abs))
 }
 
 fn basename(args: &[Value]) -> Result<Value, FuncError> {
-    Ok(Value::string(go_base(arg_str(args, 0)?)))
+    Ok(Value::string(go_base(str_arg(args, 0)?)))
 }
 
 fn dirname(args: &[Value]) -> Result<Value, FuncError> {
-    Ok(Value::string(go_dir(arg_str(args, 0)?)))
+    Ok(Value::string(go_dir(str_arg(args, 0)?)))
 }
 
 fn pathexpand(args: &[Value]) -> Result<Value, FuncError> {
-    let p = arg_str(args, 0)?;
-    expand_home(p)
-        .map(Value::string)
-        .map_err(FuncError::general)
+    let p = str_arg(args, 0)?;
+    expand_home(p).map(Value::string).map_err(FuncError::new)
 }
 
 // ---- file reading ----
@@ -200,7 +303,7 @@ fn pathexpand(args: &[Value]) -> Result<Value, FuncError> {
 fn file_string(ctx: &FuncCtx, path: &str) -> Result<String, FuncError> {
     let src = read_file_bytes(ctx, path)?;
     String::from_utf8(src).map_err(|_| {
-        FuncError::general(format!(
+        FuncError::new(format!(
             "contents of {path} are not valid UTF-8; use the filebase64 function to obtain the \
              Base64 encoded contents or the other file functions (e.g. filemd5, filesha256) to \
              obtain file hashing results instead"
@@ -209,11 +312,11 @@ fn file_string(ctx: &FuncCtx, path: &str) -> Result<String, FuncError> {
 }
 
 fn file(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
-    Ok(Value::string(file_string(ctx, arg_str(args, 0)?)?))
+    Ok(Value::string(file_string(ctx, str_arg(args, 0)?)?))
 }
 
 fn filebase64(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
-    let src = read_file_bytes(ctx, arg_str(args, 0)?)?;
+    let src = read_file_bytes(ctx, str_arg(args, 0)?)?;
     Ok(Value::string(
         base64::engine::general_purpose::STANDARD.encode(src),
     ))
@@ -266,28 +369,24 @@ fn go_mode_string(md: &std::fs::Metadata) -> String {
 }
 
 fn fileexists(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
-    let path = arg_str(args, 0)?;
-    let full = resolve(ctx, path).map_err(FuncError::general)?;
+    let path = str_arg(args, 0)?;
+    let full = resolve(ctx, path).map_err(FuncError::new)?;
     match std::fs::metadata(&full) {
         Ok(md) if md.is_file() => Ok(Value::bool(true)),
-        Ok(md) => Err(FuncError::general(format!(
+        Ok(md) => Err(FuncError::new(format!(
             "{full} is not a regular file, but {}",
-            go_quote_simple(&go_mode_string(&md))
+            go_quote(&go_mode_string(&md))
         ))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Value::bool(false)),
-        Err(_) => Err(FuncError::general(format!("failed to stat {full}"))),
+        Err(_) => Err(FuncError::new(format!("failed to stat {full}"))),
     }
-}
-
-fn go_quote_simple(s: &str) -> String {
-    crate::lang::value::go_quote(s)
 }
 
 // ---- fileset: doublestar (v1) globbing ----
 
 fn fileset(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
-    let path = arg_str(args, 0)?;
-    let pattern = arg_str(args, 1)?;
+    let path = str_arg(args, 0)?;
+    let pattern = str_arg(args, 1)?;
     let path = if path.starts_with('/') {
         path.to_string()
     } else {
@@ -295,16 +394,16 @@ fn fileset(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
     };
     let pattern = join_path(&[&path, pattern]);
     let matches = glob(&pattern)
-        .map_err(|e| FuncError::general(format!("failed to glob pattern ({pattern}): {e}")))?;
+        .map_err(|e| FuncError::new(format!("failed to glob pattern ({pattern}): {e}")))?;
     let mut out = Vec::new();
     for m in matches {
         let md = std::fs::metadata(&m)
-            .map_err(|e| FuncError::general(format!("failed to stat ({m}): {}", go_errno(&e))))?;
+            .map_err(|e| FuncError::new(format!("failed to stat ({m}): {}", go_errno(&e))))?;
         if !md.is_file() {
             continue;
         }
         let rel = go_rel(&path, &m).ok_or_else(|| {
-            FuncError::general(format!(
+            FuncError::new(format!(
                 "failed to trim path of match ({m}): Rel: can't make {m} relative to {path}"
             ))
         })?;
@@ -607,21 +706,6 @@ fn match_chars(p: &[char], n: &[char]) -> Result<bool, &'static str> {
 
 // ---- templatefile ----
 
-/// HCL's `Range.String()`.
-fn hcl_range(r: &crate::diag::Range) -> String {
-    if r.start.line == r.end.line {
-        format!(
-            "{}:{},{}-{}",
-            r.filename, r.start.line, r.start.column, r.end.column
-        )
-    } else {
-        format!(
-            "{}:{},{}-{},{}",
-            r.filename, r.start.line, r.start.column, r.end.line, r.end.column
-        )
-    }
-}
-
 /// The root names the template refers to (HCL's `Variables()`), in source order, with ranges.
 fn template_variables<'a>(
     e: &'a Expr,
@@ -704,26 +788,27 @@ fn valid_identifier(s: &str) -> bool {
 pub fn load_template(ctx: &FuncCtx, path: &str) -> Result<Expr, FuncError> {
     let src = file_string(ctx, path)?;
     crate::lang::parse::parse_template(Arc::from(path), &src).map_err(|d| {
-        let at = d.range.as_ref().map(hcl_range).unwrap_or_default();
+        let at = d
+            .range
+            .as_ref()
+            .map(crate::diag::Range::hcl_string)
+            .unwrap_or_default();
         let msg = if d.detail.is_empty() {
             format!("{at}: {}", d.summary)
         } else {
             format!("{at}: {}; {}", d.summary, d.detail)
         };
-        FuncError::general(msg)
+        FuncError::new(msg)
     })
 }
 
 fn templatefile(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
-    let path = arg_str(args, 0)?;
+    let path = str_arg(args, 0)?;
     let tmpl = load_template(ctx, path)?;
     let vars = args
         .get(1)
+        .filter(|v| v.ty().is_map() || v.ty().is_object())
         .ok_or_else(|| FuncError::arg(1, "invalid vars value: must be a map"))?;
-    let vt = vars.ty();
-    if !(vt.is_map() || vt.is_object()) {
-        return Err(FuncError::arg(1, "invalid vars value: must be a map"));
-    }
     let empty = Attrs::new();
     let attrs = vars.entries().unwrap_or(&empty);
     for k in attrs.keys() {
@@ -733,7 +818,7 @@ fn templatefile(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
                 format!(
                     "invalid template variable name {}: must start with a letter, followed by \
                      zero or more letters, digits, and underscores",
-                    crate::lang::value::go_quote(k)
+                    go_quote(k)
                 ),
             ));
         }
@@ -746,15 +831,15 @@ fn templatefile(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
                 1,
                 format!(
                     "vars map does not contain key {}, referenced at {}",
-                    crate::lang::value::go_quote(root),
-                    hcl_range(range)
+                    go_quote(root),
+                    range.hcl_string()
                 ),
             ));
         }
     }
     let Some(r) = &ctx.templates else {
         // Only the registry used inside a template lacks a renderer.
-        return Err(FuncError::general(
+        return Err(FuncError::new(
             "cannot recursively call templatefile from inside templatefile call",
         ));
     };
@@ -763,13 +848,11 @@ fn templatefile(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::common_b::testutil::*;
+    use super::super::testutil::*;
     use super::*;
-    use std::path::Path;
 
     #[test]
     fn paths_like_go() {
-        let f = functions();
         let cases = [
             ("dirname", "foo/bar/baz.txt", "foo/bar"),
             ("dirname", "/etc/hosts", "/etc"),
@@ -787,14 +870,14 @@ mod tests {
             ("pathexpand", "", ""),
         ];
         for (name, arg, want) in cases {
-            assert_eq!(call_str(&f, name, &[s(arg)]), want, "{name}({arg:?})");
+            assert_eq!(call_str(name, &[s(arg)]), want, "{name}({arg:?})");
         }
         assert_eq!(
-            call_err(&f, "pathexpand", &[s("~bob/x")]).message,
+            call_err("pathexpand", &[s("~bob/x")]).message,
             "cannot expand user-specific home dir"
         );
-        assert!(call_str(&f, "abspath", &[s("a/../b")]).ends_with("/b"));
-        assert_eq!(call_str(&f, "abspath", &[s("/already/x")]), "/already/x");
+        assert!(call_str("abspath", &[s("a/../b")]).ends_with("/b"));
+        assert_eq!(call_str("abspath", &[s("/already/x")]), "/already/x");
     }
 
     fn fixture() -> tempfile::TempDir {
@@ -824,44 +907,42 @@ mod tests {
     #[test]
     fn file_reading() {
         let d = fixture();
-        let f = functions();
         let p = d.path();
-        let v = call_in(&f, p, "file", &[s("files/hello.txt")]).unwrap();
+        let v = call_in(p, "file", &[s("files/hello.txt")]).unwrap();
         assert_eq!(v.as_str(), Some("Hello World\n"));
-        let v = call_in(&f, p, "filebase64", &[s("files/bin.dat")]).unwrap();
+        let v = call_in(p, "filebase64", &[s("files/bin.dat")]).unwrap();
         assert_eq!(v.as_str(), Some("AAEC//4="));
-        let e = call_in(&f, p, "file", &[s("files/bin.dat")]).unwrap_err();
+        let e = call_in(p, "file", &[s("files/bin.dat")]).unwrap_err();
         assert_eq!(e.arg, None);
         assert!(e
             .message
             .starts_with("contents of files/bin.dat are not valid UTF-8; use the filebase64"));
-        let e = call_in(&f, p, "file", &[s("./missing.txt")]).unwrap_err();
+        let e = call_in(p, "file", &[s("./missing.txt")]).unwrap_err();
         assert_eq!(e.arg, Some(0));
         assert!(e
             .message
             .starts_with("no file exists at ./missing.txt; this function works only"));
-        let e = call_in(&f, p, "filebase64", &[s("./files/x/..")]).unwrap_err();
+        let e = call_in(p, "filebase64", &[s("./files/x/..")]).unwrap_err();
         assert_eq!(e.message, "failed to read ./files/x/..");
-        let e = call_in(&f, p, "file", &[s("files/hello.txt/x")]).unwrap_err();
+        let e = call_in(p, "file", &[s("files/hello.txt/x")]).unwrap_err();
         assert!(
             e.message.ends_with("/files/hello.txt/x: not a directory"),
             "{}",
             e.message
         );
         // Sensitive paths give sensitive results.
-        let v = call_in(&f, p, "file", &[s("files/hello.txt").mark_sensitive()]).unwrap();
+        let v = call_in(p, "file", &[s("files/hello.txt").mark_sensitive()]).unwrap();
         assert!(v.is_sensitive());
         // Unknown paths give unknown results.
-        let v = call_in(&f, p, "file", &[Value::unknown(Type::String)]).unwrap();
+        let v = call_in(p, "file", &[Value::unknown(Type::String)]).unwrap();
         assert!(!v.is_known());
     }
 
     #[test]
     fn file_exists() {
         let d = fixture();
-        let f = functions();
         let p = d.path();
-        let t = |a: &str| call_in(&f, p, "fileexists", &[s(a)]);
+        let t = |a: &str| call_in(p, "fileexists", &[s(a)]);
         assert_eq!(t("files/hello.txt").unwrap().as_bool(), Some(true));
         assert_eq!(t("files/nope.txt").unwrap().as_bool(), Some(false));
         let e = t("./files/sub/").unwrap_err();
@@ -882,9 +963,8 @@ mod tests {
     #[test]
     fn fileset_doublestar() {
         let d = fixture();
-        let f = functions();
         let p = d.path();
-        let fs = |a: &str, b: &str| set_strs(&call_in(&f, p, "fileset", &[s(a), s(b)]).unwrap());
+        let fs = |a: &str, b: &str| set_strs(&call_in(p, "fileset", &[s(a), s(b)]).unwrap());
         assert_eq!(
             fs(".", "files/*.txt"),
             ["files/empty.txt", "files/hello.txt"]
@@ -916,13 +996,13 @@ mod tests {
             fs("./files/..", "files/sub/*"),
             ["files/sub/a.txt", "files/sub/b.json"]
         );
-        let e = call_in(&f, p, "fileset", &[s("files"), s("[")]).unwrap_err();
+        let e = call_in(p, "fileset", &[s("files"), s("[")]).unwrap_err();
         assert!(
             e.message.ends_with("files/[): syntax error in pattern"),
             "{}",
             e.message
         );
-        let v = call_in(&f, p, "fileset", &[s("files"), s("*.nothing")]).unwrap();
+        let v = call_in(p, "fileset", &[s("files"), s("*.nothing")]).unwrap();
         assert_eq!(v.ty(), Type::set(Type::String));
     }
 
@@ -953,29 +1033,38 @@ mod tests {
             "%{ for x in xs }${x}%{ endfor }${[for y in xs : y]}",
         )
         .unwrap();
-        let f = functions();
         let ctx = FuncCtx {
             base_dir: d.path().to_path_buf(),
             templates: Some(std::sync::Arc::new(Echo)),
         };
-        let tf = f.iter().find(|x| x.name == "templatefile").unwrap();
+        let mut r = Registry::new();
+        register(&mut r, &Arc::new(ctx));
         let vars = Value::object(vec![("a".into(), i(1))]);
-        let e = call(tf, &ctx, &[s("./t.tftpl"), vars]).unwrap_err();
+        let e = call_with(&r, "templatefile", &[s("./t.tftpl"), vars]).unwrap_err();
         assert_eq!(e.arg, Some(1));
         assert_eq!(
             e.message,
             "vars map does not contain key \"b\", referenced at ./t.tftpl:1,12-13"
         );
         let vars = Value::object(vec![("xs".into(), Value::empty_tuple())]);
-        let v = call(tf, &ctx, &[s("f.tftpl"), vars]).unwrap();
+        let v = call_with(&r, "templatefile", &[s("f.tftpl"), vars]).unwrap();
         assert_eq!(v.as_str(), Some("1 vars"));
-        let e = call(tf, &ctx, &[s("f.tftpl"), s("x")]).unwrap_err();
+        let e = call_with(&r, "templatefile", &[s("f.tftpl"), s("x")]).unwrap_err();
         assert_eq!(e.message, "invalid vars value: must be a map");
         let vars = Value::object(vec![("1x".into(), i(1))]);
-        let e = call(tf, &ctx, &[s("f.tftpl"), vars]).unwrap_err();
+        let e = call_with(&r, "templatefile", &[s("f.tftpl"), vars]).unwrap_err();
         assert!(e
             .message
             .starts_with("invalid template variable name \"1x\""));
-        let _ = Path::new(".");
+    }
+
+    #[test]
+    fn go_paths() {
+        assert_eq!(clean_path("a/../../b/./c/"), "../b/c");
+        assert_eq!(clean_path("/../x"), "/x");
+        assert_eq!(clean_path(""), ".");
+        assert_eq!(join_path(&[".", "./missing.txt"]), "missing.txt");
+        assert_eq!(join_path(&["", ""]), "");
+        assert_eq!(join_path(&["/a", "b/../c"]), "/a/c");
     }
 }

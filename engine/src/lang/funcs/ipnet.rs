@@ -2,33 +2,35 @@
 //! lang/funcs/cidr.go with go-cidr, and Go 1.16's `net.ParseCIDR`, which accepts leading
 //! zeros in IPv4 octets).
 
-use super::common_b::*;
+use super::{num_arg, str_arg, to_whole_int, FuncError, Function, Param, Registry};
 use crate::lang::types::Type;
 use crate::lang::value::Value;
 
-pub fn functions() -> Vec<FuncDef> {
+/// Registers this group's functions.
+pub fn register(r: &mut Registry) {
     let prefix = || Param::new("prefix", Type::String);
-    vec![
-        FuncDef::new(
-            "cidrhost",
-            vec![prefix(), Param::new("hostnum", Type::Number)],
-            string,
-            cidrhost,
-        ),
-        FuncDef::new("cidrnetmask", vec![prefix()], string, cidrnetmask),
-        FuncDef::new(
-            "cidrsubnet",
-            vec![
-                prefix(),
-                Param::new("newbits", Type::Number),
-                Param::new("netnum", Type::Number),
-            ],
-            string,
+    let n = |name| Param::new(name, Type::Number);
+    r.register(
+        "cidrhost",
+        Function::simple(vec![prefix(), n("hostnum")], Type::String, cidrhost),
+    );
+    r.register(
+        "cidrnetmask",
+        Function::simple(vec![prefix()], Type::String, cidrnetmask),
+    );
+    r.register(
+        "cidrsubnet",
+        Function::simple(
+            vec![prefix(), n("newbits"), n("netnum")],
+            Type::String,
             cidrsubnet,
         ),
-        FuncDef::new("cidrsubnets", vec![prefix()], list_of_string, cidrsubnets)
-            .var_param(Param::new("newbits", Type::Number)),
-    ]
+    );
+    r.register(
+        "cidrsubnets",
+        Function::simple(vec![prefix()], Type::list(Type::String), cidrsubnets)
+            .variadic(n("newbits")),
+    );
 }
 
 /// An address: its value and width (32 or 128 bits).
@@ -45,16 +47,11 @@ struct Net {
     len: u32,
 }
 
+/// The mask of a `len`-bit prefix of a `bits`-bit address.
 fn mask(len: u32, bits: u32) -> u128 {
-    if len == 0 {
-        return 0;
-    }
-    let all: u128 = if bits == 128 {
-        u128::MAX
-    } else {
-        (1u128 << bits) - 1
-    };
-    all & !(all >> len)
+    let all = mask_all(bits);
+    // Shifting a u128 by 128 (a /128 prefix) is out of range: no host bits are left.
+    all & !all.checked_shr(len).unwrap_or(0)
 }
 
 /// Go's `dtoi`: decimal digits (at least one) up to the big limit.
@@ -194,7 +191,7 @@ fn parse_cidr(s: &str) -> Result<Net, String> {
 }
 
 fn parse_net(s: &str) -> Result<Net, FuncError> {
-    parse_cidr(s).map_err(|e| FuncError::general(format!("invalid CIDR expression: {e}")))
+    parse_cidr(s).map_err(|e| FuncError::new(format!("invalid CIDR expression: {e}")))
 }
 
 /// Go's `net.IP.String()` (an IPv4-mapped IPv6 address prints in dotted form).
@@ -250,11 +247,11 @@ fn net_string(ip: Ip, len: u32) -> String {
 }
 
 fn number_to_int(args: &[Value], i: usize) -> Result<i64, FuncError> {
-    num_to_int(arg_num(args, i)?).map_err(FuncError::general)
+    to_whole_int(num_arg(args, i)?).map_err(FuncError::new)
 }
 
 fn cidrhost(args: &[Value]) -> Result<Value, FuncError> {
-    let net = parse_net(arg_str(args, 0)?)?;
+    let net = parse_net(str_arg(args, 0)?)?;
     let num = number_to_int(args, 1)?;
     let host_len = net.ip.bits - net.len;
     // go-cidr's HostBig, in exact arithmetic.
@@ -270,7 +267,7 @@ fn cidrhost(args: &[Value]) -> Result<Value, FuncError> {
         (num as u128, i128::from(num))
     };
     if num_u > max_host {
-        return Err(FuncError::general(format!(
+        return Err(FuncError::new(format!(
             "prefix of {} does not accommodate a host numbered {host}",
             net.len
         )));
@@ -291,7 +288,7 @@ fn mask_all(bits: u32) -> u128 {
 }
 
 fn cidrnetmask(args: &[Value]) -> Result<Value, FuncError> {
-    let net = parse_net(arg_str(args, 0)?)?;
+    let net = parse_net(str_arg(args, 0)?)?;
     Ok(Value::string(ip_string(Ip {
         v: mask(net.len, net.ip.bits),
         bits: net.ip.bits,
@@ -299,21 +296,22 @@ fn cidrnetmask(args: &[Value]) -> Result<Value, FuncError> {
 }
 
 fn cidrsubnet(args: &[Value]) -> Result<Value, FuncError> {
-    let net = parse_net(arg_str(args, 0)?)?;
+    let net = parse_net(str_arg(args, 0)?)?;
     let newbits = number_to_int(args, 1)?;
     let num = number_to_int(args, 2)?;
     if newbits > 32 {
-        return Err(FuncError::general(
-            "may not extend prefix by more than 32 bits",
-        ));
+        return Err(FuncError::new("may not extend prefix by more than 32 bits"));
     }
     let bits = i64::from(net.ip.bits);
     let new_len = i64::from(net.len) + newbits;
-    if new_len > bits {
-        return Err(FuncError::general(format!(
+    let insufficient = || {
+        FuncError::new(format!(
             "insufficient address space to extend prefix of {} by {newbits}",
             net.len
-        )));
+        ))
+    };
+    if new_len > bits {
+        return Err(insufficient());
     }
     // go-cidr: maxNetNum := uint64(1<<uint64(newBits)) - 1, with Go's shift semantics.
     let shift = newbits as u64;
@@ -323,15 +321,12 @@ fn cidrsubnet(args: &[Value]) -> Result<Value, FuncError> {
         (1u64 << shift).wrapping_sub(1)
     };
     if (num as u64) > max_net {
-        return Err(FuncError::general(format!(
+        return Err(FuncError::new(format!(
             "prefix extension of {newbits} does not accommodate a subnet numbered {num}"
         )));
     }
     if new_len < 0 {
-        return Err(FuncError::general(format!(
-            "insufficient address space to extend prefix of {} by {newbits}",
-            net.len
-        )));
+        return Err(insufficient());
     }
     let host_bits = (bits - new_len) as u32;
     let add = if host_bits >= 128 {
@@ -352,7 +347,7 @@ fn last_addr(ip: Ip, len: u32) -> u128 {
 }
 
 fn cidrsubnets(args: &[Value]) -> Result<Value, FuncError> {
-    let prefix = arg_str(args, 0)?;
+    let prefix = str_arg(args, 0)?;
     let net = parse_cidr(prefix)
         .map_err(|e| FuncError::arg(0, format!("invalid CIDR expression: {e}")))?;
     let bits = net.ip.bits;
@@ -360,7 +355,7 @@ fn cidrsubnets(args: &[Value]) -> Result<Value, FuncError> {
     if lengths.is_empty() {
         return Ok(Value::empty_list(Type::String));
     }
-    let first = num_to_int(arg_num(args, 1)?).map_err(|e| FuncError::arg(1, e))?;
+    let first = to_whole_int(num_arg(args, 1)?).map_err(|e| FuncError::arg(1, e))?;
     let first_len = i64::from(net.len) + first;
     // PreviousSubnet(network, firstLength): the address before the network, masked.
     let first_len_c = first_len.clamp(0, i64::from(bits)) as u32;
@@ -375,7 +370,7 @@ fn cidrsubnets(args: &[Value]) -> Result<Value, FuncError> {
     let mut out = Vec::with_capacity(lengths.len());
     for (i, _) in lengths.iter().enumerate() {
         let ai = i + 1;
-        let l = num_to_int(arg_num(args, ai)?).map_err(|e| FuncError::arg(ai, e))?;
+        let l = to_whole_int(num_arg(args, ai)?).map_err(|e| FuncError::arg(ai, e))?;
         if l < 1 {
             return Err(FuncError::arg(ai, "must extend prefix by at least one bit"));
         }
@@ -426,13 +421,12 @@ fn cidrsubnets(args: &[Value]) -> Result<Value, FuncError> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::common_b::testutil::*;
+    use super::super::testutil::*;
     use super::*;
 
     #[test]
     fn cidrhost_like_terraform() {
-        let f = functions();
-        let c = |p: &str, h: i64| call_str(&f, "cidrhost", &[s(p), i(h)]);
+        let c = |p: &str, h: i64| call_str("cidrhost", &[s(p), i(h)]);
         assert_eq!(c("10.12.112.0/20", 16), "10.12.112.16");
         assert_eq!(c("10.12.112.0/20", 268), "10.12.113.12");
         assert_eq!(c("10.12.112.0/20", -1), "10.12.127.255");
@@ -444,7 +438,7 @@ mod tests {
         assert_eq!(c("192.168.1.77/24", 5), "192.168.1.5");
         assert_eq!(c("010.0.0.0/8", 1), "10.0.0.1");
         assert_eq!(c("::/0", -1), "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
-        let e = |p: &str, h: Value| call_err(&f, "cidrhost", &[s(p), h]).message;
+        let e = |p: &str, h: Value| call_err("cidrhost", &[s(p), h]).message;
         assert_eq!(e("10.0.0.0/8", n("1.5")), "value must be a whole number");
         assert_eq!(
             e("10.0.0.0/30", i(-5)),
@@ -465,9 +459,27 @@ mod tests {
     }
 
     #[test]
+    fn full_length_ipv6_prefixes() {
+        // A /128 used to overflow a shift (a panic in debug builds, a zero mask in release).
+        assert_eq!(call_str("cidrhost", &[s("::1/128"), i(0)]), "::1");
+        assert_eq!(
+            call_str("cidrnetmask", &[s("::1/128")]),
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
+        );
+        let v = call("cidrsubnets", &[s("fe80::/120"), i(8), i(8)]).expect("cidrsubnets");
+        assert_eq!(
+            v.to_string(),
+            "tolist([\n  \"fe80::/128\",\n  \"fe80::1/128\",\n])"
+        );
+        assert_eq!(
+            call_err("cidrsubnets", &[s("fe80::/64"), i(100)]).message,
+            "may not extend prefix by more than 32 bits"
+        );
+    }
+
+    #[test]
     fn cidrnetmask_like_terraform() {
-        let f = functions();
-        let c = |p: &str| call_str(&f, "cidrnetmask", &[s(p)]);
+        let c = |p: &str| call_str("cidrnetmask", &[s(p)]);
         assert_eq!(c("172.16.0.0/12"), "255.240.0.0");
         assert_eq!(c("10.0.0.1/32"), "255.255.255.255");
         assert_eq!(c("0.0.0.0/0"), "0.0.0.0");
@@ -477,8 +489,7 @@ mod tests {
 
     #[test]
     fn cidrsubnet_like_terraform() {
-        let f = functions();
-        let c = |p: &str, b: i64, n: i64| call_str(&f, "cidrsubnet", &[s(p), i(b), i(n)]);
+        let c = |p: &str, b: i64, n: i64| call_str("cidrsubnet", &[s(p), i(b), i(n)]);
         assert_eq!(c("172.16.0.0/12", 4, 2), "172.18.0.0/16");
         assert_eq!(c("10.1.2.0/24", 4, 15), "10.1.2.240/28");
         assert_eq!(
@@ -491,7 +502,7 @@ mod tests {
             "2607:f298:6051:516c:ff00::/72"
         );
         assert_eq!(c("10.0.0.0/8", -1, 0), "10.0.0.0/7");
-        let e = |p: &str, b: i64, n: i64| call_err(&f, "cidrsubnet", &[s(p), i(b), i(n)]).message;
+        let e = |p: &str, b: i64, n: i64| call_err("cidrsubnet", &[s(p), i(b), i(n)]).message;
         assert_eq!(
             e("10.0.0.0/30", 4, 0),
             "insufficient address space to extend prefix of 30 by 4"
@@ -512,11 +523,10 @@ mod tests {
 
     #[test]
     fn cidrsubnets_like_terraform() {
-        let f = functions();
         let c = |p: &str, bs: &[i64]| {
             let mut a = vec![s(p)];
             a.extend(bs.iter().map(|b| i(*b)));
-            call_in(&f, std::path::Path::new("."), "cidrsubnets", &a)
+            call_in(std::path::Path::new("."), "cidrsubnets", &a)
         };
         let strs = |v: Value| -> Vec<String> {
             assert_eq!(v.ty(), Type::list(Type::String));

@@ -1,20 +1,28 @@
 //! The function registry: Terraform's built-in functions, declared like cty's `function.Spec`.
 //!
+//! Every function is a [`Function`] (parameters, optional variadic parameter, return type,
+//! implementation) in a [`Registry`]. Each group has its file, with a `register` function:
+//! `string`, `collection`, `numeric` and `typeconv` make up [`Registry::builtins`];
+//! `encoding`, `filesystem`, `datetime`, `crypto` and `ipnet` are added by
+//! [`Registry::register_module_functions`], the file functions working relative to the module
+//! directory in [`FuncCtx`]. [`Registry::for_module`] is what the evaluation walk uses.
+//! Conversion and unification are [`crate::lang::convert`]'s; the helpers implementations share
+//! (`str_arg`, `num_arg`, `int_arg`, `to_int`, `to_whole_int`) are below.
+//!
 //! # Adding a function
 //!
-//! Put related functions in a file `funcs/<group>.rs` (e.g. `strings.rs`, `collections.rs`)
-//! with a `pub fn register(r: &mut Registry)`, and call it from [`Registry::builtins`]:
+//! Register it in its group's `register`:
 //!
 //! ```ignore
-//! r.register("upper", Function::new(
+//! r.register("upper", Function::simple(
 //!     vec![Param::new("str", Type::String)],
-//!     |_args| Ok(Type::String),               // return type, from the (type-checked) args
-//!     |args, _ret| {                          // the implementation
-//!         let s = args[0].as_str().unwrap_or_default();
-//!         Ok(Value::string(s.to_uppercase()))
-//!     },
+//!     Type::String,                           // the return type
+//!     |args| Ok(Value::string(str_arg(args, 0)?.to_uppercase())),
 //! ));
 //! ```
+//!
+//! [`Function::computed`] takes a function from the (type-checked) arguments to the return
+//! type instead, and [`Function::new`] an implementation that also receives the return type.
 //!
 //! The evaluator converts each argument to its parameter's type before the call (so `upper(1)`
 //! receives `"1"`), and [`Function::call`] then does what cty's `Function.Call` does, so an
@@ -33,7 +41,6 @@
 //! (`Call to function "f" failed: ...`). Never panic on user data.
 
 pub mod collection;
-pub mod common_b;
 pub mod crypto;
 pub mod datetime;
 pub mod encoding;
@@ -43,9 +50,11 @@ pub mod numeric;
 pub mod string;
 pub mod typeconv;
 
-use super::convert;
+pub use filesystem::{FuncCtx, TemplateRenderer};
+
+use super::number::Number;
 use super::types::Type;
-use super::value::{Kind, Marks, Value};
+use super::value::{Marks, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -118,6 +127,9 @@ impl std::fmt::Display for FuncError {
     }
 }
 
+/// An implementation that needs neither the return type nor anything but the arguments.
+pub type Impl = fn(&[Value]) -> Result<Value, FuncError>;
+
 pub type ReturnTypeFn = Arc<dyn Fn(&[Value]) -> Result<Type, FuncError> + Send + Sync>;
 pub type ImplFn = Arc<dyn Fn(&[Value], &Type) -> Result<Value, FuncError> + Send + Sync>;
 
@@ -151,6 +163,26 @@ impl Function {
             return_type: Arc::new(return_type),
             imp: Arc::new(imp),
         }
+    }
+
+    /// A function whose return type does not depend on its arguments, and whose
+    /// implementation does not need it.
+    pub fn simple(
+        params: Vec<Param>,
+        ret: Type,
+        imp: impl Fn(&[Value]) -> Result<Value, FuncError> + Send + Sync + 'static,
+    ) -> Function {
+        Function::new(params, move |_| Ok(ret.clone()), move |a, _| imp(a))
+    }
+
+    /// A function whose return type `ret` works out from its arguments, and whose
+    /// implementation works it out again where it needs it.
+    pub fn computed(
+        params: Vec<Param>,
+        ret: impl Fn(&[Value]) -> Result<Type, FuncError> + Send + Sync + 'static,
+        imp: impl Fn(&[Value]) -> Result<Value, FuncError> + Send + Sync + 'static,
+    ) -> Function {
+        Function::new(params, ret, move |a, _| imp(a))
     }
 
     pub fn variadic(mut self, p: Param) -> Function {
@@ -261,15 +293,41 @@ impl Registry {
         Registry::default()
     }
 
-    /// All built-in functions.
+    /// The core functions, which the evaluator's own tests use: the string, collection, numeric
+    /// and type-conversion groups, and `jsonencode`. [`Registry::for_module`] has them all.
     pub fn builtins() -> Registry {
         let mut r = Registry::new();
-        register_core(&mut r);
         string::register(&mut r);
         collection::register(&mut r);
         numeric::register(&mut r);
         typeconv::register(&mut r);
+        // The rest of the encoding group comes with `register_module_functions`.
+        encoding::register_jsonencode(&mut r);
         r
+    }
+
+    /// Every built-in function, with filesystem functions resolving relative paths against
+    /// `base_dir` (Terraform uses the root module's directory) and `templatefile` rendering.
+    pub fn for_module(base_dir: &std::path::Path) -> Registry {
+        let mut inner = Registry::builtins();
+        inner.register_module_functions(FuncCtx::new(base_dir));
+        let mut r = Registry::builtins();
+        r.register_module_functions(FuncCtx {
+            base_dir: base_dir.to_path_buf(),
+            templates: Some(Arc::new(TemplateEval { funcs: inner })),
+        });
+        r
+    }
+
+    /// Adds the encoding, filesystem, date/time, hash/crypto and IP network functions, the ones
+    /// that read files working relative to `ctx.base_dir`.
+    pub fn register_module_functions(&mut self, ctx: FuncCtx) {
+        let ctx = Arc::new(ctx);
+        encoding::register(self);
+        filesystem::register(self, &ctx);
+        datetime::register(self);
+        crypto::register(self, &ctx);
+        ipnet::register(self);
     }
 
     pub fn register(&mut self, name: &str, f: Function) {
@@ -288,197 +346,50 @@ impl Registry {
     }
 }
 
-fn str_arg(v: &Value) -> &str {
-    v.as_str().unwrap_or_default()
+// ---- helpers for implementations ----
+
+/// The string in argument `i`. [`Function::call`] hands an implementation its arguments
+/// converted to the parameter types, known and not null unless the parameter allows otherwise,
+/// so for a `string` parameter this does not fail; a wrong definition is reported rather than
+/// panicking.
+pub(crate) fn str_arg(args: &[Value], i: usize) -> Result<&str, FuncError> {
+    args.get(i)
+        .and_then(Value::as_str)
+        .ok_or_else(|| FuncError::arg(i, "a string is required"))
 }
 
-/// Terraform's `MakeToFunc`: `tostring`, `tonumber`, `tobool`, `tolist`, `toset`, `tomap`.
-/// As in Terraform 1.0, a null or unknown argument of unknown type passes through unchanged.
-pub fn to_func(want: Type) -> Function {
-    let want2 = want.clone();
-    Function::new(
-        vec![Param::new("v", Type::Dynamic).allow_null().allow_marked()],
-        move |a| {
-            let got = a[0].ty();
-            if got == want {
-                return Ok(want.clone());
-            }
-            if !convert::can_convert(&got, &want, true) {
-                let msg = match (&got, &want) {
-                    (Type::Tuple(_), Type::Tuple(_)) => format!(
-                        "incompatible tuple type for conversion: {}",
-                        convert::mismatch_message(&got, &want)
-                    ),
-                    (Type::Object(_), Type::Object(_)) => format!(
-                        "incompatible object type for conversion: {}",
-                        convert::mismatch_message(&got, &want)
-                    ),
-                    _ => format!(
-                        "cannot convert {} to {}",
-                        got.friendly_name(),
-                        friendly_to(&want)
-                    ),
-                };
-                return Err(FuncError::arg(0, msg));
-            }
-            Ok(want.clone())
-        },
-        move |a, ret| {
-            convert::convert(&a[0], ret).map_err(|_| {
-                let (val, _) = a[0].clone().unmark_deep();
-                let got = val.ty();
-                let what = || val.as_str().map(|s| format!("{s:?}")).unwrap_or_else(|| "string".into());
-                let msg = if a[0].has_marks_deep() {
-                    format!("cannot convert this sensitive {} to {}", got.friendly_name(), friendly_to(&want2))
-                } else if got == Type::String && want2 == Type::Bool {
-                    format!("cannot convert {} to bool; only the strings \"true\" or \"false\" are allowed", what())
-                } else if got == Type::String && want2 == Type::Number {
-                    format!("cannot convert {} to number; given string must be a decimal representation of a number", what())
-                } else {
-                    format!("cannot convert {} to {}", got.friendly_name(), friendly_to(&want2))
-                };
-                FuncError::arg(0, msg)
-            })
-        },
-    )
+/// The number in argument `i` (see [`str_arg`]).
+pub(crate) fn num_arg(args: &[Value], i: usize) -> Result<&Number, FuncError> {
+    args.get(i)
+        .and_then(Value::as_number)
+        .ok_or_else(|| FuncError::arg(i, "a number is required"))
 }
 
-/// `list of any single type` for `list(any)`, as cty's `FriendlyNameForConstraint`.
-fn friendly_to(t: &Type) -> String {
-    match t {
-        Type::List(e) if e.is_dynamic() => "list of any single type".into(),
-        Type::Set(e) if e.is_dynamic() => "set of any single type".into(),
-        Type::Map(e) if e.is_dynamic() => "map of any single type".into(),
-        t => t.friendly_name_for_constraint(),
+/// gocty's message for a number that is not a Go `int`.
+const INT_RANGE_MSG: &str =
+    "value must be a whole number, between -9223372036854775808 and 9223372036854775807";
+
+/// A number as gocty converts it to a Go `int`: a fraction, an infinity or a number out of
+/// range fails with [`INT_RANGE_MSG`].
+pub(crate) fn to_int(n: &Number) -> Result<i64, String> {
+    n.to_i64().ok_or_else(|| INT_RANGE_MSG.to_string())
+}
+
+/// The number in argument `i` as a Go `int` (see [`to_int`]).
+pub(crate) fn int_arg(args: &[Value], i: usize) -> Result<i64, String> {
+    match args.get(i).and_then(Value::as_number) {
+        Some(n) => to_int(n),
+        None => Err(INT_RANGE_MSG.to_string()),
     }
 }
 
-/// The handful of functions the evaluator's own tests need; the library adds the rest.
-fn register_core(r: &mut Registry) {
-    r.register(
-        "upper",
-        Function::new(
-            vec![Param::new("str", Type::String)],
-            |_| Ok(Type::String),
-            |a, _| Ok(Value::string(string::to_upper(str_arg(&a[0])))),
-        ),
-    );
-    r.register(
-        "lower",
-        Function::new(
-            vec![Param::new("str", Type::String)],
-            |_| Ok(Type::String),
-            |a, _| Ok(Value::string(string::to_lower(str_arg(&a[0])))),
-        ),
-    );
-    r.register(
-        "length",
-        Function::new(
-            vec![Param::new("value", Type::Dynamic)
-                .allow_dynamic_type()
-                .allow_marked()],
-            |a| match a[0].ty() {
-                Type::Tuple(_)
-                | Type::Object(_)
-                | Type::List(_)
-                | Type::Set(_)
-                | Type::Map(_)
-                | Type::String
-                | Type::Dynamic => Ok(Type::Number),
-                _ => Err(FuncError::arg(
-                    0,
-                    "argument must be a string, a collection type, or a structural type",
-                )),
-            },
-            |a, _| {
-                let (v, m) = a[0].clone().unmark();
-                if !v.is_known() {
-                    return Ok(Value::unknown(Type::Number).mark(m));
-                }
-                let n = match v.kind() {
-                    // Grapheme clusters, as cty counts them (a flag or a family emoji is one).
-                    Kind::String(s) => {
-                        unicode_segmentation::UnicodeSegmentation::graphemes(s, true).count()
-                    }
-                    Kind::Set(items) if !v.is_wholly_known() => {
-                        let _ = items;
-                        return Ok(Value::unknown(Type::Number).mark(m));
-                    }
-                    _ => v.length().unwrap_or(0),
-                };
-                Ok(Value::int(n as i64).mark(m))
-            },
-        ),
-    );
-    r.register("tostring", to_func(Type::String));
-    r.register("tonumber", to_func(Type::Number));
-    r.register("tobool", to_func(Type::Bool));
-    r.register(
-        "sensitive",
-        Function::new(
-            vec![Param::new("value", Type::Dynamic)
-                .allow_null()
-                .allow_unknown()
-                .allow_dynamic_type()
-                .allow_marked()],
-            |a| Ok(a[0].ty()),
-            |a, _| Ok(a[0].clone().mark_sensitive()),
-        ),
-    );
-    r.register(
-        "jsonencode",
-        Function::new(
-            vec![Param::new("val", Type::Dynamic)
-                .allow_null()
-                .allow_dynamic_type()],
-            |_| Ok(Type::String),
-            |a, _| {
-                if !a[0].is_wholly_known() {
-                    return Ok(Value::unknown(Type::String));
-                }
-                a[0].to_json()
-                    .map(Value::string)
-                    .map_err(|e| FuncError::arg(0, e))
-            },
-        ),
-    );
-    r.register("tolist", to_func(Type::list(Type::Dynamic)));
-    r.register("toset", to_func(Type::set(Type::Dynamic)));
-    r.register("tomap", to_func(Type::map(Type::Dynamic)));
-    r.register("defaults", defaults_experimental());
-}
-
-/// Terraform 1.0's `defaults` exists only with the `module_variable_optional_attrs`
-/// experiment, which sakk does not implement: every call fails as it does without it.
-fn defaults_experimental() -> Function {
-    let any = |name| {
-        Param::new(name, Type::Dynamic)
-            .allow_null()
-            .allow_unknown()
-            .allow_dynamic_type()
-            .allow_marked()
-    };
-    Function::new(
-        vec![any("input"), any("defaults")],
-        |_| Ok(Type::Dynamic),
-        |_, _| {
-            Err(FuncError::new(
-                "this function is experimental and available only when the experiment keyword module_variable_optional_attrs is enabled for the current module",
-            ))
-        },
-    )
-}
-
-/// The encoding, filesystem, date/time, hash/crypto and IP network functions, as data
-/// (see [`common_b`]); register them with [`common_b::register_b`].
-pub fn functions_b() -> Vec<common_b::FuncDef> {
-    let mut v = Vec::new();
-    v.extend(encoding::functions());
-    v.extend(filesystem::functions());
-    v.extend(datetime::functions());
-    v.extend(crypto::functions());
-    v.extend(ipnet::functions());
-    v
+/// Like [`to_int`], but a fraction or an infinity fails with "value must be a whole number"
+/// (the encoding, crypto and IP network functions report it so).
+pub(crate) fn to_whole_int(n: &Number) -> Result<i64, String> {
+    if !n.is_integer() {
+        return Err("value must be a whole number".into());
+    }
+    to_int(n)
 }
 
 /// Renders `templatefile` templates: the template's variables are its only names, and every
@@ -487,7 +398,7 @@ struct TemplateEval {
     funcs: Registry,
 }
 
-impl common_b::TemplateRenderer for TemplateEval {
+impl TemplateRenderer for TemplateEval {
     fn render(
         &self,
         tmpl: &crate::lang::ast::Expr,
@@ -499,34 +410,114 @@ impl common_b::TemplateRenderer for TemplateEval {
             let msg = ds
                 .iter()
                 .map(|d| match &d.range {
-                    Some(r) => format!(
-                        "{}:{},{}-{}: {}; {}",
-                        r.filename, r.start.line, r.start.column, r.end.column, d.summary, d.detail
-                    ),
+                    Some(r) => format!("{}: {}; {}", r.hcl_string(), d.summary, d.detail),
                     None => format!("{}; {}", d.summary, d.detail),
                 })
                 .collect::<Vec<_>>()
                 .join("\n");
-            FuncError::general(msg)
+            FuncError::new(msg)
         })
     }
 }
 
-impl Registry {
-    /// Every built-in function, with filesystem functions resolving relative paths against
-    /// `base_dir` (Terraform uses the root module's directory) and `templatefile` rendering.
-    pub fn for_module(base_dir: &std::path::Path) -> Registry {
-        let mut inner = Registry::builtins();
-        common_b::register_b(&mut inner, common_b::FuncCtx::new(base_dir));
-        let mut r = Registry::builtins();
-        common_b::register_b(
-            &mut r,
-            common_b::FuncCtx {
-                base_dir: base_dir.to_path_buf(),
-                templates: Some(std::sync::Arc::new(TemplateEval { funcs: inner })),
-            },
-        );
-        r
+/// Helpers for the function groups' tests: values, and calls made the way the evaluator makes
+/// them.
+#[cfg(test)]
+pub(crate) mod testutil {
+    use super::*;
+    use std::path::Path;
+
+    pub fn s(x: &str) -> Value {
+        Value::string(x)
+    }
+    pub fn n(x: &str) -> Value {
+        Value::number(Number::parse(x).expect("number"))
+    }
+    pub fn i(x: i64) -> Value {
+        Value::int(x)
+    }
+    pub fn b(x: bool) -> Value {
+        Value::bool(x)
+    }
+    pub fn tup(xs: Vec<Value>) -> Value {
+        Value::tuple(xs)
+    }
+    pub fn lst(xs: Vec<Value>) -> Value {
+        let t = xs.first().map(Value::ty).unwrap_or(Type::Dynamic);
+        Value::list(t, xs)
+    }
+    pub fn strs(xs: &[&str]) -> Value {
+        Value::list(Type::String, xs.iter().map(|x| s(x)).collect())
+    }
+    pub fn obj(xs: Vec<(&str, Value)>) -> Value {
+        Value::object(xs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    }
+    pub fn smap(xs: Vec<(&str, Value)>) -> Value {
+        let t = xs.first().map(|x| x.1.ty()).unwrap_or(Type::Dynamic);
+        Value::map(t, xs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    }
+    /// Calls `name` from `r` as the evaluator does: each argument converted to its parameter's
+    /// type, then [`Function::call`].
+    pub fn call_with(r: &Registry, name: &str, args: &[Value]) -> Result<Value, FuncError> {
+        let f = r.get(name).unwrap_or_else(|| panic!("no function {name}"));
+        let mut conv = Vec::with_capacity(args.len());
+        for (i, a) in args.iter().enumerate() {
+            let Some(p) = f.param_for(i) else {
+                return Err(FuncError::new("too many arguments"));
+            };
+            conv.push(
+                crate::lang::convert::convert(a, &p.ty)
+                    .map_err(|e| FuncError::arg(i, e.message))?,
+            );
+        }
+        f.call(conv)
+    }
+
+    /// Calls `name` with the filesystem functions working in `dir`.
+    pub fn call_in(dir: &Path, name: &str, args: &[Value]) -> Result<Value, FuncError> {
+        call_with(&Registry::for_module(dir), name, args)
+    }
+
+    /// Calls `name` in the current directory.
+    pub fn call(name: &str, args: &[Value]) -> Result<Value, FuncError> {
+        call_in(Path::new("."), name, args)
+    }
+
+    /// Calls and expects a string result.
+    pub fn call_str(name: &str, args: &[Value]) -> String {
+        let v = call(name, args).unwrap_or_else(|e| panic!("{name}: {}", e.message));
+        v.as_str()
+            .unwrap_or_else(|| panic!("{name}: not a string: {v:?}"))
+            .to_string()
+    }
+
+    /// Calls and expects an error.
+    pub fn call_err(name: &str, args: &[Value]) -> FuncError {
+        match call(name, args) {
+            Ok(v) => panic!("{name}: expected an error, got {v:?}"),
+            Err(e) => e,
+        }
+    }
+
+    /// Calls `name` and renders the result as the console does (or the error as
+    /// `ERR[i]: msg` when it blames argument `i`, else `ERR: msg`).
+    pub fn run(name: &str, args: Vec<Value>) -> String {
+        match call(name, &args) {
+            Ok(v) => v.to_string(),
+            Err(FuncError {
+                arg: Some(i),
+                message,
+            }) => format!("ERR[{i}]: {message}"),
+            Err(e) => format!("ERR: {}", e.message),
+        }
+    }
+
+    /// Like [`run`], with the result's type (or `ERR: msg` and an empty type).
+    pub fn run_ty(name: &str, args: Vec<Value>) -> (String, String) {
+        match call(name, &args) {
+            Ok(v) => (v.to_string(), v.ty().to_string()),
+            Err(e) => (format!("ERR: {}", e.message), String::new()),
+        }
     }
 }
 
@@ -543,6 +534,23 @@ mod tests {
             .unwrap_err();
         assert!(
             e.message.starts_with("this function is experimental"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn template_errors_name_hcl_ranges() {
+        let d = tempfile::tempdir().expect("tempdir");
+        std::fs::write(d.path().join("t.tftpl"), "${true ? [1] :\n\"x\"}").expect("write");
+        let e = testutil::call_in(
+            d.path(),
+            "templatefile",
+            &[Value::string("t.tftpl"), Value::empty_object()],
+        )
+        .unwrap_err();
+        assert!(
+            e.message
+                .starts_with("t.tftpl:1,10-2,4: Inconsistent conditional result types;"),
             "{e:?}"
         );
     }

@@ -1,25 +1,11 @@
 //! Numeric functions: abs, ceil, floor, log, max, min, parseint, pow, signum (go-cty stdlib).
 
-use super::typeconv::{st_number, FuncDef, FuncError, Param, Ret};
+use super::{num_arg, str_arg, to_int, FuncError, Function, Impl, Param, Registry};
 use crate::lang::number::Number;
 use crate::lang::types::Type;
 use crate::lang::value::Value;
 use num_bigint::BigUint;
 use std::cmp::Ordering;
-
-fn num(args: &[Value], i: usize) -> Result<&Number, FuncError> {
-    args.get(i)
-        .and_then(Value::as_number)
-        .ok_or_else(|| FuncError::arg(i, "a number is required"))
-}
-
-const INT_RANGE_MSG: &str =
-    "value must be a whole number, between -9223372036854775808 and 9223372036854775807";
-
-/// gocty's conversion of a number to a Go `int`.
-fn to_int(n: &Number) -> Result<i64, String> {
-    n.to_i64().ok_or_else(|| INT_RANGE_MSG.to_string())
-}
 
 /// gocty's conversion of a number to a Go `float64`.
 fn to_float(n: &Number) -> f64 {
@@ -39,26 +25,26 @@ fn float_val(f: f64) -> Result<Value, FuncError> {
 
 fn abs_impl(args: &[Value]) -> Result<Value, FuncError> {
     let marks = args.first().map(Value::marks).unwrap_or_default();
-    Ok(Value::number(num(args, 0)?.abs()).mark(marks))
+    Ok(Value::number(num_arg(args, 0)?.abs()).mark(marks))
 }
 
 fn ceil_impl(args: &[Value]) -> Result<Value, FuncError> {
-    Ok(Value::number(num(args, 0)?.ceil()))
+    Ok(Value::number(num_arg(args, 0)?.ceil()))
 }
 
 fn floor_impl(args: &[Value]) -> Result<Value, FuncError> {
-    Ok(Value::number(num(args, 0)?.floor()))
+    Ok(Value::number(num_arg(args, 0)?.floor()))
 }
 
 fn log_impl(args: &[Value]) -> Result<Value, FuncError> {
-    let x = to_float(num(args, 0)?);
-    let base = to_float(num(args, 1)?);
+    let x = to_float(num_arg(args, 0)?);
+    let base = to_float(num_arg(args, 1)?);
     float_val(x.ln() / base.ln())
 }
 
 fn pow_impl(args: &[Value]) -> Result<Value, FuncError> {
-    let x = to_float(num(args, 0)?);
-    let p = to_float(num(args, 1)?);
+    let x = to_float(num_arg(args, 0)?);
+    let p = to_float(num_arg(args, 1)?);
     float_val(go_pow(x, p))
 }
 
@@ -200,7 +186,7 @@ fn ldexp(frac: f64, exp: i64) -> f64 {
 }
 
 fn signum_impl(args: &[Value]) -> Result<Value, FuncError> {
-    let n = to_int(num(args, 0)?).map_err(FuncError::new)?;
+    let n = to_int(num_arg(args, 0)?).map_err(FuncError::new)?;
     Ok(Value::int(n.signum()))
 }
 
@@ -211,7 +197,7 @@ fn minmax(args: &[Value], want: Ordering) -> Result<Value, FuncError> {
     let mut best = Number::infinity(want == Ordering::Greater);
     let mut best_v = Value::number(best.clone());
     for (i, a) in args.iter().enumerate() {
-        let n = num(args, i)?;
+        let n = num_arg(args, i)?;
         if n.cmp_num(&best) == want {
             best = n.clone();
             best_v = a.clone();
@@ -240,11 +226,8 @@ fn parseint_ret(args: &[Value]) -> Result<Type, FuncError> {
 }
 
 fn parseint_impl(args: &[Value]) -> Result<Value, FuncError> {
-    let s = args
-        .first()
-        .and_then(Value::as_str)
-        .ok_or_else(|| FuncError::arg(0, "string required"))?;
-    let base = to_int(num(args, 1)?).map_err(|m| FuncError::arg(1, m))?;
+    let s = str_arg(args, 0)?;
+    let base = to_int(num_arg(args, 1)?).map_err(|m| FuncError::arg(1, m))?;
     if !(2..=62).contains(&base) {
         return Err(FuncError::arg(
             1,
@@ -295,60 +278,50 @@ fn parse_big_int(s: &str, base: u32) -> Option<(bool, BigUint)> {
     Some((neg, acc))
 }
 
-/// Registers this group's functions in the evaluator's registry.
-pub fn register(r: &mut super::Registry) {
-    super::typeconv::register_defs(r, defs());
-}
-
-pub fn defs() -> Vec<FuncDef> {
+/// Registers this group's functions.
+pub fn register(r: &mut Registry) {
     let n = |name| Param::new(name, Type::Number);
-    vec![
-        FuncDef::new(
-            "abs",
-            vec![n("num").dynamic().marked()],
-            Ret::Static(st_number),
+    let one = |imp: Impl| Function::simple(vec![n("num")], Type::Number, imp);
+    let two = |second, imp: Impl| Function::simple(vec![n("num"), n(second)], Type::Number, imp);
+    r.register(
+        "abs",
+        Function::simple(
+            vec![n("num").allow_dynamic_type().allow_marked()],
+            Type::Number,
             abs_impl,
         ),
-        FuncDef::new("ceil", vec![n("num")], Ret::Static(st_number), ceil_impl),
-        FuncDef::new("floor", vec![n("num")], Ret::Static(st_number), floor_impl),
-        FuncDef::new(
-            "log",
-            vec![n("num"), n("base")],
-            Ret::Static(st_number),
-            log_impl,
-        ),
-        FuncDef::new(
-            "pow",
-            vec![n("num"), n("power")],
-            Ret::Static(st_number),
-            pow_impl,
-        ),
-        FuncDef::new(
-            "signum",
-            vec![n("num")],
-            Ret::Static(st_number),
-            signum_impl,
-        ),
-        FuncDef::new("min", vec![], Ret::Static(st_number), min_impl)
-            .variadic(n("numbers").dynamic()),
-        FuncDef::new("max", vec![], Ret::Static(st_number), max_impl)
-            .variadic(n("numbers").dynamic()),
-        FuncDef::new(
-            "parseint",
+    );
+    r.register("ceil", one(ceil_impl));
+    r.register("floor", one(floor_impl));
+    r.register("log", two("base", log_impl));
+    r.register("pow", two("power", pow_impl));
+    r.register("signum", one(signum_impl));
+    let numbers = || n("numbers").allow_dynamic_type();
+    r.register(
+        "min",
+        Function::simple(vec![], Type::Number, min_impl).variadic(numbers()),
+    );
+    r.register(
+        "max",
+        Function::simple(vec![], Type::Number, max_impl).variadic(numbers()),
+    );
+    r.register(
+        "parseint",
+        Function::computed(
             vec![Param::new("number", Type::Dynamic), n("base")],
-            Ret::Dyn(parseint_ret),
+            parseint_ret,
             parseint_impl,
         ),
-    ]
+    );
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::typeconv::testutil::*;
+    use super::super::testutil::*;
     use super::*;
 
     fn r(name: &str, args: Vec<Value>) -> String {
-        run(&defs(), name, args)
+        run(name, args)
     }
 
     #[test]

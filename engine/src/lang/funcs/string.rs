@@ -2,29 +2,12 @@
 //! indent, join, lower, regex, regexall, replace, split, strrev, substr, title, trim,
 //! trimprefix, trimsuffix, trimspace, upper.
 
-use super::typeconv::{convert, st_list_string, st_string, FuncDef, FuncError, Param, Ret};
+use super::{int_arg, str_arg, FuncError, Function, Impl, Param, Registry};
+use crate::lang::convert::convert;
 use crate::lang::number::Number;
 use crate::lang::types::Type;
 use crate::lang::value::Value;
 use unicode_segmentation::UnicodeSegmentation;
-
-fn sarg(args: &[Value], i: usize) -> Result<&str, FuncError> {
-    args.get(i)
-        .and_then(Value::as_str)
-        .ok_or_else(|| FuncError::arg(i, "string required"))
-}
-
-fn iarg(args: &[Value], i: usize) -> Result<i64, FuncError> {
-    let n = args
-        .get(i)
-        .and_then(Value::as_number)
-        .ok_or_else(|| FuncError::arg(i, "number required"))?;
-    n.to_i64().ok_or_else(|| {
-        FuncError::new(
-            "value must be a whole number, between -9223372036854775808 and 9223372036854775807",
-        )
-    })
-}
 
 fn graphemes(s: &str) -> usize {
     s.graphemes(true).count()
@@ -74,27 +57,27 @@ fn go_title(c: char) -> char {
 }
 
 /// Go's `strings.ToUpper`, as cty's `upper`.
-pub(super) fn to_upper(s: &str) -> String {
+fn to_upper(s: &str) -> String {
     s.chars().map(go_upper).collect()
 }
 
 /// Go's `strings.ToLower`, as cty's `lower`.
-pub(super) fn to_lower(s: &str) -> String {
+fn to_lower(s: &str) -> String {
     s.chars().map(go_lower).collect()
 }
 
 fn upper_impl(a: &[Value]) -> Result<Value, FuncError> {
-    Ok(Value::string(to_upper(sarg(a, 0)?)))
+    Ok(Value::string(to_upper(str_arg(a, 0)?)))
 }
 fn lower_impl(a: &[Value]) -> Result<Value, FuncError> {
-    Ok(Value::string(to_lower(sarg(a, 0)?)))
+    Ok(Value::string(to_lower(str_arg(a, 0)?)))
 }
 fn strrev_impl(a: &[Value]) -> Result<Value, FuncError> {
-    let s = sarg(a, 0)?;
+    let s = str_arg(a, 0)?;
     Ok(Value::string(s.graphemes(true).rev().collect::<String>()))
 }
 fn chomp_impl(a: &[Value]) -> Result<Value, FuncError> {
-    let mut s = sarg(a, 0)?;
+    let mut s = str_arg(a, 0)?;
     loop {
         if let Some(x) = s.strip_suffix("\r\n") {
             s = x;
@@ -107,13 +90,13 @@ fn chomp_impl(a: &[Value]) -> Result<Value, FuncError> {
     Ok(Value::string(s))
 }
 fn indent_impl(a: &[Value]) -> Result<Value, FuncError> {
-    let n = iarg(a, 0)?;
-    let s = sarg(a, 1)?;
+    let n = int_arg(a, 0).map_err(FuncError::new)?;
+    let s = str_arg(a, 1)?;
     let pad = " ".repeat(n.clamp(0, 1 << 20) as usize);
     Ok(Value::string(s.replace('\n', &format!("\n{pad}"))))
 }
 fn title_impl(a: &[Value]) -> Result<Value, FuncError> {
-    let s = sarg(a, 0)?;
+    let s = str_arg(a, 0)?;
     let is_sep = |r: char| -> bool {
         if r.is_ascii() {
             return !(r.is_ascii_alphanumeric() || r == '_');
@@ -136,26 +119,26 @@ fn title_impl(a: &[Value]) -> Result<Value, FuncError> {
     Ok(Value::string(out))
 }
 fn trimspace_impl(a: &[Value]) -> Result<Value, FuncError> {
-    Ok(Value::string(sarg(a, 0)?.trim()))
+    Ok(Value::string(str_arg(a, 0)?.trim()))
 }
 fn trim_impl(a: &[Value]) -> Result<Value, FuncError> {
-    let s = sarg(a, 0)?;
-    let cut = sarg(a, 1)?;
+    let s = str_arg(a, 0)?;
+    let cut = str_arg(a, 1)?;
     Ok(Value::string(s.trim_matches(|c| cut.contains(c))))
 }
 fn trimprefix_impl(a: &[Value]) -> Result<Value, FuncError> {
-    let s = sarg(a, 0)?;
-    let p = sarg(a, 1)?;
+    let s = str_arg(a, 0)?;
+    let p = str_arg(a, 1)?;
     Ok(Value::string(s.strip_prefix(p).unwrap_or(s)))
 }
 fn trimsuffix_impl(a: &[Value]) -> Result<Value, FuncError> {
-    let s = sarg(a, 0)?;
-    let p = sarg(a, 1)?;
+    let s = str_arg(a, 0)?;
+    let p = str_arg(a, 1)?;
     Ok(Value::string(s.strip_suffix(p).unwrap_or(s)))
 }
 fn split_impl(a: &[Value]) -> Result<Value, FuncError> {
-    let sep = sarg(a, 0)?;
-    let s = sarg(a, 1)?;
+    let sep = str_arg(a, 0)?;
+    let s = str_arg(a, 1)?;
     let parts: Vec<Value> = if sep.is_empty() {
         s.chars().map(|c| Value::string(c.to_string())).collect()
     } else {
@@ -164,7 +147,7 @@ fn split_impl(a: &[Value]) -> Result<Value, FuncError> {
     Ok(Value::list(Type::String, parts))
 }
 fn join_impl(a: &[Value]) -> Result<Value, FuncError> {
-    let sep = sarg(a, 0)?;
+    let sep = str_arg(a, 0)?;
     let lists = &a[1.min(a.len())..];
     if lists.is_empty() {
         return Err(FuncError::new("at least one list is required"));
@@ -199,9 +182,9 @@ fn join_impl(a: &[Value]) -> Result<Value, FuncError> {
 }
 
 fn substr_impl(a: &[Value]) -> Result<Value, FuncError> {
-    let s = sarg(a, 0)?;
-    let mut offset = iarg(a, 1)?;
-    let length = iarg(a, 2)?;
+    let s = str_arg(a, 0)?;
+    let mut offset = int_arg(a, 1).map_err(FuncError::new)?;
+    let length = int_arg(a, 2).map_err(FuncError::new)?;
     if offset < 0 {
         offset += graphemes(s) as i64;
     } else if length == 0 {
@@ -325,8 +308,8 @@ fn capture_value(caps: &regex::Captures<'_>, re: &regex::Regex, ty: &Type) -> Va
 }
 
 fn regex_impl(a: &[Value]) -> Result<Value, FuncError> {
-    let pat = sarg(a, 0)?;
-    let s = sarg(a, 1)?;
+    let pat = str_arg(a, 0)?;
+    let s = str_arg(a, 1)?;
     let ty = regex_result_type(pat)?;
     let re = go_regex(pat).map_err(|m| FuncError::arg(0, m))?;
     match re.captures(s) {
@@ -338,8 +321,8 @@ fn regex_impl(a: &[Value]) -> Result<Value, FuncError> {
 }
 
 fn regexall_impl(a: &[Value]) -> Result<Value, FuncError> {
-    let pat = sarg(a, 0)?;
-    let s = sarg(a, 1)?;
+    let pat = str_arg(a, 0)?;
+    let s = str_arg(a, 1)?;
     let ty = regex_result_type(pat)?;
     let re = go_regex(pat).map_err(|m| FuncError::arg(0, m))?;
     let items: Vec<Value> = re
@@ -350,9 +333,9 @@ fn regexall_impl(a: &[Value]) -> Result<Value, FuncError> {
 }
 
 fn replace_impl(a: &[Value]) -> Result<Value, FuncError> {
-    let s = sarg(a, 0)?;
-    let sub = sarg(a, 1)?;
-    let rep = sarg(a, 2)?;
+    let s = str_arg(a, 0)?;
+    let sub = str_arg(a, 1)?;
+    let rep = str_arg(a, 2)?;
     if sub.len() > 1 && sub.starts_with('/') && sub.ends_with('/') {
         let re = go_regex(&sub[1..sub.len() - 1]).map_err(FuncError::new)?;
         return Ok(Value::string(re.replace_all(s, rep).into_owned()));
@@ -425,42 +408,18 @@ pub(crate) fn format_str(f: &str, args: &[Value]) -> Result<String, FuncError> {
             p += 1;
         }
         if p < b.len() && (b'1'..=b'9').contains(&b[p]) {
-            let mut w = 0usize;
-            while p < b.len() && b[p].is_ascii_digit() {
-                w = w.saturating_mul(10).saturating_add((b[p] - b'0') as usize);
-                p += 1;
-            }
-            if w > MAX_WIDTH {
-                return Err(FuncError::new(format!(
-                    "width {w} at offset {start} is too large (at most {MAX_WIDTH})"
-                )));
-            }
-            v.width = Some(w);
+            v.width = Some(at_most_max("width", decimal(b, &mut p), start)?);
         }
         if p < b.len() && b[p] == b'.' {
             p += 1;
-            let mut pr = 0usize;
-            while p < b.len() && b[p].is_ascii_digit() {
-                pr = pr.saturating_mul(10).saturating_add((b[p] - b'0') as usize);
-                p += 1;
-            }
-            if pr > MAX_WIDTH {
-                return Err(FuncError::new(format!(
-                    "precision {pr} at offset {start} is too large (at most {MAX_WIDTH})"
-                )));
-            }
-            v.prec = Some(pr);
+            v.prec = Some(at_most_max("precision", decimal(b, &mut p), start)?);
         }
         if p < b.len() && b[p] == b'[' {
             p += 1;
             if p >= b.len() || !(b'1'..=b'9').contains(&b[p]) {
                 return bad_char(f, p);
             }
-            let mut n = 0usize;
-            while p < b.len() && b[p].is_ascii_digit() {
-                n = n.saturating_mul(10).saturating_add((b[p] - b'0') as usize);
-                p += 1;
-            }
+            let n = decimal(b, &mut p);
             if p >= b.len() || b[p] != b']' {
                 return bad_char(f, p);
             }
@@ -502,6 +461,26 @@ pub(crate) fn format_str(f: &str, args: &[Value]) -> Result<String, FuncError> {
 /// Widths and precisions beyond this are refused (Go's fmt gives up at the same size) rather than
 /// allocating gigabytes: `format("%9007199254740993v", 1)` was found by the fuzzer.
 const MAX_WIDTH: usize = 1_000_000;
+
+/// The decimal digits at `b[*p..]` as a number (saturating), with `p` moved past them.
+fn decimal(b: &[u8], p: &mut usize) -> usize {
+    let mut n = 0usize;
+    while *p < b.len() && b[*p].is_ascii_digit() {
+        n = n.saturating_mul(10).saturating_add((b[*p] - b'0') as usize);
+        *p += 1;
+    }
+    n
+}
+
+/// `n`, a width or a precision, unless it is over [`MAX_WIDTH`].
+fn at_most_max(what: &str, n: usize, start: usize) -> Result<usize, FuncError> {
+    if n > MAX_WIDTH {
+        return Err(FuncError::new(format!(
+            "{what} {n} at offset {start} is too large (at most {MAX_WIDTH})"
+        )));
+    }
+    Ok(n)
+}
 
 fn bad_char(f: &str, p: usize) -> Result<String, FuncError> {
     let c = f
@@ -561,7 +540,7 @@ fn format_append(v: &Verb, out: &mut String, args: &[Value]) -> Result<(), FuncE
             out.push_str(&pad_width(v, j));
         }
         't' => {
-            let b = convert(arg, &Type::Bool).map_err(|e| unsupported(&e))?;
+            let b = convert(arg, &Type::Bool).map_err(|e| unsupported(&e.message))?;
             out.push_str(if b.as_bool() == Some(true) {
                 "true"
             } else {
@@ -569,7 +548,7 @@ fn format_append(v: &Verb, out: &mut String, args: &[Value]) -> Result<(), FuncE
             });
         }
         'b' | 'd' | 'o' | 'x' | 'X' | 'e' | 'E' | 'f' | 'g' | 'G' => {
-            let nv = convert(arg, &Type::Number).map_err(|e| unsupported(&e))?;
+            let nv = convert(arg, &Type::Number).map_err(|e| unsupported(&e.message))?;
             let Some(n) = nv.as_number() else {
                 return Err(unsupported("a number is required"));
             };
@@ -583,7 +562,7 @@ fn format_append(v: &Verb, out: &mut String, args: &[Value]) -> Result<(), FuncE
             }
         }
         's' | 'q' => {
-            let sv = convert(arg, &Type::String).map_err(|e| unsupported(&e))?;
+            let sv = convert(arg, &Type::String).map_err(|e| unsupported(&e.message))?;
             let s = sv.as_str().unwrap_or("");
             let s: String = match v.prec {
                 Some(p) if p > 0 => s.graphemes(true).take(p).collect(),
@@ -902,7 +881,7 @@ fn fmt_float(v: &Verb, n: &Number) -> String {
 }
 
 fn format_impl(a: &[Value]) -> Result<Value, FuncError> {
-    let f = sarg(a, 0)?;
+    let f = str_arg(a, 0)?;
     let rest = &a[1.min(a.len())..];
     if rest.iter().any(|v| !v.is_wholly_known()) {
         return Ok(Value::unknown(Type::String));
@@ -911,7 +890,7 @@ fn format_impl(a: &[Value]) -> Result<Value, FuncError> {
 }
 
 fn formatlist_impl(a: &[Value]) -> Result<Value, FuncError> {
-    let f = sarg(a, 0)?;
+    let f = str_arg(a, 0)?;
     let rest = &a[1.min(a.len())..];
     if rest.is_empty() {
         return Ok(Value::list(
@@ -983,7 +962,7 @@ fn formatlist_impl(a: &[Value]) -> Result<Value, FuncError> {
             Err(e) => {
                 return Err(FuncError::new(format!(
                     "error on format iteration {k}: {}",
-                    e.msg
+                    e.message
                 )))
             }
         }
@@ -991,114 +970,88 @@ fn formatlist_impl(a: &[Value]) -> Result<Value, FuncError> {
     Ok(Value::list(Type::String, out))
 }
 
-/// Registers this group's functions in the evaluator's registry.
-pub fn register(r: &mut super::Registry) {
-    super::typeconv::register_defs(r, defs());
-}
-
-pub fn defs() -> Vec<FuncDef> {
+/// Registers this group's functions.
+pub fn register(r: &mut Registry) {
     let s = |name| Param::new(name, Type::String);
-    let sd = |name| Param::new(name, Type::String).dynamic();
     let n = |name| Param::new(name, Type::Number);
-    let one =
-        |name: &'static str, imp| FuncDef::new(name, vec![s("str")], Ret::Static(st_string), imp);
-    vec![
-        FuncDef::new("upper", vec![sd("str")], Ret::Static(st_string), upper_impl),
-        FuncDef::new("lower", vec![sd("str")], Ret::Static(st_string), lower_impl),
-        FuncDef::new(
-            "strrev",
-            vec![sd("str")],
-            Ret::Static(st_string),
-            strrev_impl,
-        ),
-        one("chomp", chomp_impl),
-        one("title", title_impl),
-        one("trimspace", trimspace_impl),
-        FuncDef::new(
-            "indent",
-            vec![n("spaces"), s("str")],
-            Ret::Static(st_string),
-            indent_impl,
-        ),
-        FuncDef::new(
-            "trim",
-            vec![s("str"), s("cutset")],
-            Ret::Static(st_string),
-            trim_impl,
-        ),
-        FuncDef::new(
-            "trimprefix",
-            vec![s("str"), s("prefix")],
-            Ret::Static(st_string),
-            trimprefix_impl,
-        ),
-        FuncDef::new(
-            "trimsuffix",
-            vec![s("str"), s("suffix")],
-            Ret::Static(st_string),
-            trimsuffix_impl,
-        ),
-        FuncDef::new(
-            "split",
+    let string = |params, imp: Impl| Function::simple(params, Type::String, imp);
+    r.register("upper", string(vec![s("str")], upper_impl));
+    r.register("lower", string(vec![s("str")], lower_impl));
+    r.register(
+        "strrev",
+        string(vec![s("str").allow_dynamic_type()], strrev_impl),
+    );
+    r.register("chomp", string(vec![s("str")], chomp_impl));
+    r.register("title", string(vec![s("str")], title_impl));
+    r.register("trimspace", string(vec![s("str")], trimspace_impl));
+    r.register("indent", string(vec![n("spaces"), s("str")], indent_impl));
+    r.register("trim", string(vec![s("str"), s("cutset")], trim_impl));
+    r.register(
+        "trimprefix",
+        string(vec![s("str"), s("prefix")], trimprefix_impl),
+    );
+    r.register(
+        "trimsuffix",
+        string(vec![s("str"), s("suffix")], trimsuffix_impl),
+    );
+    r.register(
+        "split",
+        Function::simple(
             vec![s("separator"), s("str")],
-            Ret::Static(st_list_string),
+            Type::list(Type::String),
             split_impl,
         ),
-        FuncDef::new(
-            "join",
-            vec![s("separator")],
-            Ret::Static(st_string),
-            join_impl,
-        )
-        .variadic(Param::new("lists", Type::list(Type::String))),
-        FuncDef::new(
-            "substr",
-            vec![sd("str"), n("offset").dynamic(), n("length").dynamic()],
-            Ret::Static(st_string),
+    );
+    r.register(
+        "join",
+        string(vec![s("separator")], join_impl)
+            .variadic(Param::new("lists", Type::list(Type::String))),
+    );
+    r.register(
+        "substr",
+        string(
+            vec![
+                s("str").allow_dynamic_type(),
+                n("offset").allow_dynamic_type(),
+                n("length").allow_dynamic_type(),
+            ],
             substr_impl,
         ),
-        FuncDef::new(
-            "regex",
-            vec![s("pattern"), s("string")],
-            Ret::Dyn(regex_ret),
-            regex_impl,
+    );
+    r.register(
+        "regex",
+        Function::computed(vec![s("pattern"), s("string")], regex_ret, regex_impl),
+    );
+    r.register(
+        "regexall",
+        Function::computed(vec![s("pattern"), s("string")], regexall_ret, regexall_impl),
+    );
+    r.register(
+        "replace",
+        string(vec![s("str"), s("substr"), s("replace")], replace_impl),
+    );
+    r.register(
+        "format",
+        string(vec![s("format")], format_impl)
+            .variadic(Param::new("args", Type::Dynamic).allow_null()),
+    );
+    r.register(
+        "formatlist",
+        Function::simple(vec![s("format")], Type::list(Type::String), formatlist_impl).variadic(
+            Param::new("args", Type::Dynamic)
+                .allow_null()
+                .allow_unknown(),
         ),
-        FuncDef::new(
-            "regexall",
-            vec![s("pattern"), s("string")],
-            Ret::Dyn(regexall_ret),
-            regexall_impl,
-        ),
-        FuncDef::new(
-            "replace",
-            vec![s("str"), s("substr"), s("replace")],
-            Ret::Static(st_string),
-            replace_impl,
-        ),
-        FuncDef::new(
-            "format",
-            vec![s("format")],
-            Ret::Static(st_string),
-            format_impl,
-        )
-        .variadic(Param::new("args", Type::Dynamic).null()),
-        FuncDef::new(
-            "formatlist",
-            vec![s("format")],
-            Ret::Static(st_list_string),
-            formatlist_impl,
-        )
-        .variadic(Param::new("args", Type::Dynamic).null().unknown()),
-    ]
+    );
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::typeconv::testutil::*;
+    use super::super::testutil::*;
     use super::*;
 
     fn r(name: &str, args: Vec<Value>) -> String {
-        run(&defs(), name, args).replace('\n', " ")
+        run(name, args).replace('\n', " ")
     }
 
     #[test]
@@ -1157,6 +1110,15 @@ mod tests {
         assert_eq!(
             r("format", vec![s("%d"), s("x")]),
             "ERR: unsupported value for \"%d\" at 0: a number is required"
+        );
+        // %t converts as cty 1.9's convert package does ("1" and "0" are bools).
+        assert_eq!(
+            r("format", vec![s("%t %t"), s("1"), s("0")]),
+            "\"true false\""
+        );
+        assert_eq!(
+            r("format", vec![s("%t"), s("TRUE")]),
+            "ERR: unsupported value for \"%t\" at 0: a bool is required; to convert from string, use lowercase \"true\""
         );
         assert_eq!(
             r("format", vec![s("a"), n("1")]),
