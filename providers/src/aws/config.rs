@@ -192,7 +192,7 @@ impl AwsConfig {
 ///
 /// Other service modules add their client the same way, in their own file:
 ///
-/// ```ignore
+/// ```text
 /// impl Clients {
 ///     pub fn ec2(&self) -> &aws_sdk_ec2::Client {
 ///         crate::aws_client!(self, ec2, aws_sdk_ec2, "ec2")

@@ -13,7 +13,7 @@
 //!
 //! Register it in its group's `register`:
 //!
-//! ```ignore
+//! ```text
 //! r.register("upper", Function::simple(
 //!     vec![Param::new("str", Type::String)],
 //!     Type::String,                           // the return type
