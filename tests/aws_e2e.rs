@@ -223,6 +223,35 @@ print(json.dumps(out, sort_keys=True))
     );
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
 
+    // The whole module goes, and its own provider block with it: refused as well (the state
+    // records that module.m's block configured these objects).
+    let without_m = {
+        let a = root.find("module \"m\" {").expect("module m");
+        let b = a + root[a..].find("}\n").expect("end of module m") + 2;
+        format!("{}{}", &root[..a], &root[b..])
+    };
+    std::fs::write(dir.join("main.tf"), &without_m).expect("write");
+    let o = sakk_aws(dir, &["plan"]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stderr(&o).contains("Provider configuration not present"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("module.m"), "{}", stderr(&o));
+    std::fs::write(dir.join("main.tf"), &root).expect("write");
+    let state = std::fs::read_to_string(dir.join("terraform.tfstate")).expect("state");
+    assert!(
+        state.contains(
+            r#""provider": "module.m.provider[\"registry.terraform.io/hashicorp/aws\"]""#
+        ),
+        "{state}"
+    );
+    assert!(
+        state.contains(r#""provider": "provider[\"registry.terraform.io/hashicorp/aws\"].west""#),
+        "{state}"
+    );
+
     let o = sakk_aws(dir, &["destroy", "--auto-approve"]);
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
     let found: serde_json::Value =

@@ -216,6 +216,18 @@ fn execute(
             return 1;
         }
     }
+    // Every object the configuration keeps is recorded with the provider configuration in use
+    // now (written with the first state save of this apply).
+    for c in planned
+        .plan
+        .changes
+        .iter()
+        .filter(|c| c.action != engine::plan::Action::Delete)
+    {
+        if let Some(ri) = st.resource_index(&c.addr) {
+            st.resources[ri].provider = super::engine_io::provider_addr(&c.provider);
+        }
+    }
     let writer = StateWriter::spawn(backend.clone(), ws, st.clone(), None);
     let serial = st.serial + 1;
     let json = args.json;

@@ -18,8 +18,12 @@ pub fn providers() -> Registry {
     providers::registry()
 }
 
-/// `provider["registry.terraform.io/hashicorp/aws"].east` for key `aws.east`.
-pub fn provider_addr(key: &str) -> String {
+/// The state's provider address of a provider configuration as the engine records it (see
+/// `engine::config::tree::provider_ref`): `aws.east` ->
+/// `provider["registry.terraform.io/hashicorp/aws"].east`, `module.p.aws` ->
+/// `module.p.provider["registry.terraform.io/hashicorp/aws"]`, as Terraform writes them.
+pub fn provider_addr(provider: &str) -> String {
+    let (module, key) = engine::config::tree::split_provider_ref(provider);
     let (name, alias) = match key.split_once('.') {
         Some((n, a)) => (n, Some(a)),
         None => (key, None),
@@ -30,26 +34,35 @@ pub fn provider_addr(key: &str) -> String {
         "gitops" | "argocd" | "kubeflow" => format!("registry.sakk.dev/sakk/{name}"),
         other => format!("registry.terraform.io/hashicorp/{other}"),
     };
+    let prefix = match module.is_empty() {
+        true => String::new(),
+        false => format!("{}.", engine::config::tree::module_path_string(&module)),
+    };
     match alias {
-        Some(a) => format!("provider[\"{source}\"].{a}"),
-        None => format!("provider[\"{source}\"]"),
+        Some(a) => format!("{prefix}provider[\"{source}\"].{a}"),
+        None => format!("{prefix}provider[\"{source}\"]"),
     }
 }
 
-/// The provider key (`aws`, `aws.east`) of a state provider address.
+/// The inverse of [`provider_addr`]: the engine's provider reference of a state provider
+/// address (`module.p.aws`, `aws.east`).
 pub fn provider_key(addr: &str) -> String {
-    let inner = addr
-        .split_once("provider[\"")
-        .map(|(_, rest)| rest)
-        .unwrap_or(addr);
+    let (module, inner) = match addr.split_once("provider[\"") {
+        Some((m, rest)) => (m.strip_suffix('.').unwrap_or(m), rest),
+        None => ("", addr),
+    };
     let (source, alias) = match inner.split_once("\"]") {
         Some((s, rest)) => (s, rest.strip_prefix('.')),
         None => (inner, None),
     };
     let name = source.rsplit('/').next().unwrap_or(source);
-    match alias {
+    let key = match alias {
         Some(a) if !a.is_empty() => format!("{name}.{a}"),
         _ => name.to_string(),
+    };
+    match module.is_empty() {
+        true => key,
+        false => format!("{module}.{key}"),
     }
 }
 
@@ -281,9 +294,20 @@ mod tests {
 
     #[test]
     fn provider_addresses_round_trip() {
-        for k in ["aws", "aws.east", "terraform", "gitops.fleet"] {
+        for k in [
+            "aws",
+            "aws.east",
+            "terraform",
+            "gitops.fleet",
+            "module.p.aws",
+            "module.a.module.b.aws.east",
+        ] {
             assert_eq!(provider_key(&provider_addr(k)), k);
         }
+        assert_eq!(
+            provider_addr("module.p.aws"),
+            "module.p.provider[\"registry.terraform.io/hashicorp/aws\"]"
+        );
         assert_eq!(
             provider_key("provider[\"registry.terraform.io/hashicorp/aws\"]"),
             "aws"

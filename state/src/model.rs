@@ -254,6 +254,8 @@ impl State {
             }
         };
         let r = &mut self.resources[ri];
+        // The newest write knows the provider configuration in use.
+        r.provider = template.provider.clone();
         match &addr.key {
             Some(InstanceKey::Int(_)) => r.each = Some("list".into()),
             Some(InstanceKey::Str(_)) => r.each = Some("map".into()),

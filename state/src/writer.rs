@@ -136,7 +136,7 @@ impl Inner {
                             mode: k.1,
                             type_: k.2.clone(),
                             name: k.3.clone(),
-                            provider,
+                            provider: provider.clone(),
                             each: None,
                             instances: Vec::new(),
                         });
@@ -146,6 +146,8 @@ impl Inner {
                     }
                 };
                 let r = &mut self.state.resources[ri];
+                // The newest write knows the provider configuration in use.
+                r.provider = provider;
                 let key_json = addr.key.as_ref().map(crate::model::key_to_json);
                 match &addr.key {
                     Some(engine::addrs::InstanceKey::Int(_)) => r.each = Some("list".into()),

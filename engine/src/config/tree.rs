@@ -17,6 +17,33 @@ pub fn module_path_string(path: &[String]) -> String {
         .join(".")
 }
 
+/// A provider configuration as recorded with each object: its key, after the path of the module
+/// whose block it is (`aws`, `module.platform.aws`, `module.a.module.b.aws.east`). The state
+/// stores it as Terraform does (`module.platform.provider["registry.terraform.io/hashicorp/aws"]`).
+pub fn provider_ref(module: &[String], key: &str) -> String {
+    if module.is_empty() {
+        key.to_string()
+    } else {
+        format!("{}.{key}", module_path_string(module))
+    }
+}
+
+/// The inverse of [`provider_ref`]: (module path, key).
+pub fn split_provider_ref(r: &str) -> (ModulePath, &str) {
+    let mut path = Vec::new();
+    let mut rest = r;
+    while let Some(after) = rest.strip_prefix("module.") {
+        match after.split_once('.') {
+            Some((name, tail)) => {
+                path.push(name.to_string());
+                rest = tail;
+            }
+            None => break,
+        }
+    }
+    (path, rest)
+}
+
 #[derive(Debug, Clone)]
 pub struct ModuleNode {
     pub path: ModulePath,
@@ -308,6 +335,23 @@ mod tests {
         let (c, diags) = load_config(dir.path(), &LocalOnly, &mut Sources::default());
         assert!(!diags.has_errors(), "{diags:?}");
         c
+    }
+
+    #[test]
+    fn provider_refs_round_trip() {
+        for (path, key) in [
+            (vec![], "aws"),
+            (vec!["platform"], "aws"),
+            (vec!["a", "b"], "aws.east"),
+        ] {
+            let path: Vec<String> = path.into_iter().map(str::to_string).collect();
+            let r = provider_ref(&path, key);
+            assert_eq!(split_provider_ref(&r), (path, key), "{r}");
+        }
+        assert_eq!(
+            provider_ref(&["a".into(), "b".into()], "aws.east"),
+            "module.a.module.b.aws.east"
+        );
     }
 
     #[test]

@@ -25,7 +25,8 @@ pub(super) enum Site<'a> {
     /// Instance `.1` of the walk's module slot `.0`.
     Instance(usize, usize),
     /// The module instance of an object the configuration no longer declares (it may be gone
-    /// too, or not expanded in a destroy).
+    /// too, or not expanded in a destroy); the provider key is then the recorded reference
+    /// (`module.p.aws`, see [`crate::config::tree::provider_ref`]).
     Orphan(&'a ModuleInstance),
 }
 
@@ -171,17 +172,35 @@ impl<'c> Walk<'c> {
                 (s, i, key)
             }
             Site::Orphan(addr) => {
-                // The deepest module of its path the configuration still has.
-                let full = addr.path();
-                let mut d = full.len();
-                while d > 0 && !self.slot_of.contains_key(&full[..d]) {
-                    d -= 1;
-                }
-                let (depth, key) = self.config.resolve_provider(&full[..d], key);
-                let s = *self.slot_of.get(&full[..depth])?;
+                // Where its configuration was recorded to be (the root's, or a module's block
+                // that must still be there: sakk cannot know otherwise how it was reached).
+                let (module, recorded) = crate::config::tree::split_provider_ref(key);
+                let depth = module.len();
+                let here = self
+                    .slot_of
+                    .get(&module)
+                    .copied()
+                    .filter(|s| {
+                        depth == 0 || self.slots[*s].module.providers.contains_key(recorded)
+                    })
+                    .filter(|_| addr.0.len() >= depth);
+                let Some(s) = here else {
+                    let place = crate::config::tree::module_path_string(&module);
+                    diags.push(
+                        Diagnostic::error("Provider configuration not present")
+                            .at(at)
+                            .detail(format!(
+                                "To work with a {type_} of {addr} its original provider configuration \"{recorded}\" of {place} is required, but the configuration no longer has it. This happens when a module with its own provider block is removed while objects it made still exist."
+                            ))
+                            .hint(format!(
+                                "put {place} (with its provider block) back, destroy its objects with `sakk destroy -target={place}`, then remove it"
+                            )),
+                    );
+                    return None;
+                };
                 let owner = ModuleInstance(addr.0[..depth].to_vec());
                 let i = self.slots[s].instances.iter().position(|m| m.addr == owner);
-                (s, i, key)
+                (s, i, recorded.to_string())
             }
         };
         let key = key.as_str();
@@ -310,6 +329,14 @@ impl<'c> Walk<'c> {
         })
     }
 
+    /// The provider configuration recorded with objects of resource `r` in `slot` (see
+    /// [`crate::config::tree::provider_ref`]).
+    pub(super) fn provider_ref(&self, slot: usize, r: &Resource) -> String {
+        let path = &self.slots[slot].path;
+        let (depth, key) = self.config.resolve_provider(path, &r.provider_key());
+        crate::config::tree::provider_ref(&path[..depth], &key)
+    }
+
     pub(super) fn parent_slot(&self, slot: usize) -> Option<usize> {
         let (_, parent) = self.slots[slot].path.split_last()?;
         self.slot_of.get(parent).copied()
@@ -390,6 +417,7 @@ impl<'c> Walk<'c> {
                 self.instance_keys(slot, i, r, diags)?
             };
         let deps = self.resource_dependencies(n);
+        let provider_ref = self.provider_ref(slot, r);
         let mode = ro.mode;
         let what = format!(
             "{}",
@@ -449,7 +477,7 @@ impl<'c> Walk<'c> {
                             if let Some(found) = &v {
                                 self.res_state.borrow_mut().adopted.push(Adopted {
                                     addr: a.clone(),
-                                    provider: r.provider_key(),
+                                    provider: provider_ref.clone(),
                                     value: mark_sensitive(found.clone(), &rt.schema),
                                     dependencies: deps.clone(),
                                     how: Adoption::Token(token.clone()),
@@ -522,7 +550,7 @@ impl<'c> Walk<'c> {
                             let v = mark_sensitive(v, &rt.schema);
                             self.res_state.borrow_mut().adopted.push(Adopted {
                                 addr: addr.clone(),
-                                provider: r.provider_key(),
+                                provider: provider_ref.clone(),
                                 value: v.clone(),
                                 dependencies: deps.clone(),
                                 how: Adoption::Import(id.clone()),
@@ -558,7 +586,7 @@ impl<'c> Walk<'c> {
                     }
                     self.push_change(ResourceChange {
                         addr: addr.clone(),
-                        provider: r.provider_key(),
+                        provider: provider_ref.clone(),
                         action: Action::Delete,
                         before: Some(p.clone()),
                         after: None,
@@ -596,7 +624,7 @@ impl<'c> Walk<'c> {
                 } else {
                     self.push_change(ResourceChange {
                         addr: addr.clone(),
-                        provider: r.provider_key(),
+                        provider: provider_ref.clone(),
                         action: Action::Read,
                         before: None,
                         after: Some(config.clone()),
@@ -681,7 +709,7 @@ impl<'c> Walk<'c> {
             }
             self.push_change(ResourceChange {
                 addr: addr.clone(),
-                provider: r.provider_key(),
+                provider: provider_ref.clone(),
                 action,
                 before: prior.clone(),
                 after: Some(after.clone()),
@@ -716,7 +744,7 @@ impl<'c> Walk<'c> {
                 }
                 self.push_change(ResourceChange {
                     addr: a.clone(),
-                    provider: r.provider_key(),
+                    provider: provider_ref.clone(),
                     action: Action::Delete,
                     before: Some(p),
                     after: None,
