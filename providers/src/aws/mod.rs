@@ -128,17 +128,40 @@ impl Aws {
 
 /// Per-service concurrency limits (per configured provider instance). IAM and Route53 have low
 /// account-wide API rate limits (Route53: 5 requests/second), S3 and DynamoDB are generous.
+const SERVICE_LIMITS: &[(&str, usize)] = &[
+    ("s3", 20),
+    ("dynamodb", 10),
+    ("iam", 5),
+    ("route53", 3),
+    ("sts", 5),
+    ("ec2", 10),
+    ("eks", 4),
+    ("cognito-idp", 5),
+];
+
 pub fn service_limit(service: &str) -> usize {
-    match service {
-        "s3" => 20,
-        "dynamodb" => 10,
-        "iam" => 5,
-        "route53" => 3,
-        "sts" => 5,
-        "ec2" => 10,
-        "eks" => 4,
-        "cognitoidp" => 5,
-        _ => 5,
+    SERVICE_LIMITS
+        .iter()
+        .find(|(s, _)| *s == service)
+        .map_or(5, |(_, n)| *n)
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    /// Every resource and data source type names a service that has its own limit (a typo
+    /// would silently fall back to the default).
+    #[test]
+    fn every_service_has_its_own_limit() {
+        let aws = Aws::new();
+        for (name, rt) in aws.resource_types().iter().chain(aws.data_types()) {
+            assert!(
+                SERVICE_LIMITS.iter().any(|(s, _)| *s == rt.service),
+                "{name}: service {:?} has no limit",
+                rt.service
+            );
+        }
     }
 }
 
