@@ -146,25 +146,6 @@ pub fn service_limit(service: &str) -> usize {
         .map_or(5, |(_, n)| *n)
 }
 
-#[cfg(test)]
-mod limit_tests {
-    use super::*;
-
-    /// Every resource and data source type names a service that has its own limit (a typo
-    /// would silently fall back to the default).
-    #[test]
-    fn every_service_has_its_own_limit() {
-        let aws = Aws::new();
-        for (name, rt) in aws.resource_types().iter().chain(aws.data_types()) {
-            assert!(
-                SERVICE_LIMITS.iter().any(|(s, _)| *s == rt.service),
-                "{name}: service {:?} has no limit",
-                rt.service
-            );
-        }
-    }
-}
-
 impl Provider for Aws {
     fn name(&self) -> &'static str {
         "aws"
@@ -336,5 +317,24 @@ impl ProviderInstance for AwsInstance {
             let cx = self.ctx(schema, &op);
             retry::observe(r.find_by_token(&cx, planned, token)).await
         })
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    /// Every resource and data source type names a service that has its own limit (a typo
+    /// would silently fall back to the default).
+    #[test]
+    fn every_service_has_its_own_limit() {
+        let aws = Aws::new();
+        for (name, rt) in aws.resource_types().iter().chain(aws.data_types()) {
+            assert!(
+                SERVICE_LIMITS.iter().any(|(s, _)| *s == rt.service),
+                "{name}: service {:?} has no limit",
+                rt.service
+            );
+        }
     }
 }
