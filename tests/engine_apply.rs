@@ -424,3 +424,43 @@ fn ctrl_c_finishes_operations_in_flight_and_a_second_stops_waiting() {
         assert_eq!(ids, ledger(p), "twice: {twice}");
     }
 }
+
+/// create_before_destroy: when deleting the replaced object fails, its replacement is deleted
+/// again, so the state (still the old object) and the world agree; the next apply replaces it.
+#[test]
+fn a_failed_delete_in_create_before_destroy_rolls_the_replacement_back() {
+    let config = |input: &str| {
+        format!(
+            "resource \"terraform_data\" \"x\" {{\n  triggers_replace = \"{input}\"\n  lifecycle {{\n    create_before_destroy = true\n  }}\n}}\n"
+        )
+    };
+    let d = project(&[("main.tf", &config("one"))]);
+    let p = d.path();
+    ok(p, &["apply", "--auto-approve"]);
+    let before = ledger(p);
+    assert_eq!(before.len(), 1);
+    std::fs::write(p.join("main.tf"), config("two")).expect("write");
+    let o = cmd(p)
+        .env("SAKK_BUILTIN_FAIL", "delete-once:terraform_data.x")
+        .args(["apply", "--auto-approve"])
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stderr(&o).contains("was deleted again; the state keeps the old object"),
+        "{}",
+        stderr(&o)
+    );
+    // The world has the old object only, and so has the state.
+    assert_eq!(ledger(p), before);
+    let ids: BTreeSet<String> = state_objects(p).into_iter().map(|(_, id)| id).collect();
+    assert_eq!(ids, before);
+    // The next apply replaces it.
+    let out = ok(p, &["apply", "--auto-approve"]);
+    assert!(out.contains("1 added, 0 changed, 1 destroyed"), "{out}");
+    let after = ledger(p);
+    assert_eq!(after.len(), 1);
+    assert_ne!(after, before);
+    let ids: BTreeSet<String> = state_objects(p).into_iter().map(|(_, id)| id).collect();
+    assert_eq!(ids, after);
+}

@@ -1026,8 +1026,30 @@ async fn run_op(
             let new = pi
                 .create(&op.type_, planned.ok_or_else(missing)?, ctx)
                 .await?;
-            pi.delete(&op.type_, prior.ok_or_else(missing)?, ctx)
-                .await?;
+            if let Err(e) = pi.delete(&op.type_, prior.ok_or_else(missing)?, ctx).await {
+                // The state keeps the old object: the new one must not outlive the failure.
+                let id = new
+                    .get_attr("id")
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_else(|| "(no id)".into());
+                let with = |e: ProviderError, more: String| {
+                    let detail = match e.detail.is_empty() {
+                        true => more,
+                        false => format!("{}\n{more}", e.detail),
+                    };
+                    e.detail(detail)
+                };
+                return Err(match pi.delete(&op.type_, &new, ctx).await {
+                    Ok(()) => with(e, format!(
+                        "Deleting the object being replaced failed, so the replacement ({id}) was deleted again; the state keeps the old object and the next apply tries again."
+                    )),
+                    Err(e2) => with(e, format!(
+                        "Deleting the object being replaced failed, and deleting its replacement {id} failed too ({}): that object exists outside the state.",
+                        e2.summary
+                    ))
+                    .hint(format!("delete {id} by hand (or import it), then run sakk apply again")),
+                });
+            }
             Ok(Some(new))
         }
         Action::Read => pi

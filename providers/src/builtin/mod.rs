@@ -8,7 +8,8 @@
 //!   `DIR/<id>` (written by create, removed by delete, checked by refresh). The id is derived
 //!   from the create's idempotency token, and `find_by_token` finds an object a crashed apply
 //!   created but never recorded, so a re-apply adopts it instead of making a twin.
-//! - `SAKK_BUILTIN_FAIL=ADDR[,ADDR...]`: creates and updates of these instance addresses fail.
+//! - `SAKK_BUILTIN_FAIL=ADDR[,ADDR...]`: creates and updates of these instance addresses fail;
+//!   an entry `delete-once:ADDR` makes the first delete of that address in the process fail.
 
 use engine::lang::types::Type;
 use engine::lang::value::{Kind, Value};
@@ -128,7 +129,7 @@ impl Provider for Builtin {
                         .hint("check SAKK_BUILTIN_LEDGER")
                 })?;
             }
-            let fail = std::env::var("SAKK_BUILTIN_FAIL")
+            let entries: Vec<String> = std::env::var("SAKK_BUILTIN_FAIL")
                 .map(|v| {
                     v.split(',')
                         .map(|s| s.trim().to_string())
@@ -136,7 +137,19 @@ impl Provider for Builtin {
                         .collect()
                 })
                 .unwrap_or_default();
-            Ok(Arc::new(BuiltinInstance { ledger, fail }) as Arc<dyn ProviderInstance>)
+            let (once, fail): (Vec<String>, Vec<String>) = entries
+                .into_iter()
+                .partition(|e| e.starts_with("delete-once:"));
+            let once = once
+                .iter()
+                .filter_map(|e| e.strip_prefix("delete-once:"))
+                .map(str::to_string)
+                .collect();
+            Ok(Arc::new(BuiltinInstance {
+                ledger,
+                fail,
+                fail_delete_once: std::sync::Mutex::new(once),
+            }) as Arc<dyn ProviderInstance>)
         })
     }
 }
@@ -145,9 +158,28 @@ struct BuiltinInstance {
     /// See the module documentation.
     ledger: Option<std::path::PathBuf>,
     fail: Vec<String>,
+    /// `delete-once:` addresses whose delete has not failed yet.
+    fail_delete_once: std::sync::Mutex<Vec<String>>,
 }
 
 impl BuiltinInstance {
+    fn injected_delete_failure(&self, ctx: &OpContext) -> ProviderResult<()> {
+        let mut once = self
+            .fail_delete_once
+            .lock()
+            .map_err(|_| ProviderError::new("internal lock poisoned"))?;
+        match once.iter().position(|a| a == &ctx.address) {
+            Some(i) => {
+                once.remove(i);
+                Err(
+                    ProviderError::new(format!("deleting {} failed (injected)", ctx.address))
+                        .detail("SAKK_BUILTIN_FAIL has delete-once for this address"),
+                )
+            }
+            None => Ok(()),
+        }
+    }
+
     fn injected_failure(&self, ctx: &OpContext) -> ProviderResult<()> {
         if self.fail.iter().any(|a| a == &ctx.address) {
             return Err(
@@ -446,9 +478,10 @@ impl ProviderInstance for BuiltinInstance {
         &'a self,
         type_: &'a str,
         prior: &'a Value,
-        _ctx: &'a OpContext,
+        ctx: &'a OpContext,
     ) -> BoxFuture<'a, ProviderResult<()>> {
         Box::pin(async move {
+            self.injected_delete_failure(ctx)?;
             if type_ == "time_sleep" {
                 tokio::time::sleep(duration_attr(prior, "destroy_duration")?).await;
             }
