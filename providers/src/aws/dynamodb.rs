@@ -6,7 +6,7 @@
 //! the attribute set only describes keys and a change of it replaces the table.
 
 use super::error::{invalid, is_code};
-use super::resource::{Ctx, Plan, Resource};
+use super::resource::{Ctx, Plan, Resource, SdkResult};
 use super::retry::was_retried;
 use super::value::{s, split_tags, Obj, State};
 use aws_sdk_dynamodb::types::{
@@ -78,17 +78,18 @@ struct Desc {
 
 impl Table {
     async fn describe(&self, cx: &Ctx<'_>, name: &str) -> ProviderResult<Option<Desc>> {
-        let out = match cx
+        let Some(out) = cx
             .clients
             .dynamodb()
             .describe_table()
             .table_name(name)
             .send()
             .await
-        {
-            Ok(o) => o,
-            Err(e) if is_code(&e, &["ResourceNotFoundException"]) => return Ok(None),
-            Err(e) => return Err(cx.err("DescribeTable", &e)),
+            .found(cx, "DescribeTable", |e| {
+                is_code(e, &["ResourceNotFoundException"])
+            })?
+        else {
+            return Ok(None);
         };
         let Some(t) = out.table() else {
             return Ok(None);
@@ -235,16 +236,17 @@ impl Table {
         let mut aws_tags = BTreeMap::new();
         let mut token: Option<String> = None;
         loop {
-            let out = match c
+            let Some(out) = c
                 .list_tags_of_resource()
                 .resource_arn(&d.arn)
                 .set_next_token(token.clone())
                 .send()
                 .await
-            {
-                Ok(o) => o,
-                Err(e) if is_code(&e, &["ResourceNotFoundException"]) => return Ok(None),
-                Err(e) => return Err(cx.err("ListTagsOfResource", &e)),
+                .found(cx, "ListTagsOfResource", |e| {
+                    is_code(e, &["ResourceNotFoundException"])
+                })?
+            else {
+                return Ok(None);
             };
             for t in out.tags() {
                 aws_tags.insert(t.key().to_string(), t.value().to_string());

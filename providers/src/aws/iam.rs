@@ -6,13 +6,16 @@
 //! the same policy as the configured one keeps the configured spelling, so layout is not drift.
 
 use super::error::{invalid, is_code};
-use super::resource::{Ctx, DataSource, Plan, Resource};
+use super::resource::{Ctx, DataSource, Plan, Resource, SdkResult};
 use super::retry::was_retried;
 use super::value::{
     json_equivalent, keep_equivalent_json, opt_s, s, set_of_strings, split_tags, url_decode, Obj,
     State,
 };
 use aws_sdk_iam::types::{PolicyScopeType, Tag};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use engine::lang::types::Type;
 use engine::lang::value::Value;
 use engine::provider::{
@@ -106,6 +109,11 @@ fn tag_diff(
     (removed, set)
 }
 
+/// Whether IAM says the object does not exist.
+fn no_such_entity<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
+    is_code(e, &["NoSuchEntity"])
+}
+
 // ---------------------------------------------------------------------------------------------
 // aws_iam_role
 
@@ -113,10 +121,16 @@ pub struct Role;
 
 impl Role {
     async fn fetch(&self, cx: &Ctx<'_>, name: &str, base: &Value) -> ProviderResult<Option<Value>> {
-        let out = match cx.clients.iam().get_role().role_name(name).send().await {
-            Ok(o) => o,
-            Err(e) if is_code(&e, &["NoSuchEntity"]) => return Ok(None),
-            Err(e) => return Err(cx.err("GetRole", &e)),
+        let Some(out) = cx
+            .clients
+            .iam()
+            .get_role()
+            .role_name(name)
+            .send()
+            .await
+            .found(cx, "GetRole", no_such_entity)?
+        else {
+            return Ok(None);
         };
         let Some(r) = out.role() else { return Ok(None) };
         let b = Obj(base);
@@ -171,17 +185,12 @@ impl Role {
                 .map_err(|e| cx.err("ListAttachedRolePolicies", &e))?;
             for p in out.attached_policies() {
                 if let Some(arn) = p.policy_arn() {
-                    match c
-                        .detach_role_policy()
+                    c.detach_role_policy()
                         .role_name(name)
                         .policy_arn(arn)
                         .send()
                         .await
-                    {
-                        Ok(_) => {}
-                        Err(e) if is_code(&e, &["NoSuchEntity"]) => {}
-                        Err(e) => return Err(cx.err("DetachRolePolicy", &e)),
-                    }
+                        .gone_ok(cx, "DetachRolePolicy", no_such_entity)?;
                 }
             }
             marker = out.marker().map(str::to_string);
@@ -196,17 +205,12 @@ impl Role {
             .await
             .map_err(|e| cx.err("ListRolePolicies", &e))?;
         for p in out.policy_names() {
-            match c
-                .delete_role_policy()
+            c.delete_role_policy()
                 .role_name(name)
                 .policy_name(p)
                 .send()
                 .await
-            {
-                Ok(_) => {}
-                Err(e) if is_code(&e, &["NoSuchEntity"]) => {}
-                Err(e) => return Err(cx.err("DeleteRolePolicy", &e)),
-            }
+                .gone_ok(cx, "DeleteRolePolicy", no_such_entity)?;
         }
         Ok(())
     }
@@ -433,10 +437,14 @@ pub struct Policy;
 impl Policy {
     async fn fetch(&self, cx: &Ctx<'_>, arn: &str, base: &Value) -> ProviderResult<Option<Value>> {
         let c = cx.clients.iam();
-        let out = match c.get_policy().policy_arn(arn).send().await {
-            Ok(o) => o,
-            Err(e) if is_code(&e, &["NoSuchEntity"]) => return Ok(None),
-            Err(e) => return Err(cx.err("GetPolicy", &e)),
+        let Some(out) =
+            c.get_policy()
+                .policy_arn(arn)
+                .send()
+                .await
+                .found(cx, "GetPolicy", no_such_entity)?
+        else {
+            return Ok(None);
         };
         let Some(p) = out.policy() else {
             return Ok(None);
@@ -688,17 +696,12 @@ impl Resource for Policy {
                 Ok(out) => {
                     for v in out.versions().iter().filter(|v| !v.is_default_version()) {
                         if let Some(id) = v.version_id() {
-                            match c
-                                .delete_policy_version()
+                            c.delete_policy_version()
                                 .policy_arn(&arn)
                                 .version_id(id)
                                 .send()
                                 .await
-                            {
-                                Ok(_) => {}
-                                Err(e) if is_code(&e, &["NoSuchEntity"]) => {}
-                                Err(e) => return Err(cx.err("DeletePolicyVersion", &e)),
-                            }
+                                .gone_ok(cx, "DeletePolicyVersion", no_such_entity)?;
                         }
                     }
                 }
@@ -727,16 +730,15 @@ impl RolePolicyAttachment {
         let c = cx.clients.iam();
         let mut marker = None;
         loop {
-            let out = match c
+            let Some(out) = c
                 .list_attached_role_policies()
                 .role_name(role)
                 .set_marker(marker)
                 .send()
                 .await
-            {
-                Ok(o) => o,
-                Err(e) if is_code(&e, &["NoSuchEntity"]) => return Ok(None),
-                Err(e) => return Err(cx.err("ListAttachedRolePolicies", &e)),
+                .found(cx, "ListAttachedRolePolicies", no_such_entity)?
+            else {
+                return Ok(None);
             };
             if out
                 .attached_policies()
@@ -825,19 +827,14 @@ impl Resource for RolePolicyAttachment {
     ) -> BoxFuture<'a, ProviderResult<()>> {
         Box::pin(async move {
             let o = Obj(prior);
-            match cx
-                .clients
+            cx.clients
                 .iam()
                 .detach_role_policy()
                 .role_name(o.str("role").unwrap_or_default())
                 .policy_arn(o.str("policy_arn").unwrap_or_default())
                 .send()
                 .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if is_code(&e, &["NoSuchEntity"]) => Ok(()),
-                Err(e) => Err(cx.err("DetachRolePolicy", &e)),
-            }
+                .gone_ok(cx, "DetachRolePolicy", no_such_entity)
         })
     }
     fn import<'a>(&'a self, cx: &'a Ctx<'a>, id: &'a str) -> BoxFuture<'a, ProviderResult<Value>> {
@@ -873,17 +870,16 @@ fn strip_scheme(u: &str) -> &str {
 
 impl OpenIdConnectProvider {
     async fn fetch(&self, cx: &Ctx<'_>, arn: &str, base: &Value) -> ProviderResult<Option<Value>> {
-        let out = match cx
+        let Some(out) = cx
             .clients
             .iam()
             .get_open_id_connect_provider()
             .open_id_connect_provider_arn(arn)
             .send()
             .await
-        {
-            Ok(o) => o,
-            Err(e) if is_code(&e, &["NoSuchEntity"]) => return Ok(None),
-            Err(e) => return Err(cx.err("GetOpenIDConnectProvider", &e)),
+            .found(cx, "GetOpenIDConnectProvider", no_such_entity)?
+        else {
+            return Ok(None);
         };
         let b = Obj(base);
         let url = out.url().unwrap_or_default();
@@ -1087,18 +1083,13 @@ impl Resource for OpenIdConnectProvider {
     ) -> BoxFuture<'a, ProviderResult<()>> {
         Box::pin(async move {
             let arn = Obj(prior).str("arn").unwrap_or_default();
-            match cx
-                .clients
+            cx.clients
                 .iam()
                 .delete_open_id_connect_provider()
                 .open_id_connect_provider_arn(&arn)
                 .send()
                 .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if is_code(&e, &["NoSuchEntity"]) => Ok(()),
-                Err(e) => Err(cx.err("DeleteOpenIDConnectProvider", &e)),
-            }
+                .gone_ok(cx, "DeleteOpenIDConnectProvider", no_such_entity)
         })
     }
 }

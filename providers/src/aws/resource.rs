@@ -77,6 +77,52 @@ impl Ctx<'_> {
     }
 }
 
+/// Not-found handling of an SDK call's result, as `.map_err(|e| cx.err(op, &e))` is for errors.
+pub trait SdkResult<T, E> {
+    /// The output, `None` when `gone` says the object does not exist; any other error is
+    /// [`Ctx::err`] of `op`.
+    fn found(
+        self,
+        cx: &Ctx<'_>,
+        op: &str,
+        gone: impl Fn(&SdkError<E, HttpResponse>) -> bool,
+    ) -> ProviderResult<Option<T>>;
+    /// Success when the call succeeded or `gone` says the object is already gone (deletes,
+    /// detaches); any other error is [`Ctx::err`] of `op`.
+    fn gone_ok(
+        self,
+        cx: &Ctx<'_>,
+        op: &str,
+        gone: impl Fn(&SdkError<E, HttpResponse>) -> bool,
+    ) -> ProviderResult<()>;
+}
+
+impl<T, E> SdkResult<T, E> for Result<T, SdkError<E, HttpResponse>>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    fn found(
+        self,
+        cx: &Ctx<'_>,
+        op: &str,
+        gone: impl Fn(&SdkError<E, HttpResponse>) -> bool,
+    ) -> ProviderResult<Option<T>> {
+        match self {
+            Ok(o) => Ok(Some(o)),
+            Err(e) if gone(&e) => Ok(None),
+            Err(e) => Err(cx.err(op, &e)),
+        }
+    }
+    fn gone_ok(
+        self,
+        cx: &Ctx<'_>,
+        op: &str,
+        gone: impl Fn(&SdkError<E, HttpResponse>) -> bool,
+    ) -> ProviderResult<()> {
+        self.found(cx, op, gone).map(|_| ())
+    }
+}
+
 /// The plan of one instance under construction.
 pub struct Plan<'a> {
     pub schema: &'a Schema,

@@ -8,7 +8,7 @@
 
 use super::config::Clients;
 use super::error::{aws_error, invalid, is_code};
-use super::resource::{Ctx, DataSource, Plan, Resource};
+use super::resource::{Ctx, DataSource, Plan, Resource, SdkResult};
 use super::value::{opt_s, s, set_of_strings, split_tags, Obj, State};
 use aws_sdk_route53::types::{
     AliasTarget, Change, ChangeAction, ChangeBatch, ChangeStatus, HostedZoneConfig, ResourceRecord,
@@ -183,17 +183,16 @@ impl Zone {
         zone_id: &str,
         base: &Value,
     ) -> ProviderResult<Option<Value>> {
-        let out = match cx
+        let Some(out) = cx
             .clients
             .route53()
             .get_hosted_zone()
             .id(zone_id)
             .send()
             .await
-        {
-            Ok(o) => o,
-            Err(e) if is_code(&e, &["NoSuchHostedZone"]) => return Ok(None),
-            Err(e) => return Err(cx.err("GetHostedZone", &e)),
+            .found(cx, "GetHostedZone", |e| is_code(e, &["NoSuchHostedZone"]))?
+        else {
+            return Ok(None);
         };
         let Some(z) = out.hosted_zone() else {
             return Ok(None);
@@ -470,11 +469,11 @@ impl Resource for Zone {
                     .into_iter()
                     .filter(|z| *z != zone_id)
                 {
-                    match c.delete_hosted_zone().id(&twin).send().await {
-                        Ok(_) => {}
-                        Err(e) if is_code(&e, &["NoSuchHostedZone"]) => {}
-                        Err(e) => return Err(cx.err("DeleteHostedZone", &e)),
-                    }
+                    c.delete_hosted_zone().id(&twin).send().await.gone_ok(
+                        cx,
+                        "DeleteHostedZone",
+                        |e| is_code(e, &["NoSuchHostedZone"]),
+                    )?;
                 }
             }
             for v in vpcs.iter().skip(1) {
@@ -851,7 +850,7 @@ impl Record {
         fqdn: &str,
         rtype: &str,
     ) -> ProviderResult<Option<ResourceRecordSet>> {
-        let out = match cx
+        let Some(out) = cx
             .clients
             .route53()
             .list_resource_record_sets()
@@ -861,10 +860,11 @@ impl Record {
             .max_items(10)
             .send()
             .await
-        {
-            Ok(o) => o,
-            Err(e) if is_code(&e, &["NoSuchHostedZone"]) => return Ok(None),
-            Err(e) => return Err(cx.err("ListResourceRecordSets", &e)),
+            .found(cx, "ListResourceRecordSets", |e| {
+                is_code(e, &["NoSuchHostedZone"])
+            })?
+        else {
+            return Ok(None);
         };
         Ok(out
             .resource_record_sets()

@@ -2,7 +2,7 @@
 //! `aws_s3_bucket_server_side_encryption_configuration`, `aws_s3_bucket_public_access_block`.
 
 use super::error::{code_of, invalid, is_code};
-use super::resource::{Ctx, Plan, Resource};
+use super::resource::{Ctx, Plan, Resource, SdkResult};
 use super::retry::was_retried;
 use super::value::{opt_s, s, split_tags, Obj};
 use aws_sdk_s3::types::{
@@ -664,8 +664,7 @@ impl Resource for BucketVersioning {
                 return Ok(());
             };
             if current.0.as_deref() == Some("Enabled") {
-                match c
-                    .put_bucket_versioning()
+                c.put_bucket_versioning()
                     .bucket(&bucket)
                     .versioning_configuration(
                         VersioningConfiguration::builder()
@@ -674,11 +673,7 @@ impl Resource for BucketVersioning {
                     )
                     .send()
                     .await
-                {
-                    Ok(_) => {}
-                    Err(e) if is_code(&e, &["NoSuchBucket"]) => {}
-                    Err(e) => return Err(cx.err("PutBucketVersioning", &e)),
-                }
+                    .gone_ok(cx, "PutBucketVersioning", |e| is_code(e, &["NoSuchBucket"]))?;
             }
             Ok(())
         })
@@ -886,28 +881,21 @@ impl Resource for BucketEncryption {
     ) -> BoxFuture<'a, ProviderResult<()>> {
         Box::pin(async move {
             let bucket = bucket_of(cx, prior)?;
-            match cx
-                .clients
+            cx.clients
                 .s3()
                 .delete_bucket_encryption()
                 .bucket(&bucket)
                 .send()
                 .await
-            {
-                Ok(_) => Ok(()),
-                Err(e)
-                    if is_code(
-                        &e,
+                .gone_ok(cx, "DeleteBucketEncryption", |e| {
+                    is_code(
+                        e,
                         &[
                             "NoSuchBucket",
                             "ServerSideEncryptionConfigurationNotFoundError",
                         ],
-                    ) =>
-                {
-                    Ok(())
-                }
-                Err(e) => Err(cx.err("DeleteBucketEncryption", &e)),
-            }
+                    )
+                })
         })
     }
 }
@@ -1039,25 +1027,15 @@ impl Resource for PublicAccessBlock {
     ) -> BoxFuture<'a, ProviderResult<()>> {
         Box::pin(async move {
             let bucket = bucket_of(cx, prior)?;
-            match cx
-                .clients
+            cx.clients
                 .s3()
                 .delete_public_access_block()
                 .bucket(&bucket)
                 .send()
                 .await
-            {
-                Ok(_) => Ok(()),
-                Err(e)
-                    if is_code(
-                        &e,
-                        &["NoSuchBucket", "NoSuchPublicAccessBlockConfiguration"],
-                    ) =>
-                {
-                    Ok(())
-                }
-                Err(e) => Err(cx.err("DeletePublicAccessBlock", &e)),
-            }
+                .gone_ok(cx, "DeletePublicAccessBlock", |e| {
+                    is_code(e, &["NoSuchBucket", "NoSuchPublicAccessBlockConfiguration"])
+                })
         })
     }
 }
