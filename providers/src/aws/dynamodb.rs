@@ -8,7 +8,7 @@
 use super::error::{invalid, is_code};
 use super::resource::{Ctx, Plan, Resource, SdkResult};
 use super::retry::was_retried;
-use super::value::{s, split_tags, Obj, State};
+use super::value::{s, tag_diff, Obj, State};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, PointInTimeRecoverySpecification,
     PointInTimeRecoveryStatus, ProvisionedThroughput, ScalarAttributeType, TableStatus, Tag,
@@ -256,7 +256,6 @@ impl Table {
                 break;
             }
         }
-        let (tags, tags_all) = split_tags(&aws_tags, cx.default_tags, &b.raw("tags"));
         let attr_schema = attribute_schema();
         let attributes = Value::set(
             attr_schema.object_type(),
@@ -285,9 +284,8 @@ impl Table {
             .set(
                 "deletion_protection_enabled",
                 Value::bool(d.deletion_protection),
-            )
-            .set("tags", tags)
-            .set("tags_all", tags_all);
+            );
+        cx.put_tags(&mut st, &aws_tags, base);
         Ok(Some(st.build()))
     }
 
@@ -620,11 +618,7 @@ impl Resource for Table {
             let new = cx.tags_all(planned);
             if old != new {
                 let arn = p.str("arn").unwrap_or_default();
-                let removed: Vec<String> = old
-                    .keys()
-                    .filter(|k| !new.contains_key(*k))
-                    .cloned()
-                    .collect();
+                let (removed, set) = tag_diff(&old, &new);
                 if !removed.is_empty() {
                     c.untag_resource()
                         .resource_arn(&arn)
@@ -634,7 +628,7 @@ impl Resource for Table {
                         .map_err(|e| cx.err("UntagResource", &e))?;
                 }
                 let mut tags = Vec::new();
-                for (k, v) in new.iter().filter(|(k, v)| old.get(*k) != Some(*v)) {
+                for (k, v) in &set {
                     tags.push(
                         Tag::builder()
                             .key(k)

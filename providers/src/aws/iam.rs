@@ -9,8 +9,8 @@ use super::error::{invalid, is_code};
 use super::resource::{Ctx, DataSource, Plan, Resource, SdkResult};
 use super::retry::was_retried;
 use super::value::{
-    json_equivalent, keep_equivalent_json, opt_s, s, set_of_strings, split_tags, url_decode, Obj,
-    State,
+    json_equivalent, keep_equivalent_json, opt_s, s, set_of_strings, tag_diff, tags_schema,
+    url_decode, Obj, State,
 };
 use aws_sdk_iam::types::{PolicyScopeType, Tag};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -45,12 +45,6 @@ fn def(schema: Schema) -> ResourceType {
         create_timeout: None,
         delete_timeout: None,
     }
-}
-
-fn tags_attrs(schema: Schema) -> Schema {
-    schema
-        .attr("tags", Attribute::optional(Type::map(Type::String)))
-        .attr("tags_all", Attribute::computed(Type::map(Type::String)))
 }
 
 fn iam_tags(cx: &Ctx<'_>, tags: &BTreeMap<String, String>) -> ProviderResult<Vec<Tag>> {
@@ -91,22 +85,84 @@ fn plan_json(plan: &mut Plan<'_>, name: &str) -> ProviderResult<()> {
     Ok(())
 }
 
-/// Tag changes: (keys to remove, tags to set).
-fn tag_diff(
-    old: &BTreeMap<String, String>,
-    new: &BTreeMap<String, String>,
-) -> (Vec<String>, BTreeMap<String, String>) {
-    let removed = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .cloned()
-        .collect();
-    let set = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    (removed, set)
+/// The IAM object whose tags change: a role by name, a policy or an OpenID Connect provider by
+/// ARN (each has its own Tag/Untag calls).
+#[derive(Clone, Copy)]
+enum Tagged<'a> {
+    Role(&'a str),
+    Policy(&'a str),
+    OidcProvider(&'a str),
+}
+
+/// Brings the tags of an IAM object from `prior`'s `tags_all` to `planned`'s: untags the keys
+/// gone, then tags what is new or changed.
+async fn update_tags(
+    cx: &Ctx<'_>,
+    target: Tagged<'_>,
+    prior: &Value,
+    planned: &Value,
+) -> ProviderResult<()> {
+    let c = cx.clients.iam();
+    let (removed, set) = tag_diff(&Obj(prior).str_map("tags_all"), &cx.tags_all(planned));
+    if !removed.is_empty() {
+        let keys = Some(removed);
+        match target {
+            Tagged::Role(name) => c
+                .untag_role()
+                .role_name(name)
+                .set_tag_keys(keys)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| cx.err("UntagRole", &e))?,
+            Tagged::Policy(arn) => c
+                .untag_policy()
+                .policy_arn(arn)
+                .set_tag_keys(keys)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| cx.err("UntagPolicy", &e))?,
+            Tagged::OidcProvider(arn) => c
+                .untag_open_id_connect_provider()
+                .open_id_connect_provider_arn(arn)
+                .set_tag_keys(keys)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| cx.err("UntagOpenIDConnectProvider", &e))?,
+        }
+    }
+    if !set.is_empty() {
+        let tags = Some(iam_tags(cx, &set)?);
+        match target {
+            Tagged::Role(name) => c
+                .tag_role()
+                .role_name(name)
+                .set_tags(tags)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| cx.err("TagRole", &e))?,
+            Tagged::Policy(arn) => c
+                .tag_policy()
+                .policy_arn(arn)
+                .set_tags(tags)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| cx.err("TagPolicy", &e))?,
+            Tagged::OidcProvider(arn) => c
+                .tag_open_id_connect_provider()
+                .open_id_connect_provider_arn(arn)
+                .set_tags(tags)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| cx.err("TagOpenIDConnectProvider", &e))?,
+        }
+    }
+    Ok(())
 }
 
 /// Whether IAM says the object does not exist.
@@ -139,7 +195,6 @@ impl Role {
             .map(url_decode)
             .unwrap_or_default();
         let doc = keep_equivalent_json(b.str("assume_role_policy").as_deref(), &doc);
-        let (tags, tags_all) = split_tags(&tag_map(r.tags()), cx.default_tags, &b.raw("tags"));
         let mut st = cx.state_from(base);
         st.set("id", s(r.role_name()))
             .set("name", s(r.role_name()))
@@ -166,9 +221,8 @@ impl Role {
             .set(
                 "force_detach_policies",
                 Value::bool(b.bool("force_detach_policies").unwrap_or(false)),
-            )
-            .set("tags", tags)
-            .set("tags_all", tags_all);
+            );
+        cx.put_tags(&mut st, &tag_map(r.tags()), base);
         Ok(Some(st.build()))
     }
 
@@ -221,7 +275,7 @@ impl Resource for Role {
         "aws_iam_role"
     }
     fn definition(&self) -> ResourceType {
-        def(tags_attrs(
+        def(tags_schema(
             Schema::new()
                 .attr("id", Attribute::computed(Type::String))
                 .attr("arn", Attribute::computed(Type::String))
@@ -361,23 +415,7 @@ impl Resource for Role {
                         .map_err(|e| cx.err("DeleteRolePermissionsBoundary", &e))?,
                 }
             }
-            let (removed, set) = tag_diff(&p.str_map("tags_all"), &cx.tags_all(planned));
-            if !removed.is_empty() {
-                c.untag_role()
-                    .role_name(&name)
-                    .set_tag_keys(Some(removed))
-                    .send()
-                    .await
-                    .map_err(|e| cx.err("UntagRole", &e))?;
-            }
-            if !set.is_empty() {
-                c.tag_role()
-                    .role_name(&name)
-                    .set_tags(Some(iam_tags(cx, &set)?))
-                    .send()
-                    .await
-                    .map_err(|e| cx.err("TagRole", &e))?;
-            }
+            update_tags(cx, Tagged::Role(&name), prior, planned).await?;
             self.fetch(cx, &name, planned).await?.ok_or_else(|| {
                 ProviderError::new(format!(
                     "{}: role {name} disappeared during update",
@@ -467,7 +505,6 @@ impl Policy {
         };
         let b = Obj(base);
         let doc = keep_equivalent_json(b.str("policy").as_deref(), &doc);
-        let (tags, tags_all) = split_tags(&tag_map(p.tags()), cx.default_tags, &b.raw("tags"));
         let mut st = cx.state_from(base);
         st.set("id", s(arn))
             .set("arn", s(arn))
@@ -482,9 +519,8 @@ impl Policy {
             .set(
                 "attachment_count",
                 Value::int(i64::from(p.attachment_count().unwrap_or(0))),
-            )
-            .set("tags", tags)
-            .set("tags_all", tags_all);
+            );
+        cx.put_tags(&mut st, &tag_map(p.tags()), base);
         Ok(Some(st.build()))
     }
 
@@ -525,7 +561,7 @@ impl Resource for Policy {
         "aws_iam_policy"
     }
     fn definition(&self) -> ResourceType {
-        def(tags_attrs(
+        def(tags_schema(
             Schema::new()
                 .attr("id", Attribute::computed(Type::String))
                 .attr("arn", Attribute::computed(Type::String))
@@ -659,23 +695,7 @@ impl Resource for Policy {
                     .await
                     .map_err(|e| cx.err("CreatePolicyVersion", &e))?;
             }
-            let (removed, set) = tag_diff(&p.str_map("tags_all"), &cx.tags_all(planned));
-            if !removed.is_empty() {
-                c.untag_policy()
-                    .policy_arn(&arn)
-                    .set_tag_keys(Some(removed))
-                    .send()
-                    .await
-                    .map_err(|e| cx.err("UntagPolicy", &e))?;
-            }
-            if !set.is_empty() {
-                c.tag_policy()
-                    .policy_arn(&arn)
-                    .set_tags(Some(iam_tags(cx, &set)?))
-                    .send()
-                    .await
-                    .map_err(|e| cx.err("TagPolicy", &e))?;
-            }
+            update_tags(cx, Tagged::Policy(&arn), prior, planned).await?;
             self.fetch(cx, &arn, planned).await?.ok_or_else(|| {
                 ProviderError::new(format!(
                     "{}: policy {arn} disappeared during update",
@@ -887,7 +907,6 @@ impl OpenIdConnectProvider {
             Some(p) if strip_scheme(&p) == strip_scheme(url) => p,
             _ => format!("https://{}", strip_scheme(url)),
         };
-        let (tags, tags_all) = split_tags(&tag_map(out.tags()), cx.default_tags, &b.raw("tags"));
         let mut st = cx.state_from(base);
         st.set("id", s(arn))
             .set("arn", s(arn))
@@ -899,9 +918,8 @@ impl OpenIdConnectProvider {
             .set(
                 "thumbprint_list",
                 super::value::list_of_strings(out.thumbprint_list().iter().cloned()),
-            )
-            .set("tags", tags)
-            .set("tags_all", tags_all);
+            );
+        cx.put_tags(&mut st, &tag_map(out.tags()), base);
         Ok(Some(st.build()))
     }
 
@@ -928,7 +946,7 @@ impl Resource for OpenIdConnectProvider {
         "aws_iam_openid_connect_provider"
     }
     fn definition(&self) -> ResourceType {
-        def(tags_attrs(
+        def(tags_schema(
             Schema::new()
                 .attr("id", Attribute::computed(Type::String))
                 .attr("arn", Attribute::computed(Type::String))
@@ -1054,23 +1072,7 @@ impl Resource for OpenIdConnectProvider {
                     .await
                     .map_err(|e| cx.err("UpdateOpenIDConnectProviderThumbprint", &e))?;
             }
-            let (removed, set) = tag_diff(&p.str_map("tags_all"), &cx.tags_all(planned));
-            if !removed.is_empty() {
-                c.untag_open_id_connect_provider()
-                    .open_id_connect_provider_arn(&arn)
-                    .set_tag_keys(Some(removed))
-                    .send()
-                    .await
-                    .map_err(|e| cx.err("UntagOpenIDConnectProvider", &e))?;
-            }
-            if !set.is_empty() {
-                c.tag_open_id_connect_provider()
-                    .open_id_connect_provider_arn(&arn)
-                    .set_tags(Some(iam_tags(cx, &set)?))
-                    .send()
-                    .await
-                    .map_err(|e| cx.err("TagOpenIDConnectProvider", &e))?;
-            }
+            update_tags(cx, Tagged::OidcProvider(&arn), prior, planned).await?;
             self.fetch(cx, &arn, planned).await?.ok_or_else(|| {
                 ProviderError::new(format!("{}: {arn} disappeared during update", cx.address()))
             })

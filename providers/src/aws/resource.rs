@@ -14,7 +14,7 @@
 
 use super::config::Clients;
 use super::error::aws_error;
-use super::value::{map_value, merge_tags, same, str_map, Obj, State};
+use super::value::{map_value, merge_tags, same, split_tags, str_map, Obj, State};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -74,6 +74,13 @@ impl Ctx<'_> {
     /// Tags to send to AWS: default_tags + the resource's tags.
     pub fn tags_all(&self, v: &Value) -> BTreeMap<String, String> {
         merge_tags(self.default_tags, &Obj(v).str_map("tags"))
+    }
+    /// Sets `tags` and `tags_all` of a read state from the tags AWS reports, split against
+    /// the default tags and the `tags` of `prior` (see [`split_tags`]).
+    pub fn put_tags(&self, st: &mut State<'_>, aws: &BTreeMap<String, String>, prior: &Value) {
+        let (tags, all) = split_tags(aws, self.default_tags, &Obj(prior).raw("tags"));
+        st.set("tags", tags);
+        st.set("tags_all", all);
     }
 }
 

@@ -9,7 +9,7 @@
 use super::config::Clients;
 use super::error::{aws_error, invalid, is_code};
 use super::resource::{Ctx, DataSource, Plan, Resource, SdkResult};
-use super::value::{opt_s, s, set_of_strings, split_tags, Obj, State};
+use super::value::{opt_s, s, set_of_strings, tag_diff, Obj, State};
 use aws_sdk_route53::types::{
     AliasTarget, Change, ChangeAction, ChangeBatch, ChangeStatus, HostedZoneConfig, ResourceRecord,
     ResourceRecordSet, RrType, Tag, TagResourceType, Vpc, VpcRegion,
@@ -135,14 +135,9 @@ async fn change_zone_tags(
     old: &BTreeMap<String, String>,
     new: &BTreeMap<String, String>,
 ) -> ProviderResult<()> {
-    let removed: Vec<String> = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .cloned()
-        .collect();
-    let set: Vec<Tag> = new
+    let (removed, set) = tag_diff(old, new);
+    let set: Vec<Tag> = set
         .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect();
     if removed.is_empty() && set.is_empty() {
@@ -201,7 +196,6 @@ impl Zone {
             return Ok(None);
         };
         let b = Obj(base);
-        let (tags, tags_all) = split_tags(&tags, cx.default_tags, &b.raw("tags"));
         let name = match b.str("name") {
             Some(n) if norm_name(&n) == norm_name(z.name()) => n,
             _ => z.name().trim_end_matches('.').to_string(),
@@ -238,9 +232,8 @@ impl Zone {
             .set(
                 "force_destroy",
                 Value::bool(b.bool("force_destroy").unwrap_or(false)),
-            )
-            .set("tags", tags)
-            .set("tags_all", tags_all);
+            );
+        cx.put_tags(&mut st, &tags, base);
         Ok(Some(st.build()))
     }
 

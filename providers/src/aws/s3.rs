@@ -4,7 +4,7 @@
 use super::error::{code_of, invalid, is_code};
 use super::resource::{Ctx, Plan, Resource, SdkResult};
 use super::retry::was_retried;
-use super::value::{opt_s, s, split_tags, Obj};
+use super::value::{opt_s, s, Obj};
 use aws_sdk_s3::types::{
     BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, Delete, MfaDelete,
     ObjectIdentifier, PublicAccessBlockConfiguration, ServerSideEncryption,
@@ -154,7 +154,6 @@ impl Bucket {
                 Err(e) if is_code(&e, &["NoSuchBucket"]) => return Ok(None),
                 Err(e) => return Err(cx.err("GetBucketTagging", &e)),
             };
-        let (tags, tags_all) = split_tags(&aws_tags, cx.default_tags, &Obj(base).raw("tags"));
         let force_destroy = Obj(base).bool("force_destroy").unwrap_or(false);
         let mut st = cx.state_from(base);
         st.set("id", s(bucket))
@@ -169,9 +168,8 @@ impl Bucket {
                 s(format!("{bucket}.s3.{region}.amazonaws.com")),
             )
             .set("region", s(&region))
-            .set("force_destroy", Value::bool(force_destroy))
-            .set("tags", tags)
-            .set("tags_all", tags_all);
+            .set("force_destroy", Value::bool(force_destroy));
+        cx.put_tags(&mut st, &aws_tags, base);
         Ok(Some(st.build()))
     }
 

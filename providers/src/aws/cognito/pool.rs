@@ -3,7 +3,7 @@
 use super::{client, def, gone, str_set_or_null};
 use crate::aws::eks::{datetime, plan_single_block, single};
 use crate::aws::resource::{Ctx, Plan, Resource, SdkResult};
-use crate::aws::value::{opt_s, s, split_tags, Obj};
+use crate::aws::value::{opt_s, s, Obj};
 use aws_sdk_cognitoidentityprovider::types::{
     AdminCreateUserConfigType, AliasAttributeType, DeletionProtectionType, PasswordPolicyType,
     UserPoolMfaType, UserPoolPolicyType, UsernameAttributeType, VerifiedAttributeType,
@@ -212,13 +212,7 @@ async fn read_pool(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Value
         .user_pool_tags()
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default();
-    let prior_tags = current
-        .get_attr("tags")
-        .cloned()
-        .unwrap_or_else(|| Value::null(Type::map(Type::String)));
-    let (tags, all) = split_tags(&aws, cx.default_tags, &prior_tags);
-    st.set("tags", tags);
-    st.set("tags_all", all);
+    cx.put_tags(&mut st, &aws, current);
     Ok(Some(st.build()))
 }
 

@@ -9,7 +9,7 @@ mod nodegroup;
 
 use super::config::Clients;
 use super::resource::{Ctx, DataSource, Plan, Resource};
-use super::value::{split_tags, State};
+use super::value::{tag_diff, State};
 use crate::aws::ec2::parse_duration;
 use crate::aws::value::Obj;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -17,7 +17,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use engine::lang::types::Type;
 use engine::lang::value::Value;
-use engine::provider::{Attribute, Block, Nesting, ResourceType, Schema};
+use engine::provider::{Block, Nesting, ResourceType, Schema};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
@@ -78,10 +78,7 @@ pub(crate) fn def(schema: Schema, create: u64, delete: u64) -> ResourceType {
     }
 }
 
-pub(crate) fn tags_schema(s: Schema) -> Schema {
-    s.attr("tags", Attribute::optional(Type::map(Type::String)))
-        .attr("tags_all", Attribute::computed(Type::map(Type::String)))
-}
+pub(crate) use super::value::tags_schema;
 
 pub(crate) fn timeouts_block() -> Block {
     crate::aws::ec2::timeouts_block()
@@ -113,13 +110,7 @@ pub(crate) fn put_tags(
     let aws: BTreeMap<String, String> = aws
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default();
-    let prior_tags = prior
-        .get_attr("tags")
-        .cloned()
-        .unwrap_or_else(|| Value::null(Type::map(Type::String)));
-    let (tags, all) = split_tags(&aws, cx.default_tags, &prior_tags);
-    st.set("tags", tags);
-    st.set("tags_all", all);
+    cx.put_tags(st, &aws, prior);
 }
 
 /// Brings the tags of an EKS ARN from `prior`'s tags_all to `planned`'s.
@@ -134,11 +125,7 @@ pub(crate) async fn update_tags(
     if old == new || arn.is_empty() {
         return Ok(());
     }
-    let removed: Vec<String> = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .cloned()
-        .collect();
+    let (removed, changed) = tag_diff(&old, &new);
     if !removed.is_empty() {
         client(cx)
             .untag_resource()
@@ -148,11 +135,6 @@ pub(crate) async fn update_tags(
             .await
             .map_err(|e| cx.err("UntagResource", &e))?;
     }
-    let changed: BTreeMap<String, String> = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     if let Some(t) = hash_tags(&changed) {
         client(cx)
             .tag_resource()
