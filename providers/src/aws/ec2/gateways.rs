@@ -329,14 +329,6 @@ impl Resource for Eip {
 
 pub struct NatGateway;
 
-fn nat_timeout(v: &Value, op: &str, default: Duration) -> Duration {
-    Obj(v)
-        .block("timeouts")
-        .and_then(|t| Obj(t).str(op))
-        .and_then(|d| super::parse_duration(&d))
-        .unwrap_or(default)
-}
-
 async fn describe_nat(
     cx: &Ctx<'_>,
     id: &str,
@@ -470,7 +462,7 @@ impl Resource for NatGateway {
                     ProviderError::new(format!("{}: CreateNatGateway returned no ID", cx.address()))
                 })?
                 .to_string();
-            let timeout = nat_timeout(planned, "create", Duration::from_secs(600));
+            let timeout = super::timeout(planned, "create", Duration::from_secs(600));
             wait_for(cx, "the NAT gateway to become available", timeout, || async {
                 match describe_nat(cx, &id).await? {
                     Some(g) => match g.state() {
@@ -527,7 +519,7 @@ impl Resource for NatGateway {
             {
                 return Ok(());
             }
-            let timeout = nat_timeout(prior, "delete", Duration::from_secs(1800));
+            let timeout = super::timeout(prior, "delete", Duration::from_secs(1800));
             wait_for(cx, "the NAT gateway to be deleted", timeout, || async {
                 Ok(match describe_nat(cx, &id).await? {
                     None => Some(()),

@@ -13,7 +13,7 @@ mod zones;
 
 use super::config::Clients;
 use super::resource::{Ctx, DataSource, Resource};
-use super::value::{tag_diff, State};
+use super::value::{tag_diff, Obj, State};
 use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, Tag, TagSpecification};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -208,6 +208,15 @@ where
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(15));
     }
+}
+
+/// The timeout of `op` ("create", "update", "delete") from the `timeouts` block, else `default`.
+pub(crate) fn timeout(v: &Value, op: &str, default: Duration) -> Duration {
+    Obj(v)
+        .block("timeouts")
+        .and_then(|t| Obj(t).str(op))
+        .and_then(|d| parse_duration(&d))
+        .unwrap_or(default)
 }
 
 /// A Go-style duration ("30m", "1h30m", "90s") as Terraform's `timeouts` blocks write them.

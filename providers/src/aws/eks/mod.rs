@@ -10,8 +10,6 @@ mod nodegroup;
 use super::config::Clients;
 use super::resource::{Ctx, DataSource, Plan, Resource};
 use super::value::{tag_diff, State};
-use crate::aws::ec2::parse_duration;
-use crate::aws::value::Obj;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -84,14 +82,7 @@ pub(crate) fn timeouts_block() -> Block {
     crate::aws::ec2::timeouts_block()
 }
 
-/// The timeout of `op` ("create", "update", "delete") from the `timeouts` block, else `default`.
-pub(crate) fn timeout(v: &Value, op: &str, default: Duration) -> Duration {
-    Obj(v)
-        .block("timeouts")
-        .and_then(|t| Obj(t).str(op))
-        .and_then(|d| parse_duration(&d))
-        .unwrap_or(default)
-}
+pub(crate) use crate::aws::ec2::timeout;
 
 pub(crate) fn gone<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
     crate::aws::error::is_code(e, &["ResourceNotFoundException", "NotFoundException"])
