@@ -85,86 +85,6 @@ fn plan_json(plan: &mut Plan<'_>, name: &str) -> ProviderResult<()> {
     Ok(())
 }
 
-/// The IAM object whose tags change: a role by name, a policy or an OpenID Connect provider by
-/// ARN (each has its own Tag/Untag calls).
-#[derive(Clone, Copy)]
-enum Tagged<'a> {
-    Role(&'a str),
-    Policy(&'a str),
-    OidcProvider(&'a str),
-}
-
-/// Brings the tags of an IAM object from `prior`'s `tags_all` to `planned`'s: untags the keys
-/// gone, then tags what is new or changed.
-async fn update_tags(
-    cx: &Ctx<'_>,
-    target: Tagged<'_>,
-    prior: &Value,
-    planned: &Value,
-) -> ProviderResult<()> {
-    let c = cx.clients.iam();
-    let (removed, set) = tag_diff(&Obj(prior).str_map("tags_all"), &cx.tags_all(planned));
-    if !removed.is_empty() {
-        let keys = Some(removed);
-        match target {
-            Tagged::Role(name) => c
-                .untag_role()
-                .role_name(name)
-                .set_tag_keys(keys)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| cx.err("UntagRole", &e))?,
-            Tagged::Policy(arn) => c
-                .untag_policy()
-                .policy_arn(arn)
-                .set_tag_keys(keys)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| cx.err("UntagPolicy", &e))?,
-            Tagged::OidcProvider(arn) => c
-                .untag_open_id_connect_provider()
-                .open_id_connect_provider_arn(arn)
-                .set_tag_keys(keys)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| cx.err("UntagOpenIDConnectProvider", &e))?,
-        }
-    }
-    if !set.is_empty() {
-        let tags = Some(iam_tags(cx, &set)?);
-        match target {
-            Tagged::Role(name) => c
-                .tag_role()
-                .role_name(name)
-                .set_tags(tags)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| cx.err("TagRole", &e))?,
-            Tagged::Policy(arn) => c
-                .tag_policy()
-                .policy_arn(arn)
-                .set_tags(tags)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| cx.err("TagPolicy", &e))?,
-            Tagged::OidcProvider(arn) => c
-                .tag_open_id_connect_provider()
-                .open_id_connect_provider_arn(arn)
-                .set_tags(tags)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| cx.err("TagOpenIDConnectProvider", &e))?,
-        }
-    }
-    Ok(())
-}
-
 /// Whether IAM says the object does not exist.
 fn no_such_entity<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
     is_code(e, &["NoSuchEntity"])
@@ -177,15 +97,8 @@ pub struct Role;
 
 impl Role {
     async fn fetch(&self, cx: &Ctx<'_>, name: &str, base: &Value) -> ProviderResult<Option<Value>> {
-        let Some(out) = cx
-            .clients
-            .iam()
-            .get_role()
-            .role_name(name)
-            .send()
-            .await
-            .found(cx, "GetRole", no_such_entity)?
-        else {
+        let r = cx.clients.iam().get_role().role_name(name).send().await;
+        let Some(out) = r.found(cx, "GetRole", no_such_entity)? else {
             return Ok(None);
         };
         let Some(r) = out.role() else { return Ok(None) };
@@ -415,7 +328,23 @@ impl Resource for Role {
                         .map_err(|e| cx.err("DeleteRolePermissionsBoundary", &e))?,
                 }
             }
-            update_tags(cx, Tagged::Role(&name), prior, planned).await?;
+            let (removed, set) = tag_diff(&p.str_map("tags_all"), &cx.tags_all(planned));
+            if !removed.is_empty() {
+                c.untag_role()
+                    .role_name(&name)
+                    .set_tag_keys(Some(removed))
+                    .send()
+                    .await
+                    .map_err(|e| cx.err("UntagRole", &e))?;
+            }
+            if !set.is_empty() {
+                c.tag_role()
+                    .role_name(&name)
+                    .set_tags(Some(iam_tags(cx, &set)?))
+                    .send()
+                    .await
+                    .map_err(|e| cx.err("TagRole", &e))?;
+            }
             self.fetch(cx, &name, planned).await?.ok_or_else(|| {
                 ProviderError::new(format!(
                     "{}: role {name} disappeared during update",
@@ -475,13 +404,8 @@ pub struct Policy;
 impl Policy {
     async fn fetch(&self, cx: &Ctx<'_>, arn: &str, base: &Value) -> ProviderResult<Option<Value>> {
         let c = cx.clients.iam();
-        let Some(out) =
-            c.get_policy()
-                .policy_arn(arn)
-                .send()
-                .await
-                .found(cx, "GetPolicy", no_such_entity)?
-        else {
+        let r = c.get_policy().policy_arn(arn).send().await;
+        let Some(out) = r.found(cx, "GetPolicy", no_such_entity)? else {
             return Ok(None);
         };
         let Some(p) = out.policy() else {
@@ -695,7 +619,23 @@ impl Resource for Policy {
                     .await
                     .map_err(|e| cx.err("CreatePolicyVersion", &e))?;
             }
-            update_tags(cx, Tagged::Policy(&arn), prior, planned).await?;
+            let (removed, set) = tag_diff(&p.str_map("tags_all"), &cx.tags_all(planned));
+            if !removed.is_empty() {
+                c.untag_policy()
+                    .policy_arn(&arn)
+                    .set_tag_keys(Some(removed))
+                    .send()
+                    .await
+                    .map_err(|e| cx.err("UntagPolicy", &e))?;
+            }
+            if !set.is_empty() {
+                c.tag_policy()
+                    .policy_arn(&arn)
+                    .set_tags(Some(iam_tags(cx, &set)?))
+                    .send()
+                    .await
+                    .map_err(|e| cx.err("TagPolicy", &e))?;
+            }
             self.fetch(cx, &arn, planned).await?.ok_or_else(|| {
                 ProviderError::new(format!(
                     "{}: policy {arn} disappeared during update",
@@ -1072,7 +1012,23 @@ impl Resource for OpenIdConnectProvider {
                     .await
                     .map_err(|e| cx.err("UpdateOpenIDConnectProviderThumbprint", &e))?;
             }
-            update_tags(cx, Tagged::OidcProvider(&arn), prior, planned).await?;
+            let (removed, set) = tag_diff(&p.str_map("tags_all"), &cx.tags_all(planned));
+            if !removed.is_empty() {
+                c.untag_open_id_connect_provider()
+                    .open_id_connect_provider_arn(&arn)
+                    .set_tag_keys(Some(removed))
+                    .send()
+                    .await
+                    .map_err(|e| cx.err("UntagOpenIDConnectProvider", &e))?;
+            }
+            if !set.is_empty() {
+                c.tag_open_id_connect_provider()
+                    .open_id_connect_provider_arn(&arn)
+                    .set_tags(Some(iam_tags(cx, &set)?))
+                    .send()
+                    .await
+                    .map_err(|e| cx.err("TagOpenIDConnectProvider", &e))?;
+            }
             self.fetch(cx, &arn, planned).await?.ok_or_else(|| {
                 ProviderError::new(format!("{}: {arn} disappeared during update", cx.address()))
             })

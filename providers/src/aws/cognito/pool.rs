@@ -370,17 +370,12 @@ impl Resource for UserPool {
             let Some(id) = Obj(prior).str("id") else {
                 return Ok(());
             };
-            client(cx)
-                .delete_user_pool()
-                .user_pool_id(&id)
-                .send()
-                .await
-                .gone_ok(cx, "DeleteUserPool", gone)
-                .map_err(|e| {
-                    e.hint(
-                        "a user pool with deletion_protection = \"ACTIVE\" or with a domain cannot be deleted: turn protection off and delete the domain first",
-                    )
-                })
+            let r = client(cx).delete_user_pool().user_pool_id(&id).send().await;
+            r.gone_ok(cx, "DeleteUserPool", gone).map_err(|e| {
+                e.hint(
+                    "a user pool with deletion_protection = \"ACTIVE\" or with a domain cannot be deleted: turn protection off and delete the domain first",
+                )
+            })
         })
     }
 }

@@ -312,17 +312,12 @@ impl Resource for Eip {
             let Some(id) = Obj(prior).str("id") else {
                 return Ok(());
             };
-            client(cx)
-                .release_address()
-                .allocation_id(&id)
-                .send()
-                .await
-                .gone_ok(cx, "ReleaseAddress", gone)
-                .map_err(|e| {
-                    e.hint(
-                        "an Elastic IP in use by a NAT gateway or instance cannot be released: delete or disassociate that first",
-                    )
-                })
+            let r = client(cx).release_address().allocation_id(&id).send().await;
+            r.gone_ok(cx, "ReleaseAddress", gone).map_err(|e| {
+                e.hint(
+                    "an Elastic IP in use by a NAT gateway or instance cannot be released: delete or disassociate that first",
+                )
+            })
         })
     }
 }

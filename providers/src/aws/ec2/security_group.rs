@@ -530,13 +530,8 @@ impl Resource for SecurityGroup {
                     revoke(cx, &id, true, &config_rules(&now, "egress")).await?;
                 }
             }
-            client(cx)
-                .delete_security_group()
-                .group_id(&id)
-                .send()
-                .await
-                .gone_ok(cx, "DeleteSecurityGroup", gone)
-                .map_err(|e| {
+            let req = client(cx).delete_security_group().group_id(&id);
+            req.send().await.gone_ok(cx, "DeleteSecurityGroup", gone).map_err(|e| {
                     e.hint(
                         "a security group cannot be deleted while network interfaces use it or other groups' rules reference it: set revoke_rules_on_delete, or remove those first",
                     )

@@ -254,17 +254,12 @@ impl Resource for Vpc {
             let Some(id) = Obj(prior).str("id") else {
                 return Ok(());
             };
-            client(cx)
-                .delete_vpc()
-                .vpc_id(&id)
-                .send()
-                .await
-                .gone_ok(cx, "DeleteVpc", gone)
-                .map_err(|e| {
-                    e.hint(
-                        "a VPC can only be deleted once its subnets, gateways, ENIs and non-default security groups are gone: check for objects created outside this configuration",
-                    )
-                })
+            let r = client(cx).delete_vpc().vpc_id(&id).send().await;
+            r.gone_ok(cx, "DeleteVpc", gone).map_err(|e| {
+                e.hint(
+                    "a VPC can only be deleted once its subnets, gateways, ENIs and non-default security groups are gone: check for objects created outside this configuration",
+                )
+            })
         })
     }
 }
@@ -295,13 +290,8 @@ async fn read_subnet(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Val
     let Some(id) = Obj(current).str("id") else {
         return Ok(None);
     };
-    let Some(out) = client(cx)
-        .describe_subnets()
-        .subnet_ids(&id)
-        .send()
-        .await
-        .found(cx, "DescribeSubnets", gone)?
-    else {
+    let r = client(cx).describe_subnets().subnet_ids(&id).send().await;
+    let Some(out) = r.found(cx, "DescribeSubnets", gone)? else {
         return Ok(None);
     };
     let Some(sn) = out.subnets().first() else {
@@ -416,17 +406,12 @@ impl Resource for Subnet {
             let Some(id) = Obj(prior).str("id") else {
                 return Ok(());
             };
-            client(cx)
-                .delete_subnet()
-                .subnet_id(&id)
-                .send()
-                .await
-                .gone_ok(cx, "DeleteSubnet", gone)
-                .map_err(|e| {
-                    e.hint(
-                        "a subnet can only be deleted once no network interface (node, NAT gateway, load balancer) uses it",
-                    )
-                })
+            let r = client(cx).delete_subnet().subnet_id(&id).send().await;
+            r.gone_ok(cx, "DeleteSubnet", gone).map_err(|e| {
+                e.hint(
+                    "a subnet can only be deleted once no network interface (node, NAT gateway, load balancer) uses it",
+                )
+            })
         })
     }
 }
