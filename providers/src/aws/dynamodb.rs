@@ -6,9 +6,9 @@
 //! the attribute set only describes keys and a change of it replaces the table.
 
 use super::error::{invalid, is_code};
-use super::resource::{Ctx, Plan, Resource};
+use super::resource::{Ctx, Plan, Resource, SdkResult};
 use super::retry::was_retried;
-use super::value::{s, split_tags, Obj, State};
+use super::value::{s, tag_diff, Obj, State};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, PointInTimeRecoverySpecification,
     PointInTimeRecoveryStatus, ProvisionedThroughput, ScalarAttributeType, TableStatus, Tag,
@@ -78,17 +78,18 @@ struct Desc {
 
 impl Table {
     async fn describe(&self, cx: &Ctx<'_>, name: &str) -> ProviderResult<Option<Desc>> {
-        let out = match cx
+        let Some(out) = cx
             .clients
             .dynamodb()
             .describe_table()
             .table_name(name)
             .send()
             .await
-        {
-            Ok(o) => o,
-            Err(e) if is_code(&e, &["ResourceNotFoundException"]) => return Ok(None),
-            Err(e) => return Err(cx.err("DescribeTable", &e)),
+            .found(cx, "DescribeTable", |e| {
+                is_code(e, &["ResourceNotFoundException"])
+            })?
+        else {
+            return Ok(None);
         };
         let Some(t) = out.table() else {
             return Ok(None);
@@ -235,16 +236,17 @@ impl Table {
         let mut aws_tags = BTreeMap::new();
         let mut token: Option<String> = None;
         loop {
-            let out = match c
+            let Some(out) = c
                 .list_tags_of_resource()
                 .resource_arn(&d.arn)
                 .set_next_token(token.clone())
                 .send()
                 .await
-            {
-                Ok(o) => o,
-                Err(e) if is_code(&e, &["ResourceNotFoundException"]) => return Ok(None),
-                Err(e) => return Err(cx.err("ListTagsOfResource", &e)),
+                .found(cx, "ListTagsOfResource", |e| {
+                    is_code(e, &["ResourceNotFoundException"])
+                })?
+            else {
+                return Ok(None);
             };
             for t in out.tags() {
                 aws_tags.insert(t.key().to_string(), t.value().to_string());
@@ -254,7 +256,6 @@ impl Table {
                 break;
             }
         }
-        let (tags, tags_all) = split_tags(&aws_tags, cx.default_tags, &b.raw("tags"));
         let attr_schema = attribute_schema();
         let attributes = Value::set(
             attr_schema.object_type(),
@@ -283,9 +284,8 @@ impl Table {
             .set(
                 "deletion_protection_enabled",
                 Value::bool(d.deletion_protection),
-            )
-            .set("tags", tags)
-            .set("tags_all", tags_all);
+            );
+        cx.put_tags(&mut st, &aws_tags, base);
         Ok(Some(st.build()))
     }
 
@@ -618,11 +618,7 @@ impl Resource for Table {
             let new = cx.tags_all(planned);
             if old != new {
                 let arn = p.str("arn").unwrap_or_default();
-                let removed: Vec<String> = old
-                    .keys()
-                    .filter(|k| !new.contains_key(*k))
-                    .cloned()
-                    .collect();
+                let (removed, set) = tag_diff(&old, &new);
                 if !removed.is_empty() {
                     c.untag_resource()
                         .resource_arn(&arn)
@@ -632,7 +628,7 @@ impl Resource for Table {
                         .map_err(|e| cx.err("UntagResource", &e))?;
                 }
                 let mut tags = Vec::new();
-                for (k, v) in new.iter().filter(|(k, v)| old.get(*k) != Some(*v)) {
+                for (k, v) in &set {
                     tags.push(
                         Tag::builder()
                             .key(k)

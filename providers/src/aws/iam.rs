@@ -6,13 +6,16 @@
 //! the same policy as the configured one keeps the configured spelling, so layout is not drift.
 
 use super::error::{invalid, is_code};
-use super::resource::{Ctx, DataSource, Plan, Resource};
+use super::resource::{Ctx, DataSource, Plan, Resource, SdkResult};
 use super::retry::was_retried;
 use super::value::{
-    json_equivalent, keep_equivalent_json, opt_s, s, set_of_strings, split_tags, url_decode, Obj,
-    State,
+    json_equivalent, keep_equivalent_json, opt_s, s, set_of_strings, tag_diff, tags_schema,
+    url_decode, Obj, State,
 };
 use aws_sdk_iam::types::{PolicyScopeType, Tag};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use engine::lang::types::Type;
 use engine::lang::value::Value;
 use engine::provider::{
@@ -42,12 +45,6 @@ fn def(schema: Schema) -> ResourceType {
         create_timeout: None,
         delete_timeout: None,
     }
-}
-
-fn tags_attrs(schema: Schema) -> Schema {
-    schema
-        .attr("tags", Attribute::optional(Type::map(Type::String)))
-        .attr("tags_all", Attribute::computed(Type::map(Type::String)))
 }
 
 fn iam_tags(cx: &Ctx<'_>, tags: &BTreeMap<String, String>) -> ProviderResult<Vec<Tag>> {
@@ -88,22 +85,9 @@ fn plan_json(plan: &mut Plan<'_>, name: &str) -> ProviderResult<()> {
     Ok(())
 }
 
-/// Tag changes: (keys to remove, tags to set).
-fn tag_diff(
-    old: &BTreeMap<String, String>,
-    new: &BTreeMap<String, String>,
-) -> (Vec<String>, BTreeMap<String, String>) {
-    let removed = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .cloned()
-        .collect();
-    let set = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    (removed, set)
+/// Whether IAM says the object does not exist.
+fn no_such_entity<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
+    is_code(e, &["NoSuchEntity"])
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -113,10 +97,9 @@ pub struct Role;
 
 impl Role {
     async fn fetch(&self, cx: &Ctx<'_>, name: &str, base: &Value) -> ProviderResult<Option<Value>> {
-        let out = match cx.clients.iam().get_role().role_name(name).send().await {
-            Ok(o) => o,
-            Err(e) if is_code(&e, &["NoSuchEntity"]) => return Ok(None),
-            Err(e) => return Err(cx.err("GetRole", &e)),
+        let r = cx.clients.iam().get_role().role_name(name).send().await;
+        let Some(out) = r.found(cx, "GetRole", no_such_entity)? else {
+            return Ok(None);
         };
         let Some(r) = out.role() else { return Ok(None) };
         let b = Obj(base);
@@ -125,7 +108,6 @@ impl Role {
             .map(url_decode)
             .unwrap_or_default();
         let doc = keep_equivalent_json(b.str("assume_role_policy").as_deref(), &doc);
-        let (tags, tags_all) = split_tags(&tag_map(r.tags()), cx.default_tags, &b.raw("tags"));
         let mut st = cx.state_from(base);
         st.set("id", s(r.role_name()))
             .set("name", s(r.role_name()))
@@ -152,9 +134,8 @@ impl Role {
             .set(
                 "force_detach_policies",
                 Value::bool(b.bool("force_detach_policies").unwrap_or(false)),
-            )
-            .set("tags", tags)
-            .set("tags_all", tags_all);
+            );
+        cx.put_tags(&mut st, &tag_map(r.tags()), base);
         Ok(Some(st.build()))
     }
 
@@ -171,17 +152,12 @@ impl Role {
                 .map_err(|e| cx.err("ListAttachedRolePolicies", &e))?;
             for p in out.attached_policies() {
                 if let Some(arn) = p.policy_arn() {
-                    match c
-                        .detach_role_policy()
+                    c.detach_role_policy()
                         .role_name(name)
                         .policy_arn(arn)
                         .send()
                         .await
-                    {
-                        Ok(_) => {}
-                        Err(e) if is_code(&e, &["NoSuchEntity"]) => {}
-                        Err(e) => return Err(cx.err("DetachRolePolicy", &e)),
-                    }
+                        .gone_ok(cx, "DetachRolePolicy", no_such_entity)?;
                 }
             }
             marker = out.marker().map(str::to_string);
@@ -196,17 +172,12 @@ impl Role {
             .await
             .map_err(|e| cx.err("ListRolePolicies", &e))?;
         for p in out.policy_names() {
-            match c
-                .delete_role_policy()
+            c.delete_role_policy()
                 .role_name(name)
                 .policy_name(p)
                 .send()
                 .await
-            {
-                Ok(_) => {}
-                Err(e) if is_code(&e, &["NoSuchEntity"]) => {}
-                Err(e) => return Err(cx.err("DeleteRolePolicy", &e)),
-            }
+                .gone_ok(cx, "DeleteRolePolicy", no_such_entity)?;
         }
         Ok(())
     }
@@ -217,7 +188,7 @@ impl Resource for Role {
         "aws_iam_role"
     }
     fn definition(&self) -> ResourceType {
-        def(tags_attrs(
+        def(tags_schema(
             Schema::new()
                 .attr("id", Attribute::computed(Type::String))
                 .attr("arn", Attribute::computed(Type::String))
@@ -433,10 +404,9 @@ pub struct Policy;
 impl Policy {
     async fn fetch(&self, cx: &Ctx<'_>, arn: &str, base: &Value) -> ProviderResult<Option<Value>> {
         let c = cx.clients.iam();
-        let out = match c.get_policy().policy_arn(arn).send().await {
-            Ok(o) => o,
-            Err(e) if is_code(&e, &["NoSuchEntity"]) => return Ok(None),
-            Err(e) => return Err(cx.err("GetPolicy", &e)),
+        let r = c.get_policy().policy_arn(arn).send().await;
+        let Some(out) = r.found(cx, "GetPolicy", no_such_entity)? else {
+            return Ok(None);
         };
         let Some(p) = out.policy() else {
             return Ok(None);
@@ -459,7 +429,6 @@ impl Policy {
         };
         let b = Obj(base);
         let doc = keep_equivalent_json(b.str("policy").as_deref(), &doc);
-        let (tags, tags_all) = split_tags(&tag_map(p.tags()), cx.default_tags, &b.raw("tags"));
         let mut st = cx.state_from(base);
         st.set("id", s(arn))
             .set("arn", s(arn))
@@ -474,9 +443,8 @@ impl Policy {
             .set(
                 "attachment_count",
                 Value::int(i64::from(p.attachment_count().unwrap_or(0))),
-            )
-            .set("tags", tags)
-            .set("tags_all", tags_all);
+            );
+        cx.put_tags(&mut st, &tag_map(p.tags()), base);
         Ok(Some(st.build()))
     }
 
@@ -517,7 +485,7 @@ impl Resource for Policy {
         "aws_iam_policy"
     }
     fn definition(&self) -> ResourceType {
-        def(tags_attrs(
+        def(tags_schema(
             Schema::new()
                 .attr("id", Attribute::computed(Type::String))
                 .attr("arn", Attribute::computed(Type::String))
@@ -688,17 +656,12 @@ impl Resource for Policy {
                 Ok(out) => {
                     for v in out.versions().iter().filter(|v| !v.is_default_version()) {
                         if let Some(id) = v.version_id() {
-                            match c
-                                .delete_policy_version()
+                            c.delete_policy_version()
                                 .policy_arn(&arn)
                                 .version_id(id)
                                 .send()
                                 .await
-                            {
-                                Ok(_) => {}
-                                Err(e) if is_code(&e, &["NoSuchEntity"]) => {}
-                                Err(e) => return Err(cx.err("DeletePolicyVersion", &e)),
-                            }
+                                .gone_ok(cx, "DeletePolicyVersion", no_such_entity)?;
                         }
                     }
                 }
@@ -727,16 +690,15 @@ impl RolePolicyAttachment {
         let c = cx.clients.iam();
         let mut marker = None;
         loop {
-            let out = match c
+            let Some(out) = c
                 .list_attached_role_policies()
                 .role_name(role)
                 .set_marker(marker)
                 .send()
                 .await
-            {
-                Ok(o) => o,
-                Err(e) if is_code(&e, &["NoSuchEntity"]) => return Ok(None),
-                Err(e) => return Err(cx.err("ListAttachedRolePolicies", &e)),
+                .found(cx, "ListAttachedRolePolicies", no_such_entity)?
+            else {
+                return Ok(None);
             };
             if out
                 .attached_policies()
@@ -825,19 +787,14 @@ impl Resource for RolePolicyAttachment {
     ) -> BoxFuture<'a, ProviderResult<()>> {
         Box::pin(async move {
             let o = Obj(prior);
-            match cx
-                .clients
+            cx.clients
                 .iam()
                 .detach_role_policy()
                 .role_name(o.str("role").unwrap_or_default())
                 .policy_arn(o.str("policy_arn").unwrap_or_default())
                 .send()
                 .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if is_code(&e, &["NoSuchEntity"]) => Ok(()),
-                Err(e) => Err(cx.err("DetachRolePolicy", &e)),
-            }
+                .gone_ok(cx, "DetachRolePolicy", no_such_entity)
         })
     }
     fn import<'a>(&'a self, cx: &'a Ctx<'a>, id: &'a str) -> BoxFuture<'a, ProviderResult<Value>> {
@@ -873,17 +830,16 @@ fn strip_scheme(u: &str) -> &str {
 
 impl OpenIdConnectProvider {
     async fn fetch(&self, cx: &Ctx<'_>, arn: &str, base: &Value) -> ProviderResult<Option<Value>> {
-        let out = match cx
+        let Some(out) = cx
             .clients
             .iam()
             .get_open_id_connect_provider()
             .open_id_connect_provider_arn(arn)
             .send()
             .await
-        {
-            Ok(o) => o,
-            Err(e) if is_code(&e, &["NoSuchEntity"]) => return Ok(None),
-            Err(e) => return Err(cx.err("GetOpenIDConnectProvider", &e)),
+            .found(cx, "GetOpenIDConnectProvider", no_such_entity)?
+        else {
+            return Ok(None);
         };
         let b = Obj(base);
         let url = out.url().unwrap_or_default();
@@ -891,7 +847,6 @@ impl OpenIdConnectProvider {
             Some(p) if strip_scheme(&p) == strip_scheme(url) => p,
             _ => format!("https://{}", strip_scheme(url)),
         };
-        let (tags, tags_all) = split_tags(&tag_map(out.tags()), cx.default_tags, &b.raw("tags"));
         let mut st = cx.state_from(base);
         st.set("id", s(arn))
             .set("arn", s(arn))
@@ -903,9 +858,8 @@ impl OpenIdConnectProvider {
             .set(
                 "thumbprint_list",
                 super::value::list_of_strings(out.thumbprint_list().iter().cloned()),
-            )
-            .set("tags", tags)
-            .set("tags_all", tags_all);
+            );
+        cx.put_tags(&mut st, &tag_map(out.tags()), base);
         Ok(Some(st.build()))
     }
 
@@ -932,7 +886,7 @@ impl Resource for OpenIdConnectProvider {
         "aws_iam_openid_connect_provider"
     }
     fn definition(&self) -> ResourceType {
-        def(tags_attrs(
+        def(tags_schema(
             Schema::new()
                 .attr("id", Attribute::computed(Type::String))
                 .attr("arn", Attribute::computed(Type::String))
@@ -1087,18 +1041,13 @@ impl Resource for OpenIdConnectProvider {
     ) -> BoxFuture<'a, ProviderResult<()>> {
         Box::pin(async move {
             let arn = Obj(prior).str("arn").unwrap_or_default();
-            match cx
-                .clients
+            cx.clients
                 .iam()
                 .delete_open_id_connect_provider()
                 .open_id_connect_provider_arn(&arn)
                 .send()
                 .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if is_code(&e, &["NoSuchEntity"]) => Ok(()),
-                Err(e) => Err(cx.err("DeleteOpenIDConnectProvider", &e)),
-            }
+                .gone_ok(cx, "DeleteOpenIDConnectProvider", no_such_entity)
         })
     }
 }

@@ -14,7 +14,7 @@
 
 use super::config::Clients;
 use super::error::aws_error;
-use super::value::{map_value, merge_tags, same, str_map, Obj, State};
+use super::value::{map_value, merge_tags, same, split_tags, str_map, Obj, State};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -74,6 +74,59 @@ impl Ctx<'_> {
     /// Tags to send to AWS: default_tags + the resource's tags.
     pub fn tags_all(&self, v: &Value) -> BTreeMap<String, String> {
         merge_tags(self.default_tags, &Obj(v).str_map("tags"))
+    }
+    /// Sets `tags` and `tags_all` of a read state from the tags AWS reports, split against
+    /// the default tags and the `tags` of `prior` (see [`split_tags`]).
+    pub fn put_tags(&self, st: &mut State<'_>, aws: &BTreeMap<String, String>, prior: &Value) {
+        let (tags, all) = split_tags(aws, self.default_tags, &Obj(prior).raw("tags"));
+        st.set("tags", tags);
+        st.set("tags_all", all);
+    }
+}
+
+/// Not-found handling of an SDK call's result, as `.map_err(|e| cx.err(op, &e))` is for errors.
+pub trait SdkResult<T, E> {
+    /// The output, `None` when `gone` says the object does not exist; any other error is
+    /// [`Ctx::err`] of `op`.
+    fn found(
+        self,
+        cx: &Ctx<'_>,
+        op: &str,
+        gone: impl Fn(&SdkError<E, HttpResponse>) -> bool,
+    ) -> ProviderResult<Option<T>>;
+    /// Success when the call succeeded or `gone` says the object is already gone (deletes,
+    /// detaches); any other error is [`Ctx::err`] of `op`.
+    fn gone_ok(
+        self,
+        cx: &Ctx<'_>,
+        op: &str,
+        gone: impl Fn(&SdkError<E, HttpResponse>) -> bool,
+    ) -> ProviderResult<()>;
+}
+
+impl<T, E> SdkResult<T, E> for Result<T, SdkError<E, HttpResponse>>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    fn found(
+        self,
+        cx: &Ctx<'_>,
+        op: &str,
+        gone: impl Fn(&SdkError<E, HttpResponse>) -> bool,
+    ) -> ProviderResult<Option<T>> {
+        match self {
+            Ok(o) => Ok(Some(o)),
+            Err(e) if gone(&e) => Ok(None),
+            Err(e) => Err(cx.err(op, &e)),
+        }
+    }
+    fn gone_ok(
+        self,
+        cx: &Ctx<'_>,
+        op: &str,
+        gone: impl Fn(&SdkError<E, HttpResponse>) -> bool,
+    ) -> ProviderResult<()> {
+        self.found(cx, op, gone).map(|_| ())
     }
 }
 

@@ -8,8 +8,8 @@
 
 use super::config::Clients;
 use super::error::{aws_error, invalid, is_code};
-use super::resource::{Ctx, DataSource, Plan, Resource};
-use super::value::{opt_s, s, set_of_strings, split_tags, Obj, State};
+use super::resource::{Ctx, DataSource, Plan, Resource, SdkResult};
+use super::value::{opt_s, s, set_of_strings, tag_diff, Obj, State};
 use aws_sdk_route53::types::{
     AliasTarget, Change, ChangeAction, ChangeBatch, ChangeStatus, HostedZoneConfig, ResourceRecord,
     ResourceRecordSet, RrType, Tag, TagResourceType, Vpc, VpcRegion,
@@ -135,14 +135,9 @@ async fn change_zone_tags(
     old: &BTreeMap<String, String>,
     new: &BTreeMap<String, String>,
 ) -> ProviderResult<()> {
-    let removed: Vec<String> = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .cloned()
-        .collect();
-    let set: Vec<Tag> = new
+    let (removed, set) = tag_diff(old, new);
+    let set: Vec<Tag> = set
         .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect();
     if removed.is_empty() && set.is_empty() {
@@ -183,17 +178,16 @@ impl Zone {
         zone_id: &str,
         base: &Value,
     ) -> ProviderResult<Option<Value>> {
-        let out = match cx
+        let Some(out) = cx
             .clients
             .route53()
             .get_hosted_zone()
             .id(zone_id)
             .send()
             .await
-        {
-            Ok(o) => o,
-            Err(e) if is_code(&e, &["NoSuchHostedZone"]) => return Ok(None),
-            Err(e) => return Err(cx.err("GetHostedZone", &e)),
+            .found(cx, "GetHostedZone", |e| is_code(e, &["NoSuchHostedZone"]))?
+        else {
+            return Ok(None);
         };
         let Some(z) = out.hosted_zone() else {
             return Ok(None);
@@ -202,7 +196,6 @@ impl Zone {
             return Ok(None);
         };
         let b = Obj(base);
-        let (tags, tags_all) = split_tags(&tags, cx.default_tags, &b.raw("tags"));
         let name = match b.str("name") {
             Some(n) if norm_name(&n) == norm_name(z.name()) => n,
             _ => z.name().trim_end_matches('.').to_string(),
@@ -239,9 +232,8 @@ impl Zone {
             .set(
                 "force_destroy",
                 Value::bool(b.bool("force_destroy").unwrap_or(false)),
-            )
-            .set("tags", tags)
-            .set("tags_all", tags_all);
+            );
+        cx.put_tags(&mut st, &tags, base);
         Ok(Some(st.build()))
     }
 
@@ -470,11 +462,11 @@ impl Resource for Zone {
                     .into_iter()
                     .filter(|z| *z != zone_id)
                 {
-                    match c.delete_hosted_zone().id(&twin).send().await {
-                        Ok(_) => {}
-                        Err(e) if is_code(&e, &["NoSuchHostedZone"]) => {}
-                        Err(e) => return Err(cx.err("DeleteHostedZone", &e)),
-                    }
+                    c.delete_hosted_zone().id(&twin).send().await.gone_ok(
+                        cx,
+                        "DeleteHostedZone",
+                        |e| is_code(e, &["NoSuchHostedZone"]),
+                    )?;
                 }
             }
             for v in vpcs.iter().skip(1) {
@@ -851,7 +843,7 @@ impl Record {
         fqdn: &str,
         rtype: &str,
     ) -> ProviderResult<Option<ResourceRecordSet>> {
-        let out = match cx
+        let Some(out) = cx
             .clients
             .route53()
             .list_resource_record_sets()
@@ -861,10 +853,11 @@ impl Record {
             .max_items(10)
             .send()
             .await
-        {
-            Ok(o) => o,
-            Err(e) if is_code(&e, &["NoSuchHostedZone"]) => return Ok(None),
-            Err(e) => return Err(cx.err("ListResourceRecordSets", &e)),
+            .found(cx, "ListResourceRecordSets", |e| {
+                is_code(e, &["NoSuchHostedZone"])
+            })?
+        else {
+            return Ok(None);
         };
         Ok(out
             .resource_record_sets()

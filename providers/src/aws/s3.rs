@@ -2,9 +2,9 @@
 //! `aws_s3_bucket_server_side_encryption_configuration`, `aws_s3_bucket_public_access_block`.
 
 use super::error::{code_of, invalid, is_code};
-use super::resource::{Ctx, Plan, Resource};
+use super::resource::{Ctx, Plan, Resource, SdkResult};
 use super::retry::was_retried;
-use super::value::{opt_s, s, split_tags, Obj};
+use super::value::{opt_s, s, Obj};
 use aws_sdk_s3::types::{
     BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, Delete, MfaDelete,
     ObjectIdentifier, PublicAccessBlockConfiguration, ServerSideEncryption,
@@ -154,7 +154,6 @@ impl Bucket {
                 Err(e) if is_code(&e, &["NoSuchBucket"]) => return Ok(None),
                 Err(e) => return Err(cx.err("GetBucketTagging", &e)),
             };
-        let (tags, tags_all) = split_tags(&aws_tags, cx.default_tags, &Obj(base).raw("tags"));
         let force_destroy = Obj(base).bool("force_destroy").unwrap_or(false);
         let mut st = cx.state_from(base);
         st.set("id", s(bucket))
@@ -169,9 +168,8 @@ impl Bucket {
                 s(format!("{bucket}.s3.{region}.amazonaws.com")),
             )
             .set("region", s(&region))
-            .set("force_destroy", Value::bool(force_destroy))
-            .set("tags", tags)
-            .set("tags_all", tags_all);
+            .set("force_destroy", Value::bool(force_destroy));
+        cx.put_tags(&mut st, &aws_tags, base);
         Ok(Some(st.build()))
     }
 
@@ -664,8 +662,7 @@ impl Resource for BucketVersioning {
                 return Ok(());
             };
             if current.0.as_deref() == Some("Enabled") {
-                match c
-                    .put_bucket_versioning()
+                c.put_bucket_versioning()
                     .bucket(&bucket)
                     .versioning_configuration(
                         VersioningConfiguration::builder()
@@ -674,11 +671,7 @@ impl Resource for BucketVersioning {
                     )
                     .send()
                     .await
-                {
-                    Ok(_) => {}
-                    Err(e) if is_code(&e, &["NoSuchBucket"]) => {}
-                    Err(e) => return Err(cx.err("PutBucketVersioning", &e)),
-                }
+                    .gone_ok(cx, "PutBucketVersioning", |e| is_code(e, &["NoSuchBucket"]))?;
             }
             Ok(())
         })
@@ -886,28 +879,21 @@ impl Resource for BucketEncryption {
     ) -> BoxFuture<'a, ProviderResult<()>> {
         Box::pin(async move {
             let bucket = bucket_of(cx, prior)?;
-            match cx
-                .clients
+            cx.clients
                 .s3()
                 .delete_bucket_encryption()
                 .bucket(&bucket)
                 .send()
                 .await
-            {
-                Ok(_) => Ok(()),
-                Err(e)
-                    if is_code(
-                        &e,
+                .gone_ok(cx, "DeleteBucketEncryption", |e| {
+                    is_code(
+                        e,
                         &[
                             "NoSuchBucket",
                             "ServerSideEncryptionConfigurationNotFoundError",
                         ],
-                    ) =>
-                {
-                    Ok(())
-                }
-                Err(e) => Err(cx.err("DeleteBucketEncryption", &e)),
-            }
+                    )
+                })
         })
     }
 }
@@ -1039,25 +1025,15 @@ impl Resource for PublicAccessBlock {
     ) -> BoxFuture<'a, ProviderResult<()>> {
         Box::pin(async move {
             let bucket = bucket_of(cx, prior)?;
-            match cx
-                .clients
+            cx.clients
                 .s3()
                 .delete_public_access_block()
                 .bucket(&bucket)
                 .send()
                 .await
-            {
-                Ok(_) => Ok(()),
-                Err(e)
-                    if is_code(
-                        &e,
-                        &["NoSuchBucket", "NoSuchPublicAccessBlockConfiguration"],
-                    ) =>
-                {
-                    Ok(())
-                }
-                Err(e) => Err(cx.err("DeletePublicAccessBlock", &e)),
-            }
+                .gone_ok(cx, "DeletePublicAccessBlock", |e| {
+                    is_code(e, &["NoSuchBucket", "NoSuchPublicAccessBlockConfiguration"])
+                })
         })
     }
 }

@@ -7,7 +7,7 @@
 use engine::lang::number::Number;
 use engine::lang::types::Type;
 use engine::lang::value::{Kind, Value};
-use engine::provider::{Nesting, Schema};
+use engine::provider::{Attribute, Nesting, Schema};
 use std::collections::BTreeMap;
 
 /// Read access to an object value. Every accessor answers `None` for a missing, null or
@@ -197,6 +197,31 @@ impl<'s> State<'s> {
     pub fn build(self) -> Value {
         Value::object(self.attrs)
     }
+}
+
+/// The `tags` (optional) and `tags_all` (computed: with the provider's default tags)
+/// attributes every taggable type has.
+pub fn tags_schema(s: Schema) -> Schema {
+    s.attr("tags", Attribute::optional(Type::map(Type::String)))
+        .attr("tags_all", Attribute::computed(Type::map(Type::String)))
+}
+
+/// Tag changes from `old` to `new`: (keys to remove, tags to add or change).
+pub fn tag_diff(
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+) -> (Vec<String>, BTreeMap<String, String>) {
+    let removed = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .cloned()
+        .collect();
+    let set = new
+        .iter()
+        .filter(|(k, v)| old.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    (removed, set)
 }
 
 /// `tags_all`: the provider's default tags overlaid with the resource's own.

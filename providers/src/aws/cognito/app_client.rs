@@ -2,7 +2,7 @@
 //! sensitive computed attribute.
 
 use super::{client, def, gone, split2, str_set_or_null};
-use crate::aws::resource::{Ctx, Resource};
+use crate::aws::resource::{Ctx, Resource, SdkResult};
 use crate::aws::value::{opt_s, s, Obj};
 use aws_sdk_cognitoidentityprovider::types::{
     ExplicitAuthFlowsType, OAuthFlowType, PreventUserExistenceErrorTypes,
@@ -80,16 +80,15 @@ async fn read_client(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Val
     if pool.is_empty() || id.is_empty() {
         return Ok(None);
     }
-    let out = match client(cx)
+    let Some(out) = client(cx)
         .describe_user_pool_client()
         .user_pool_id(&pool)
         .client_id(&id)
         .send()
         .await
-    {
-        Ok(o) => o,
-        Err(e) if gone(&e) => return Ok(None),
-        Err(e) => return Err(cx.err("DescribeUserPoolClient", &e)),
+        .found(cx, "DescribeUserPoolClient", gone)?
+    else {
+        return Ok(None);
     };
     let Some(c) = out.user_pool_client() else {
         return Ok(None);
@@ -292,17 +291,13 @@ impl Resource for UserPoolClient {
     ) -> BoxFuture<'a, ProviderResult<()>> {
         Box::pin(async move {
             let (pool, id) = ids(prior);
-            match client(cx)
+            client(cx)
                 .delete_user_pool_client()
                 .user_pool_id(&pool)
                 .client_id(&id)
                 .send()
                 .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if gone(&e) => Ok(()),
-                Err(e) => Err(cx.err("DeleteUserPoolClient", &e)),
-            }
+                .gone_ok(cx, "DeleteUserPoolClient", gone)
         })
     }
     /// Terraform's import ID: `USER_POOL_ID/CLIENT_ID`.

@@ -2,8 +2,8 @@
 
 use super::{client, def, gone, str_set_or_null};
 use crate::aws::eks::{datetime, plan_single_block, single};
-use crate::aws::resource::{Ctx, Plan, Resource};
-use crate::aws::value::{opt_s, s, split_tags, Obj};
+use crate::aws::resource::{Ctx, Plan, Resource, SdkResult};
+use crate::aws::value::{opt_s, s, Obj};
 use aws_sdk_cognitoidentityprovider::types::{
     AdminCreateUserConfigType, AliasAttributeType, DeletionProtectionType, PasswordPolicyType,
     UserPoolMfaType, UserPoolPolicyType, UsernameAttributeType, VerifiedAttributeType,
@@ -90,15 +90,14 @@ async fn read_pool(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Value
     let Some(id) = Obj(current).str("id") else {
         return Ok(None);
     };
-    let out = match client(cx)
+    let Some(out) = client(cx)
         .describe_user_pool()
         .user_pool_id(&id)
         .send()
         .await
-    {
-        Ok(o) => o,
-        Err(e) if gone(&e) => return Ok(None),
-        Err(e) => return Err(cx.err("DescribeUserPool", &e)),
+        .found(cx, "DescribeUserPool", gone)?
+    else {
+        return Ok(None);
     };
     let Some(p) = out.user_pool() else {
         return Ok(None);
@@ -213,13 +212,7 @@ async fn read_pool(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Value
         .user_pool_tags()
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default();
-    let prior_tags = current
-        .get_attr("tags")
-        .cloned()
-        .unwrap_or_else(|| Value::null(Type::map(Type::String)));
-    let (tags, all) = split_tags(&aws, cx.default_tags, &prior_tags);
-    st.set("tags", tags);
-    st.set("tags_all", all);
+    cx.put_tags(&mut st, &aws, current);
     Ok(Some(st.build()))
 }
 
@@ -377,13 +370,12 @@ impl Resource for UserPool {
             let Some(id) = Obj(prior).str("id") else {
                 return Ok(());
             };
-            match client(cx).delete_user_pool().user_pool_id(&id).send().await {
-                Ok(_) => Ok(()),
-                Err(e) if gone(&e) => Ok(()),
-                Err(e) => Err(cx.err("DeleteUserPool", &e).hint(
+            let r = client(cx).delete_user_pool().user_pool_id(&id).send().await;
+            r.gone_ok(cx, "DeleteUserPool", gone).map_err(|e| {
+                e.hint(
                     "a user pool with deletion_protection = \"ACTIVE\" or with a domain cannot be deleted: turn protection off and delete the domain first",
-                )),
-            }
+                )
+            })
         })
     }
 }
@@ -395,15 +387,14 @@ async fn read_domain(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Val
     let Some(domain) = o.str("domain").or_else(|| o.str("id")) else {
         return Ok(None);
     };
-    let out = match client(cx)
+    let Some(out) = client(cx)
         .describe_user_pool_domain()
         .domain(&domain)
         .send()
         .await
-    {
-        Ok(o) => o,
-        Err(e) if gone(&e) => return Ok(None),
-        Err(e) => return Err(cx.err("DescribeUserPoolDomain", &e)),
+        .found(cx, "DescribeUserPoolDomain", gone)?
+    else {
+        return Ok(None);
     };
     // A missing domain is an empty description, not an error.
     let Some(d) = out
@@ -519,17 +510,13 @@ impl Resource for UserPoolDomain {
     ) -> BoxFuture<'a, ProviderResult<()>> {
         Box::pin(async move {
             let p = Obj(prior);
-            match client(cx)
+            client(cx)
                 .delete_user_pool_domain()
                 .set_domain(p.str("domain"))
                 .set_user_pool_id(p.str("user_pool_id"))
                 .send()
                 .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if gone(&e) => Ok(()),
-                Err(e) => Err(cx.err("DeleteUserPoolDomain", &e)),
-            }
+                .gone_ok(cx, "DeleteUserPoolDomain", gone)
         })
     }
 }

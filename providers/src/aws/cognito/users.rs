@@ -5,7 +5,7 @@
 
 use super::{client, def, gone, split2};
 use crate::aws::eks::datetime;
-use crate::aws::resource::{Ctx, Resource};
+use crate::aws::resource::{Ctx, Resource, SdkResult};
 use crate::aws::value::{map_value, opt_s, s, Obj};
 use aws_sdk_cognitoidentityprovider::types::{
     AttributeType, DeliveryMediumType, MessageActionType,
@@ -48,16 +48,15 @@ async fn read_group(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Valu
     if pool.is_empty() {
         return Ok(None);
     }
-    let out = match client(cx)
+    let Some(out) = client(cx)
         .get_group()
         .user_pool_id(&pool)
         .group_name(&name)
         .send()
         .await
-    {
-        Ok(o) => o,
-        Err(e) if gone(&e) => return Ok(None),
-        Err(e) => return Err(cx.err("GetGroup", &e)),
+        .found(cx, "GetGroup", gone)?
+    else {
+        return Ok(None);
     };
     let Some(g) = out.group() else {
         return Ok(None);
@@ -151,17 +150,13 @@ impl Resource for UserGroup {
     ) -> BoxFuture<'a, ProviderResult<()>> {
         Box::pin(async move {
             let (pool, name) = pool_and(prior, "name");
-            match client(cx)
+            client(cx)
                 .delete_group()
                 .user_pool_id(&pool)
                 .group_name(&name)
                 .send()
                 .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if gone(&e) => Ok(()),
-                Err(e) => Err(cx.err("DeleteGroup", &e)),
-            }
+                .gone_ok(cx, "DeleteGroup", gone)
         })
     }
     /// Terraform's import ID: `USER_POOL_ID/GROUP_NAME`.
@@ -185,16 +180,15 @@ async fn read_user(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Value
     if pool.is_empty() {
         return Ok(None);
     }
-    let u = match client(cx)
+    let Some(u) = client(cx)
         .admin_get_user()
         .user_pool_id(&pool)
         .username(&name)
         .send()
         .await
-    {
-        Ok(o) => o,
-        Err(e) if gone(&e) => return Ok(None),
-        Err(e) => return Err(cx.err("AdminGetUser", &e)),
+        .found(cx, "AdminGetUser", gone)?
+    else {
+        return Ok(None);
     };
     let cur = Obj(current);
     let configured = cur.str_map("attributes");
@@ -429,17 +423,13 @@ impl Resource for User {
     ) -> BoxFuture<'a, ProviderResult<()>> {
         Box::pin(async move {
             let (pool, name) = pool_and(prior, "username");
-            match client(cx)
+            client(cx)
                 .admin_delete_user()
                 .user_pool_id(&pool)
                 .username(&name)
                 .send()
                 .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if gone(&e) => Ok(()),
-                Err(e) => Err(cx.err("AdminDeleteUser", &e)),
-            }
+                .gone_ok(cx, "AdminDeleteUser", gone)
         })
     }
     /// Terraform's import ID: `USER_POOL_ID/USERNAME`.
@@ -480,17 +470,16 @@ async fn read_membership(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option
     };
     let mut next: Option<String> = None;
     loop {
-        let out = match client(cx)
+        let Some(out) = client(cx)
             .admin_list_groups_for_user()
             .user_pool_id(&pool)
             .username(&user)
             .set_next_token(next.clone())
             .send()
             .await
-        {
-            Ok(o) => o,
-            Err(e) if gone(&e) => return Ok(None),
-            Err(e) => return Err(cx.err("AdminListGroupsForUser", &e)),
+            .found(cx, "AdminListGroupsForUser", gone)?
+        else {
+            return Ok(None);
         };
         if out
             .groups()
@@ -574,18 +563,14 @@ impl Resource for UserInGroup {
             let Some((pool, group, user)) = membership(prior) else {
                 return Ok(());
             };
-            match client(cx)
+            client(cx)
                 .admin_remove_user_from_group()
                 .user_pool_id(&pool)
                 .group_name(&group)
                 .username(&user)
                 .send()
                 .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if gone(&e) => Ok(()),
-                Err(e) => Err(cx.err("AdminRemoveUserFromGroup", &e)),
-            }
+                .gone_ok(cx, "AdminRemoveUserFromGroup", gone)
         })
     }
     /// Import ID: `USER_POOL_ID/GROUP_NAME/USERNAME`.

@@ -2,7 +2,7 @@
 
 use super::vpc::must_read_after_write as must_read;
 use super::{client, def, ec2_arn, gone, put_tags, tag_spec, tags_schema, update_tags, wait_for};
-use crate::aws::resource::{Ctx, Resource};
+use crate::aws::resource::{Ctx, Resource, SdkResult};
 use crate::aws::value::{opt_s, s, Obj};
 use aws_sdk_ec2::types::{ConnectivityType, DomainType, NatGatewayState, ResourceType as Ec2Type};
 use engine::lang::types::Type;
@@ -16,15 +16,14 @@ async fn read_igw(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Value>
     let Some(id) = Obj(current).str("id") else {
         return Ok(None);
     };
-    let out = match client(cx)
+    let Some(out) = client(cx)
         .describe_internet_gateways()
         .internet_gateway_ids(&id)
         .send()
         .await
-    {
-        Ok(o) => o,
-        Err(e) if gone(&e) => return Ok(None),
-        Err(e) => return Err(cx.err("DescribeInternetGateways", &e)),
+        .found(cx, "DescribeInternetGateways", gone)?
+    else {
+        return Ok(None);
     };
     let Some(g) = out.internet_gateways().first() else {
         return Ok(None);
@@ -54,19 +53,20 @@ async fn attach(cx: &Ctx<'_>, id: &str, vpc: &str) -> ProviderResult<()> {
 }
 
 async fn detach(cx: &Ctx<'_>, id: &str, vpc: &str) -> ProviderResult<()> {
-    match client(cx)
+    client(cx)
         .detach_internet_gateway()
         .internet_gateway_id(id)
         .vpc_id(vpc)
         .send()
         .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) if gone(&e) || crate::aws::error::is_code(&e, &["Gateway.NotAttached"]) => Ok(()),
-        Err(e) => Err(cx.err("DetachInternetGateway", &e).hint(
-            "an internet gateway cannot be detached while public IPs (EIPs, NAT gateways) are mapped in its VPC: delete those first",
-        )),
-    }
+        .gone_ok(cx, "DetachInternetGateway", |e| {
+            gone(e) || crate::aws::error::is_code(e, &["Gateway.NotAttached"])
+        })
+        .map_err(|e| {
+            e.hint(
+                "an internet gateway cannot be detached while public IPs (EIPs, NAT gateways) are mapped in its VPC: delete those first",
+            )
+        })
 }
 
 impl Resource for InternetGateway {
@@ -157,16 +157,12 @@ impl Resource for InternetGateway {
                     detach(cx, &id, &v).await?;
                 }
             }
-            match client(cx)
+            client(cx)
                 .delete_internet_gateway()
                 .internet_gateway_id(&id)
                 .send()
                 .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if gone(&e) => Ok(()),
-                Err(e) => Err(cx.err("DeleteInternetGateway", &e)),
-            }
+                .gone_ok(cx, "DeleteInternetGateway", gone)
         })
     }
 }
@@ -177,15 +173,14 @@ async fn read_eip(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Value>
     let Some(id) = Obj(current).str("id") else {
         return Ok(None);
     };
-    let out = match client(cx)
+    let Some(out) = client(cx)
         .describe_addresses()
         .allocation_ids(&id)
         .send()
         .await
-    {
-        Ok(o) => o,
-        Err(e) if gone(&e) => return Ok(None),
-        Err(e) => return Err(cx.err("DescribeAddresses", &e)),
+        .found(cx, "DescribeAddresses", gone)?
+    else {
+        return Ok(None);
     };
     let Some(a) = out.addresses().first() else {
         return Ok(None);
@@ -317,26 +312,17 @@ impl Resource for Eip {
             let Some(id) = Obj(prior).str("id") else {
                 return Ok(());
             };
-            match client(cx).release_address().allocation_id(&id).send().await {
-                Ok(_) => Ok(()),
-                Err(e) if gone(&e) => Ok(()),
-                Err(e) => Err(cx.err("ReleaseAddress", &e).hint(
+            let r = client(cx).release_address().allocation_id(&id).send().await;
+            r.gone_ok(cx, "ReleaseAddress", gone).map_err(|e| {
+                e.hint(
                     "an Elastic IP in use by a NAT gateway or instance cannot be released: delete or disassociate that first",
-                )),
-            }
+                )
+            })
         })
     }
 }
 
 pub struct NatGateway;
-
-fn nat_timeout(v: &Value, op: &str, default: Duration) -> Duration {
-    Obj(v)
-        .block("timeouts")
-        .and_then(|t| Obj(t).str(op))
-        .and_then(|d| super::parse_duration(&d))
-        .unwrap_or(default)
-}
 
 async fn describe_nat(
     cx: &Ctx<'_>,
@@ -471,7 +457,7 @@ impl Resource for NatGateway {
                     ProviderError::new(format!("{}: CreateNatGateway returned no ID", cx.address()))
                 })?
                 .to_string();
-            let timeout = nat_timeout(planned, "create", Duration::from_secs(600));
+            let timeout = super::timeout(planned, "create", Duration::from_secs(600));
             wait_for(cx, "the NAT gateway to become available", timeout, || async {
                 match describe_nat(cx, &id).await? {
                     Some(g) => match g.state() {
@@ -518,17 +504,17 @@ impl Resource for NatGateway {
             let Some(id) = Obj(prior).str("id") else {
                 return Ok(());
             };
-            match client(cx)
+            if client(cx)
                 .delete_nat_gateway()
                 .nat_gateway_id(&id)
                 .send()
                 .await
+                .found(cx, "DeleteNatGateway", gone)?
+                .is_none()
             {
-                Ok(_) => {}
-                Err(e) if gone(&e) => return Ok(()),
-                Err(e) => return Err(cx.err("DeleteNatGateway", &e)),
+                return Ok(());
             }
-            let timeout = nat_timeout(prior, "delete", Duration::from_secs(1800));
+            let timeout = super::timeout(prior, "delete", Duration::from_secs(1800));
             wait_for(cx, "the NAT gateway to be deleted", timeout, || async {
                 Ok(match describe_nat(cx, &id).await? {
                     None => Some(()),

@@ -13,14 +13,13 @@ mod zones;
 
 use super::config::Clients;
 use super::resource::{Ctx, DataSource, Resource};
-use super::value::{split_tags, State};
+use super::value::{tag_diff, Obj, State};
 use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, Tag, TagSpecification};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use engine::lang::types::Type;
 use engine::lang::value::Value;
-use engine::provider::{Attribute, ProviderResult, ResourceType, Schema};
+use engine::provider::{ProviderResult, ResourceType, Schema};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,10 +70,7 @@ pub(crate) fn def(schema: Schema) -> ResourceType {
     }
 }
 
-pub(crate) fn tags_schema(s: Schema) -> Schema {
-    s.attr("tags", Attribute::optional(Type::map(Type::String)))
-        .attr("tags_all", Attribute::computed(Type::map(Type::String)))
-}
+pub(crate) use super::value::tags_schema;
 
 /// Whether an EC2 error says the object does not exist.
 pub(crate) fn gone<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
@@ -112,13 +108,7 @@ pub(crate) fn tags_of(tags: &[Tag]) -> BTreeMap<String, String> {
 
 /// Sets `tags` and `tags_all` of a read state from AWS's tags.
 pub(crate) fn put_tags(cx: &Ctx<'_>, st: &mut State<'_>, aws: &[Tag], prior: &Value) {
-    let prior_tags = prior
-        .get_attr("tags")
-        .cloned()
-        .unwrap_or_else(|| Value::null(Type::map(Type::String)));
-    let (tags, all) = split_tags(&tags_of(aws), cx.default_tags, &prior_tags);
-    st.set("tags", tags);
-    st.set("tags_all", all);
+    cx.put_tags(st, &tags_of(aws), prior);
 }
 
 /// Brings the tags of `id` from `prior`'s `tags_all` to `planned`'s (default tags included).
@@ -133,9 +123,9 @@ pub(crate) async fn update_tags(
     if old == new {
         return Ok(());
     }
-    let removed: Vec<Tag> = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
+    let (removed, changed) = tag_diff(&old, &new);
+    let removed: Vec<Tag> = removed
+        .iter()
         .map(|k| Tag::builder().key(k).build())
         .collect();
     if !removed.is_empty() {
@@ -147,11 +137,6 @@ pub(crate) async fn update_tags(
             .await
             .map_err(|e| cx.err("DeleteTags", &e))?;
     }
-    let changed: BTreeMap<String, String> = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     if !changed.is_empty() {
         client(cx)
             .create_tags()
@@ -223,6 +208,15 @@ where
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(15));
     }
+}
+
+/// The timeout of `op` ("create", "update", "delete") from the `timeouts` block, else `default`.
+pub(crate) fn timeout(v: &Value, op: &str, default: Duration) -> Duration {
+    Obj(v)
+        .block("timeouts")
+        .and_then(|t| Obj(t).str(op))
+        .and_then(|d| parse_duration(&d))
+        .unwrap_or(default)
 }
 
 /// A Go-style duration ("30m", "1h30m", "90s") as Terraform's `timeouts` blocks write them.

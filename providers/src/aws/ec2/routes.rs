@@ -5,7 +5,7 @@
 
 use super::vpc::must_read_after_write as must_read;
 use super::{client, def, ec2_arn, filter, gone, put_tags, tag_spec, tags_schema, update_tags};
-use crate::aws::resource::{Ctx, Resource};
+use crate::aws::resource::{Ctx, Resource, SdkResult};
 use crate::aws::value::{opt_s, s, Obj, State};
 use aws_sdk_ec2::types::ResourceType as Ec2Type;
 use engine::lang::types::Type;
@@ -115,18 +115,15 @@ impl Resource for RouteTable {
             let Some(id) = Obj(prior).str("id") else {
                 return Ok(());
             };
-            match client(cx)
+            client(cx)
                 .delete_route_table()
                 .route_table_id(&id)
                 .send()
                 .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if gone(&e) => Ok(()),
-                Err(e) => Err(cx.err("DeleteRouteTable", &e).hint(
-                    "a route table can only be deleted once no subnet is associated with it",
-                )),
-            }
+                .gone_ok(cx, "DeleteRouteTable", gone)
+                .map_err(|e| {
+                    e.hint("a route table can only be deleted once no subnet is associated with it")
+                })
         })
     }
 }
@@ -304,18 +301,14 @@ impl Resource for Route {
     ) -> BoxFuture<'a, ProviderResult<()>> {
         Box::pin(async move {
             let p = Obj(prior);
-            match client(cx)
+            client(cx)
                 .delete_route()
                 .set_route_table_id(p.str("route_table_id"))
                 .set_destination_cidr_block(p.str("destination_cidr_block"))
                 .set_destination_ipv6_cidr_block(p.str("destination_ipv6_cidr_block"))
                 .send()
                 .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if gone(&e) => Ok(()),
-                Err(e) => Err(cx.err("DeleteRoute", &e)),
-            }
+                .gone_ok(cx, "DeleteRoute", gone)
         })
     }
 }
@@ -326,15 +319,14 @@ async fn read_assoc(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Valu
     let Some(id) = Obj(current).str("id") else {
         return Ok(None);
     };
-    let out = match client(cx)
+    let Some(out) = client(cx)
         .describe_route_tables()
         .filters(filter("association.route-table-association-id", &id))
         .send()
         .await
-    {
-        Ok(o) => o,
-        Err(e) if gone(&e) => return Ok(None),
-        Err(e) => return Err(cx.err("DescribeRouteTables", &e)),
+        .found(cx, "DescribeRouteTables", gone)?
+    else {
+        return Ok(None);
     };
     let found = out.route_tables().iter().find_map(|rt| {
         rt.associations()
@@ -441,16 +433,12 @@ impl Resource for RouteTableAssociation {
             let Some(id) = Obj(prior).str("id") else {
                 return Ok(());
             };
-            match client(cx)
+            client(cx)
                 .disassociate_route_table()
                 .association_id(&id)
                 .send()
                 .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if gone(&e) => Ok(()),
-                Err(e) => Err(cx.err("DisassociateRouteTable", &e)),
-            }
+                .gone_ok(cx, "DisassociateRouteTable", gone)
         })
     }
     /// Terraform's import ID: `subnet-123/rtb-456` (or `igw-123/rtb-456`); an association ID

@@ -9,7 +9,7 @@
 
 use super::vpc::must_read_after_write as must_read;
 use super::{client, def, ec2_arn, gone, put_tags, tag_spec, tags_schema, update_tags};
-use crate::aws::resource::{Ctx, Plan, Resource};
+use crate::aws::resource::{Ctx, Plan, Resource, SdkResult};
 use crate::aws::value::{opt_s, s, Obj};
 use aws_sdk_ec2::types::{
     IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType as Ec2Type, UserIdGroupPair,
@@ -299,15 +299,14 @@ async fn read_sg(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Value>>
     let Some(id) = Obj(current).str("id") else {
         return Ok(None);
     };
-    let out = match client(cx)
+    let Some(out) = client(cx)
         .describe_security_groups()
         .group_ids(&id)
         .send()
         .await
-    {
-        Ok(o) => o,
-        Err(e) if gone(&e) => return Ok(None),
-        Err(e) => return Err(cx.err("DescribeSecurityGroups", &e)),
+        .found(cx, "DescribeSecurityGroups", gone)?
+    else {
+        return Ok(None);
     };
     let Some(g) = out.security_groups().first() else {
         return Ok(None);
@@ -531,13 +530,12 @@ impl Resource for SecurityGroup {
                     revoke(cx, &id, true, &config_rules(&now, "egress")).await?;
                 }
             }
-            match client(cx).delete_security_group().group_id(&id).send().await {
-                Ok(_) => Ok(()),
-                Err(e) if gone(&e) => Ok(()),
-                Err(e) => Err(cx.err("DeleteSecurityGroup", &e).hint(
-                    "a security group cannot be deleted while network interfaces use it or other groups' rules reference it: set revoke_rules_on_delete, or remove those first",
-                )),
-            }
+            let req = client(cx).delete_security_group().group_id(&id);
+            req.send().await.gone_ok(cx, "DeleteSecurityGroup", gone).map_err(|e| {
+                    e.hint(
+                        "a security group cannot be deleted while network interfaces use it or other groups' rules reference it: set revoke_rules_on_delete, or remove those first",
+                    )
+                })
         })
     }
 }

@@ -1,7 +1,7 @@
 //! `aws_vpc` and `aws_subnet`.
 
 use super::{client, def, ec2_arn, filter, gone, put_tags, tag_spec, tags_schema, update_tags};
-use crate::aws::resource::{Ctx, Resource};
+use crate::aws::resource::{Ctx, Resource, SdkResult};
 use crate::aws::value::{opt_s, s, Obj};
 use aws_sdk_ec2::types::{
     AttributeBooleanValue, ResourceType as Ec2Type, Tenancy, VpcAttributeName,
@@ -96,10 +96,14 @@ async fn read_vpc(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Value>
         return Ok(None);
     };
     let ec2 = client(cx);
-    let out = match ec2.describe_vpcs().vpc_ids(&id).send().await {
-        Ok(o) => o,
-        Err(e) if gone(&e) => return Ok(None),
-        Err(e) => return Err(cx.err("DescribeVpcs", &e)),
+    let Some(out) =
+        ec2.describe_vpcs()
+            .vpc_ids(&id)
+            .send()
+            .await
+            .found(cx, "DescribeVpcs", gone)?
+    else {
+        return Ok(None);
     };
     let Some(vpc) = out.vpcs().first() else {
         return Ok(None);
@@ -250,13 +254,12 @@ impl Resource for Vpc {
             let Some(id) = Obj(prior).str("id") else {
                 return Ok(());
             };
-            match client(cx).delete_vpc().vpc_id(&id).send().await {
-                Ok(_) => Ok(()),
-                Err(e) if gone(&e) => Ok(()),
-                Err(e) => Err(cx.err("DeleteVpc", &e).hint(
+            let r = client(cx).delete_vpc().vpc_id(&id).send().await;
+            r.gone_ok(cx, "DeleteVpc", gone).map_err(|e| {
+                e.hint(
                     "a VPC can only be deleted once its subnets, gateways, ENIs and non-default security groups are gone: check for objects created outside this configuration",
-                )),
-            }
+                )
+            })
         })
     }
 }
@@ -287,10 +290,9 @@ async fn read_subnet(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Val
     let Some(id) = Obj(current).str("id") else {
         return Ok(None);
     };
-    let out = match client(cx).describe_subnets().subnet_ids(&id).send().await {
-        Ok(o) => o,
-        Err(e) if gone(&e) => return Ok(None),
-        Err(e) => return Err(cx.err("DescribeSubnets", &e)),
+    let r = client(cx).describe_subnets().subnet_ids(&id).send().await;
+    let Some(out) = r.found(cx, "DescribeSubnets", gone)? else {
+        return Ok(None);
     };
     let Some(sn) = out.subnets().first() else {
         return Ok(None);
@@ -404,13 +406,12 @@ impl Resource for Subnet {
             let Some(id) = Obj(prior).str("id") else {
                 return Ok(());
             };
-            match client(cx).delete_subnet().subnet_id(&id).send().await {
-                Ok(_) => Ok(()),
-                Err(e) if gone(&e) => Ok(()),
-                Err(e) => Err(cx.err("DeleteSubnet", &e).hint(
+            let r = client(cx).delete_subnet().subnet_id(&id).send().await;
+            r.gone_ok(cx, "DeleteSubnet", gone).map_err(|e| {
+                e.hint(
                     "a subnet can only be deleted once no network interface (node, NAT gateway, load balancer) uses it",
-                )),
-            }
+                )
+            })
         })
     }
 }

@@ -2,7 +2,7 @@
 //! exchanges.
 
 use super::{client, datetime, def, gone, hash_tags, put_tags, tags_schema, update_tags};
-use crate::aws::resource::{Ctx, Plan, Resource};
+use crate::aws::resource::{Ctx, Plan, Resource, SdkResult};
 use crate::aws::value::{opt_s, opt_str, s, set_of_strings, Obj};
 use engine::lang::types::Type;
 use engine::lang::value::Value;
@@ -58,16 +58,15 @@ async fn read_entry(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Valu
     if cluster.is_empty() || principal.is_empty() {
         return Ok(None);
     }
-    let out = match client(cx)
+    let Some(out) = client(cx)
         .describe_access_entry()
         .cluster_name(&cluster)
         .principal_arn(&principal)
         .send()
         .await
-    {
-        Ok(o) => o,
-        Err(e) if gone(&e) => return Ok(None),
-        Err(e) => return Err(cx.err("DescribeAccessEntry", &e)),
+        .found(cx, "DescribeAccessEntry", gone)?
+    else {
+        return Ok(None);
     };
     let Some(a) = out.access_entry() else {
         return Ok(None);
@@ -192,17 +191,13 @@ impl Resource for AccessEntry {
     ) -> BoxFuture<'a, ProviderResult<()>> {
         Box::pin(async move {
             let (cluster, principal) = ids(prior);
-            match client(cx)
+            client(cx)
                 .delete_access_entry()
                 .cluster_name(&cluster)
                 .principal_arn(&principal)
                 .send()
                 .await
-            {
-                Ok(_) => Ok(()),
-                Err(e) if gone(&e) => Ok(()),
-                Err(e) => Err(cx.err("DeleteAccessEntry", &e)),
-            }
+                .gone_ok(cx, "DeleteAccessEntry", gone)
         })
     }
 }

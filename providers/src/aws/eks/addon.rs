@@ -5,7 +5,7 @@ use super::{
     update_tags,
 };
 use crate::aws::ec2::wait_for;
-use crate::aws::resource::{Ctx, Plan, Resource};
+use crate::aws::resource::{Ctx, Plan, Resource, SdkResult};
 use crate::aws::value::{json_equivalent, opt_s, opt_str, s, Obj};
 use aws_sdk_eks::types::{AddonStatus, ResolveConflicts};
 use engine::lang::types::Type;
@@ -281,16 +281,16 @@ impl Resource for Addon {
     ) -> BoxFuture<'a, ProviderResult<()>> {
         Box::pin(async move {
             let (cluster, name) = ids(prior);
-            match client(cx)
+            if client(cx)
                 .delete_addon()
                 .cluster_name(&cluster)
                 .addon_name(&name)
                 .send()
                 .await
+                .found(cx, "DeleteAddon", gone)?
+                .is_none()
             {
-                Ok(_) => {}
-                Err(e) if gone(&e) => return Ok(()),
-                Err(e) => return Err(cx.err("DeleteAddon", &e)),
+                return Ok(());
             }
             wait_for(
                 cx,

@@ -9,15 +9,13 @@ mod nodegroup;
 
 use super::config::Clients;
 use super::resource::{Ctx, DataSource, Plan, Resource};
-use super::value::{split_tags, State};
-use crate::aws::ec2::parse_duration;
-use crate::aws::value::Obj;
+use super::value::{tag_diff, State};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use engine::lang::types::Type;
 use engine::lang::value::Value;
-use engine::provider::{Attribute, Block, Nesting, ResourceType, Schema};
+use engine::provider::{Block, Nesting, ResourceType, Schema};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
@@ -78,23 +76,13 @@ pub(crate) fn def(schema: Schema, create: u64, delete: u64) -> ResourceType {
     }
 }
 
-pub(crate) fn tags_schema(s: Schema) -> Schema {
-    s.attr("tags", Attribute::optional(Type::map(Type::String)))
-        .attr("tags_all", Attribute::computed(Type::map(Type::String)))
-}
+pub(crate) use super::value::tags_schema;
 
 pub(crate) fn timeouts_block() -> Block {
     crate::aws::ec2::timeouts_block()
 }
 
-/// The timeout of `op` ("create", "update", "delete") from the `timeouts` block, else `default`.
-pub(crate) fn timeout(v: &Value, op: &str, default: Duration) -> Duration {
-    Obj(v)
-        .block("timeouts")
-        .and_then(|t| Obj(t).str(op))
-        .and_then(|d| parse_duration(&d))
-        .unwrap_or(default)
-}
+pub(crate) use crate::aws::ec2::timeout;
 
 pub(crate) fn gone<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
     crate::aws::error::is_code(e, &["ResourceNotFoundException", "NotFoundException"])
@@ -113,13 +101,7 @@ pub(crate) fn put_tags(
     let aws: BTreeMap<String, String> = aws
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default();
-    let prior_tags = prior
-        .get_attr("tags")
-        .cloned()
-        .unwrap_or_else(|| Value::null(Type::map(Type::String)));
-    let (tags, all) = split_tags(&aws, cx.default_tags, &prior_tags);
-    st.set("tags", tags);
-    st.set("tags_all", all);
+    cx.put_tags(st, &aws, prior);
 }
 
 /// Brings the tags of an EKS ARN from `prior`'s tags_all to `planned`'s.
@@ -134,11 +116,7 @@ pub(crate) async fn update_tags(
     if old == new || arn.is_empty() {
         return Ok(());
     }
-    let removed: Vec<String> = old
-        .keys()
-        .filter(|k| !new.contains_key(*k))
-        .cloned()
-        .collect();
+    let (removed, changed) = tag_diff(&old, &new);
     if !removed.is_empty() {
         client(cx)
             .untag_resource()
@@ -148,11 +126,6 @@ pub(crate) async fn update_tags(
             .await
             .map_err(|e| cx.err("UntagResource", &e))?;
     }
-    let changed: BTreeMap<String, String> = new
-        .iter()
-        .filter(|(k, v)| old.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     if let Some(t) = hash_tags(&changed) {
         client(cx)
             .tag_resource()

@@ -5,7 +5,7 @@ use super::{
     timeouts_block, update_tags,
 };
 use crate::aws::ec2::wait_for;
-use crate::aws::resource::{Ctx, Plan, Resource};
+use crate::aws::resource::{Ctx, Plan, Resource, SdkResult};
 use crate::aws::value::{list_of_strings, map_value, opt_s, opt_str, s, same, set_of_strings, Obj};
 use aws_sdk_eks::types::{
     AmiTypes, CapacityTypes, NodegroupScalingConfig, NodegroupStatus, Taint, TaintEffect,
@@ -469,16 +469,16 @@ impl Resource for NodeGroup {
     ) -> BoxFuture<'a, ProviderResult<()>> {
         Box::pin(async move {
             let (cluster, name) = ids(prior);
-            match client(cx)
+            if client(cx)
                 .delete_nodegroup()
                 .cluster_name(&cluster)
                 .nodegroup_name(&name)
                 .send()
                 .await
+                .found(cx, "DeleteNodegroup", gone)?
+                .is_none()
             {
-                Ok(_) => {}
-                Err(e) if gone(&e) => return Ok(()),
-                Err(e) => return Err(cx.err("DeleteNodegroup", &e)),
+                return Ok(());
             }
             cx.progress(&format!("node group {name} deleting"));
             wait_for(
