@@ -159,73 +159,9 @@ impl<'c> Walk<'c> {
             );
             return None;
         };
-        // The module that configures it (this one or an ancestor), its instance and its key.
-        let (s, i, key) = match site {
-            Site::Instance(slot, inst) => {
-                let path = &self.slots[slot].path;
-                let (depth, key) = self.config.resolve_provider(path, key);
-                let (mut s, mut i) = (slot, Some(inst));
-                for _ in depth..path.len() {
-                    i = i.and_then(|i| self.slots[s].instances[i].parent);
-                    s = self.parent_slot(s)?;
-                }
-                (s, i, key)
-            }
-            Site::Orphan(addr) => {
-                // Where its configuration was recorded to be (the root's, or a module's block
-                // that must still be there: sakk cannot know otherwise how it was reached).
-                let (module, recorded) = crate::config::tree::split_provider_ref(key);
-                let depth = module.len();
-                let here = self
-                    .slot_of
-                    .get(&module)
-                    .copied()
-                    .filter(|s| {
-                        depth == 0 || self.slots[*s].module.providers.contains_key(recorded)
-                    })
-                    .filter(|_| addr.0.len() >= depth);
-                let Some(s) = here else {
-                    let place = crate::config::tree::module_path_string(&module);
-                    diags.push(
-                        Diagnostic::error("Provider configuration not present")
-                            .at(at)
-                            .detail(format!(
-                                "To work with a {type_} of {addr} its original provider configuration \"{recorded}\" of {place} is required, but the configuration no longer has it. This happens when a module with its own provider block is removed while objects it made still exist."
-                            ))
-                            .hint(format!(
-                                "put {place} (with its provider block) back, destroy its objects with `sakk destroy -target={place}`, then remove it"
-                            )),
-                    );
-                    return None;
-                };
-                let owner = ModuleInstance(addr.0[..depth].to_vec());
-                let i = self.slots[s].instances.iter().position(|m| m.addr == owner);
-                (s, i, recorded.to_string())
-            }
-        };
+        let (s, i, key) = self.configuring_block(site, key, type_, at, diags)?;
         let key = key.as_str();
         let configured_here = self.slots[s].module.providers.get(key);
-        let i = match (i, configured_here) {
-            (Some(i), _) => i,
-            // The root module has one instance; without a provider block the configuration is
-            // empty whatever the instance.
-            (None, None) => 0,
-            (None, Some(_)) if s == 0 => 0,
-            (None, Some(pc)) => {
-                let module = crate::config::tree::module_path_string(&self.slots[s].path);
-                diags.push(
-                    Diagnostic::error(format!("Provider configuration not present for {type_}"))
-                        .at(&pc.decl_range)
-                        .detail(format!(
-                            "An object of this type belongs to an instance of {module} that the configuration no longer has, and its provider configuration \"{key}\" is set per instance of {module} (for example its region), so sakk cannot know how to reach the object to delete it."
-                        ))
-                        .hint(format!(
-                            "put the instance back, destroy it with `sakk destroy -target='<instance of {module}>'`, then remove it"
-                        )),
-                );
-                return None;
-            }
-        };
         let cache_key = (s, i, key.to_string());
         if let Some(pi) = self.res_state.borrow().instances.get(&cache_key) {
             return Some((pi.clone(), rt));
@@ -297,6 +233,85 @@ impl<'c> Walk<'c> {
                 None
             }
         }
+    }
+
+    /// The provider block that configures a resource at `site` (its module's or an
+    /// ancestor's): (module slot, module instance, key there). An object whose configuring
+    /// module or instance is gone is refused: its configuration (a region, say) went with it.
+    fn configuring_block(
+        &self,
+        site: Site<'_>,
+        key: &str,
+        type_: &str,
+        at: &crate::diag::Range,
+        diags: &mut Diagnostics,
+    ) -> Option<(usize, usize, String)> {
+        let (s, i, key) = match site {
+            Site::Instance(slot, inst) => {
+                let path = &self.slots[slot].path;
+                let (depth, key) = self.config.resolve_provider(path, key);
+                let (mut s, mut i) = (slot, Some(inst));
+                for _ in depth..path.len() {
+                    i = i.and_then(|i| self.slots[s].instances[i].parent);
+                    s = self.parent_slot(s)?;
+                }
+                (s, i, key)
+            }
+            Site::Orphan(addr) => {
+                // Where its configuration was recorded to be (the root's, or a module's block
+                // that must still be there: sakk cannot know otherwise how it was reached).
+                let (module, recorded) = crate::config::tree::split_provider_ref(key);
+                let depth = module.len();
+                let here = self
+                    .slot_of
+                    .get(&module)
+                    .copied()
+                    .filter(|s| {
+                        depth == 0 || self.slots[*s].module.providers.contains_key(recorded)
+                    })
+                    .filter(|_| addr.0.len() >= depth);
+                let Some(s) = here else {
+                    let place = crate::config::tree::module_path_string(&module);
+                    diags.push(
+                        Diagnostic::error("Provider configuration not present")
+                            .at(at)
+                            .detail(format!(
+                                "To work with a {type_} of {addr} its original provider configuration \"{recorded}\" of {place} is required, but the configuration no longer has it. This happens when a module with its own provider block is removed while objects it made still exist."
+                            ))
+                            .hint(format!(
+                                "put {place} (with its provider block) back, destroy its objects with `sakk destroy -target={place}`, then remove it"
+                            )),
+                    );
+                    return None;
+                };
+                let owner = ModuleInstance(addr.0[..depth].to_vec());
+                let i = self.slots[s].instances.iter().position(|m| m.addr == owner);
+                (s, i, recorded.to_string())
+            }
+        };
+        let configured_here = self.slots[s].module.providers.get(&key);
+        let i = match (i, configured_here) {
+            (Some(i), _) => i,
+            // The root module has one instance; without a provider block the configuration is
+            // empty whatever the instance.
+            (None, None) => 0,
+            (None, Some(_)) if s == 0 => 0,
+            (None, Some(pc)) => {
+                let module = crate::config::tree::module_path_string(&self.slots[s].path);
+                diags.push(
+                    Diagnostic::error(format!("Provider configuration not present for {type_}"))
+                        .at(&pc.decl_range)
+                        .detail(format!(
+                            "An object of this type belongs to an instance of {module} that the configuration no longer has, and its provider configuration \"{key}\" is set per instance of {module} (for example its region), so sakk cannot know how to reach the object to delete it."
+                        ))
+                        .hint(format!(
+                            "put the instance back, destroy it with `sakk destroy -target='<instance of {module}>'`, then remove it"
+                        )),
+                );
+                return None;
+            }
+        };
+        Some((s, i, key))
     }
 
     /// The instance keys of resource `r` in instance `i` of `slot`, from its count/for_each.
