@@ -128,8 +128,9 @@ fn execute(
         for d in &planned.plan.drift {
             match &d.after {
                 Some(v) => match super::engine_io::to_instance(
+                    &planned.providers,
+                    &d.addr.type_,
                     v,
-                    &super::engine_io::state_type(&planned.providers, &d.addr.type_, v),
                     &planned
                         .prior
                         .get(&d.addr)
@@ -190,8 +191,12 @@ fn execute(
     // saved before any operation starts.
     if !planned.plan.adopted.is_empty() || !planned.plan.moved.is_empty() {
         for a in &planned.plan.adopted {
-            let ty = super::engine_io::state_type(&planned.providers, &a.addr.type_, &a.value);
-            match super::engine_io::to_instance(&a.value, &ty, &a.dependencies) {
+            match super::engine_io::to_instance(
+                &planned.providers,
+                &a.addr.type_,
+                &a.value,
+                &a.dependencies,
+            ) {
                 Ok(inst) => {
                     let template = state::model::Resource {
                         module: None,

@@ -156,12 +156,17 @@ pub fn state_type(providers: &Registry, type_: &str, v: &Value) -> Type {
         .unwrap_or_else(|| v.ty())
 }
 
-/// A state instance from an engine value of type `ty` (see [`state_type`]): attributes of
+/// A state instance from an engine value of an object of resource type `type_`: attributes of
 /// dynamic type are stored with their type, as Terraform does.
-pub fn to_instance(v: &Value, ty: &Type, deps: &[String]) -> Result<Instance, String> {
+pub fn to_instance(
+    providers: &Registry,
+    type_: &str,
+    v: &Value,
+    deps: &[String],
+) -> Result<Instance, String> {
     let (plain, _) = v.clone().unmark_deep();
     let json = plain
-        .to_json_typed(ty)
+        .to_json_typed(&state_type(providers, type_, v))
         .map_err(|e| format!("cannot store the state: {e}"))?;
     let attributes: serde_json::Value = serde_json::from_str(&json).map_err(|e| e.to_string())?;
     let sensitive_attributes = match v.entries() {
@@ -263,21 +268,19 @@ impl ApplyObserver for Recorder<'_> {
         dependencies: &[String],
     ) {
         let update = match state {
-            Some(v) => {
-                match to_instance(v, &state_type(self.providers, &addr.type_, v), dependencies) {
-                    Ok(inst) => Update::SetInstance {
-                        addr: addr.clone(),
-                        provider: provider_addr(provider),
-                        instance: Box::new(inst),
-                    },
-                    Err(e) => {
-                        if let Ok(mut errs) = self.errors.lock() {
-                            errs.push(format!("{addr}: {e}"));
-                        }
-                        return;
+            Some(v) => match to_instance(self.providers, &addr.type_, v, dependencies) {
+                Ok(inst) => Update::SetInstance {
+                    addr: addr.clone(),
+                    provider: provider_addr(provider),
+                    instance: Box::new(inst),
+                },
+                Err(e) => {
+                    if let Ok(mut errs) = self.errors.lock() {
+                        errs.push(format!("{addr}: {e}"));
                     }
+                    return;
                 }
-            }
+            },
             None => Update::RemoveInstance(addr.clone()),
         };
         if let Err(e) = self.writer.send(update) {

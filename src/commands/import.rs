@@ -1,7 +1,7 @@
 //! `sakk import ADDR ID`: read an existing object through its provider and record it in the
 //! state as ADDR (which the configuration must declare). Nothing else changes.
 
-use super::engine_io::{provider_addr, state_type, to_instance};
+use super::engine_io::{provider_addr, to_instance};
 use super::planning::{make_plan, runtime};
 use crate::cli::{ImportArgs, PlanningArgs};
 use crate::ui::Ui;
@@ -55,8 +55,7 @@ pub fn run(args: &ImportArgs, ui: &Ui) -> u8 {
             let Some(a) = planned.plan.adoption_of(&addr) else {
                 return Err(format!("the configuration has no resource instance {addr} to import into\nHint: add a resource block for it first (with count/for_each, give the key, like {}[0])", args.addr));
             };
-            let ty = state_type(&planned.providers, &addr.type_, &a.value);
-            let inst = to_instance(&a.value, &ty, &a.dependencies)?;
+            let inst = to_instance(&planned.providers, &addr.type_, &a.value, &a.dependencies)?;
             let mut st = planned.state.clone().unwrap_or_default();
             let template = state::model::Resource {
                 module: None,
