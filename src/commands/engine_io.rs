@@ -44,6 +44,15 @@ pub fn provider_addr(provider: &str) -> String {
     }
 }
 
+/// The provider's source address (`registry.terraform.io/hashicorp/aws`), as the JSON plan's
+/// `provider_name` gives it.
+pub fn provider_source(provider: &str) -> String {
+    let addr = provider_addr(provider);
+    addr.split_once("provider[\"")
+        .and_then(|(_, rest)| rest.split_once("\"]"))
+        .map_or(addr.clone(), |(source, _)| source.to_string())
+}
+
 /// The inverse of [`provider_addr`]: the engine's provider reference of a state provider
 /// address (`module.p.aws`, `aws.east`).
 pub fn provider_key(addr: &str) -> String {
@@ -307,6 +316,10 @@ mod tests {
         ] {
             assert_eq!(provider_key(&provider_addr(k)), k);
         }
+        assert_eq!(
+            provider_source("module.p.aws.east"),
+            "registry.terraform.io/hashicorp/aws"
+        );
         assert_eq!(
             provider_addr("module.p.aws"),
             "module.p.provider[\"registry.terraform.io/hashicorp/aws\"]"
