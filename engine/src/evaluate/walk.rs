@@ -348,13 +348,7 @@ impl<'c> Walk<'c> {
         rep: InstanceRep,
         expr: &Expr,
     ) -> Result<Value, Diagnostics> {
-        EvalScope {
-            walk: self,
-            slot,
-            instance: i,
-            rep,
-        }
-        .eval(expr)
+        self.eval_value_with(slot, i, rep, expr, &Default::default())
     }
 
     /// Like [`Walk::eval_value`], with the iterators of enclosing dynamic blocks bound.
