@@ -349,12 +349,23 @@ resource "aws_security_group" "web" {
   }
   lifecycle {
     create_before_destroy = true
+    ignore_changes        = [tags]
   }
+  depends_on = [aws_vpc.main]
+}
+resource "aws_vpc" "east" {
+  provider   = aws.east
+  cidr_block = "10.1.0.0/16"
+}
+provider "aws" {
+  alias  = "east"
+  region = "us-east-2"
 }
 "#;
 
 /// Nested blocks written in JSON syntax: a property named like a block type of the provider's
-/// schema is a block (an object) or several (an array of objects), and `dynamic` works.
+/// schema is a block (an object) or several (an array of objects), and `dynamic` works; the
+/// references of meta-arguments are strings.
 const JSON_BLOCKS: &str = r#"{
   "provider": {"aws": {"region": "us-east-1", "default_tags": {"tags": {"ManagedBy": "sakk"}}}},
   "variable": {"rules": {"default": {"ssh": {"port": 22, "cidrs": ["10.0.0.0/8"]}}}},
@@ -376,9 +387,13 @@ const JSON_BLOCKS: &str = r#"{
         }
       }},
       "egress": {"from_port": 0, "to_port": 0, "protocol": "-1", "cidr_blocks": ["0.0.0.0/0"]},
-      "lifecycle": {"create_before_destroy": true}
+      "lifecycle": {"create_before_destroy": true, "ignore_changes": ["tags"]},
+      "depends_on": ["aws_vpc.main"]
     }}
-  }
+  },
+  "//": "references in meta-arguments are strings",
+  "resource": {"aws_vpc": {"east": {"provider": "aws.east", "cidr_block": "10.1.0.0/16"}}},
+  "provider": {"aws": [{"alias": "east", "region": "us-east-2"}]}
 }
 "#;
 
@@ -422,7 +437,7 @@ fn json_nested_blocks_plan_like_native_syntax() {
     let hcl = plan("main.tf", JSON_BLOCKS_HCL);
     let json = plan("main.tf.json", JSON_BLOCKS);
     assert!(
-        hcl.contains("Plan: 2 to add, 0 to change, 0 to destroy."),
+        hcl.contains("Plan: 3 to add, 0 to change, 0 to destroy."),
         "{hcl}"
     );
     assert!(hcl.contains("description      = \"ssh\""), "{hcl}");
@@ -451,6 +466,12 @@ fn json_nested_blocks_plan_like_native_syntax() {
             r#""dynamic": {"ingres""#,
             "Unsupported block type",
             "main.tf.json:10:19",
+        ),
+        (
+            r#""depends_on": ["aws_vpc.main"]"#,
+            r#""depends_on": ["aws_vpc.mian"]"#,
+            "Reference to undeclared resource",
+            "main.tf.json:23:23",
         ),
         (
             r#""name": "web""#,

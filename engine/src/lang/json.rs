@@ -4,7 +4,10 @@
 //! block or an attribute value depends on where it appears: the top level and the bodies of
 //! known block types (`variable`, `output`, `resource`, ...) are decoded as blocks with labels
 //! taken from the nesting of object keys; everything else is an attribute. Keys named `//` are
-//! comments.
+//! comments. Bodies keep a `json` flag: the nested blocks of resource, data and provider bodies
+//! depend on the provider's schema, so [`with_block_types`] reinterprets their attributes when
+//! the schema is known. References in meta-arguments (`depends_on`, `provider`,
+//! `ignore_changes`, ...) are written as strings and parsed here.
 
 use super::ast::*;
 use crate::diag::{Diagnostic, LineIndex, Range};
@@ -160,10 +163,14 @@ fn blocks(
             if let Some((_, n)) = nested.iter().find(|(name, _)| *name == k) {
                 blocks(k, kr, *n, Vec::new(), v, vr, filename, &mut body)?;
             } else {
+                let mut e = expr(v, vr, filename)?;
+                if takes_references(kind, k) {
+                    strings_as_references(&mut e, filename);
+                }
                 body.attributes.push(Attribute {
                     name: k.clone(),
                     name_range: kr.clone(),
-                    expr: expr(v, vr, filename)?,
+                    expr: e,
                     range: kr.to(vr),
                 });
             }
@@ -179,6 +186,39 @@ fn blocks(
         });
     }
     Ok(())
+}
+
+/// Meta-arguments whose values are references, not values (`depends_on = [aws_vpc.main]`):
+/// in JSON they are written as strings holding the reference (`["aws_vpc.main"]`), as HCL's
+/// `AbsTraversalForExpr` reads them.
+fn takes_references(kind: &str, name: &str) -> bool {
+    matches!(
+        (kind, name),
+        ("resource" | "data" | "module" | "output", "depends_on")
+            | ("resource" | "data", "provider")
+            | ("lifecycle", "ignore_changes" | "replace_triggered_by")
+    )
+}
+
+/// Parses a string (or each string of an array) as the expression it spells, in place; a
+/// string that is not an expression is left for the decoder to report.
+fn strings_as_references(e: &mut Expr, filename: &Arc<str>) {
+    match &mut e.kind {
+        ExprKind::String(s) => {
+            if let Ok(mut parsed) = super::parse::parse_expr(filename.clone(), s) {
+                relocate(&mut parsed, &e.range);
+                *e = parsed;
+            }
+        }
+        ExprKind::Tuple(items) => {
+            for it in items {
+                if let ExprKind::String(_) = it.kind {
+                    strings_as_references(it, filename);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The nested block types a JSON body is decoded with (a provider schema's blocks): HCL's JSON
@@ -933,5 +973,44 @@ mod tests {
         // "${var.nope}" unwraps to the traversal; it starts after `"${` at column 30.
         assert_eq!(e.range.start.line, 1);
         assert!(e.range.start.column > 27, "{:?}", e.range);
+    }
+
+    #[test]
+    fn meta_argument_references_are_written_as_strings() {
+        let b = parse(
+            r#"{"resource": {"aws_s3_bucket": {"b": {
+  "depends_on": ["aws_vpc.main", "module.net"],
+  "provider": "aws.east",
+  "tags": ["aws_vpc.main"],
+  "lifecycle": {"ignore_changes": ["tags"], "replace_triggered_by": ["aws_vpc.main.id"]}
+}}}}"#,
+        )
+        .expect("parses");
+        let body = &b.blocks[0].body;
+        let Some(ExprKind::Tuple(deps)) = body.attribute("depends_on").map(|a| &a.expr.kind) else {
+            panic!("depends_on is a tuple");
+        };
+        assert!(
+            matches!(deps[0].kind, ExprKind::Traversal { .. }),
+            "{deps:?}"
+        );
+        assert_eq!(
+            (deps[1].range.start.line, deps[1].range.start.column),
+            (2, 35)
+        );
+        let provider = body.attribute("provider").expect("provider");
+        assert!(matches!(provider.expr.kind, ExprKind::Traversal { .. }));
+        // Other arguments keep their strings.
+        let Some(ExprKind::Tuple(tags)) = body.attribute("tags").map(|a| &a.expr.kind) else {
+            panic!("tags is a tuple");
+        };
+        assert!(matches!(tags[0].kind, ExprKind::String(_)));
+        let lifecycle = &body.blocks[0].body;
+        let Some(ExprKind::Tuple(ign)) =
+            lifecycle.attribute("ignore_changes").map(|a| &a.expr.kind)
+        else {
+            panic!("ignore_changes is a tuple");
+        };
+        assert!(matches!(&ign[0].kind, ExprKind::Variable(v) if v == "tags"));
     }
 }
