@@ -304,3 +304,188 @@ fn dynamic_blocks_plan_against_the_aws_provider() {
         assert!(err.contains(&format!("on {at}")), "missing {at} in:\n{err}");
     }
 }
+
+/// The configuration of [`JSON_BLOCKS`] in native syntax.
+const JSON_BLOCKS_HCL: &str = r#"
+provider "aws" {
+  region = "us-east-1"
+  default_tags {
+    tags = { ManagedBy = "sakk" }
+  }
+}
+variable "rules" {
+  default = {
+    ssh = { port = 22, cidrs = ["10.0.0.0/8"] }
+  }
+}
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+resource "aws_security_group" "web" {
+  name   = "web"
+  vpc_id = aws_vpc.main.id
+  ingress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+  dynamic "ingress" {
+    for_each = var.rules
+    iterator = r
+    content {
+      description = r.key
+      from_port   = r.value.port
+      to_port     = r.value.port
+      protocol    = "tcp"
+      cidr_blocks = r.value.cidrs
+    }
+  }
+  egress {
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+  lifecycle {
+    create_before_destroy = true
+    ignore_changes        = [tags]
+  }
+  depends_on = [aws_vpc.main]
+}
+resource "aws_vpc" "east" {
+  provider   = aws.east
+  cidr_block = "10.1.0.0/16"
+}
+provider "aws" {
+  alias  = "east"
+  region = "us-east-2"
+}
+"#;
+
+/// Nested blocks written in JSON syntax: a property named like a block type of the provider's
+/// schema is a block (an object) or several (an array of objects), and `dynamic` works; the
+/// references of meta-arguments are strings.
+const JSON_BLOCKS: &str = r#"{
+  "provider": {"aws": {"region": "us-east-1", "default_tags": {"tags": {"ManagedBy": "sakk"}}}},
+  "variable": {"rules": {"default": {"ssh": {"port": 22, "cidrs": ["10.0.0.0/8"]}}}},
+  "resource": {
+    "aws_vpc": {"main": {"cidr_block": "10.0.0.0/16"}},
+    "aws_security_group": {"web": {
+      "name": "web",
+      "vpc_id": "${aws_vpc.main.id}",
+      "ingress": [{"from_port": 443, "to_port": 443, "protocol": "tcp", "cidr_blocks": ["0.0.0.0/0"]}],
+      "dynamic": {"ingress": {
+        "for_each": "${var.rules}",
+        "iterator": "r",
+        "content": {
+          "description": "${r.key}",
+          "from_port": "${r.value.port}",
+          "to_port": "${r.value.port}",
+          "protocol": "tcp",
+          "cidr_blocks": "${r.value.cidrs}"
+        }
+      }},
+      "egress": {"from_port": 0, "to_port": 0, "protocol": "-1", "cidr_blocks": ["0.0.0.0/0"]},
+      "lifecycle": {"create_before_destroy": true, "ignore_changes": ["tags"]},
+      "depends_on": ["aws_vpc.main"]
+    }}
+  },
+  "//": "references in meta-arguments are strings",
+  "resource": {"aws_vpc": {"east": {"provider": "aws.east", "cidr_block": "10.1.0.0/16"}}},
+  "provider": {"aws": [{"alias": "east", "region": "us-east-2"}]}
+}
+"#;
+
+/// `.tf.json` bodies are decoded with the provider's schema: the plan of [`JSON_BLOCKS`] is the
+/// plan of the same configuration in native syntax.
+#[test]
+fn json_nested_blocks_plan_like_native_syntax() {
+    let run = |dir: &std::path::Path, args: &[&str]| {
+        sakk()
+            .current_dir(dir)
+            .args(args)
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .expect("run sakk")
+    };
+    // The resource changes: from the first "# address" line through "Plan: ...".
+    let changes = |out: &str| -> String {
+        let from = out.find("  # ").unwrap_or(0);
+        let to = out[from..]
+            .find("\nPlan: ")
+            .and_then(|i| out[from + i + 1..].find('\n').map(|j| from + i + 1 + j))
+            .unwrap_or(out.len());
+        out[from..to].to_string()
+    };
+    let plan = |file: &str, src: &str| {
+        let p = project(&[(file, src)]);
+        let dir = p.path();
+        let o = run(dir, &["validate"]);
+        assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+        assert!(run(dir, &["init"]).status.success());
+        let o = run(dir, &["plan"]);
+        let out = stdout(&o);
+        assert!(o.status.success(), "{out}{}", stderr(&o));
+        changes(&out)
+    };
+    let hcl = plan("main.tf", JSON_BLOCKS_HCL);
+    let json = plan("main.tf.json", JSON_BLOCKS);
+    assert!(
+        hcl.contains("Plan: 3 to add, 0 to change, 0 to destroy."),
+        "{hcl}"
+    );
+    assert!(hcl.contains("description      = \"ssh\""), "{hcl}");
+    assert!(hcl.contains("ManagedBy = \"sakk\""), "{hcl}");
+    assert_eq!(json, hcl);
+
+    // Errors in JSON blocks point into the JSON file.
+    let p = project(&[("main.tf.json", JSON_BLOCKS)]);
+    let dir = p.path();
+    assert!(run(dir, &["init"]).status.success());
+    for (from, to, summary, at) in [
+        (
+            r#""egress": {"from_port": 0, "to_port": 0, "protocol": "-1", "cidr_blocks": ["0.0.0.0/0"]}"#,
+            r#""egress": ["x", {"from_port": 0, "to_port": 0, "protocol": "-1", "cidr_blocks": ["0.0.0.0/0"]}]"#,
+            "Invalid egress block",
+            "main.tf.json:21:18",
+        ),
+        (
+            r#""create_before_destroy": true"#,
+            r#""create_before_destroy": "yes""#,
+            "Invalid value for \"create_before_destroy\"",
+            "main.tf.json:22:46",
+        ),
+        (
+            r#""dynamic": {"ingress""#,
+            r#""dynamic": {"ingres""#,
+            "Unsupported block type",
+            "main.tf.json:10:19",
+        ),
+        (
+            r#""depends_on": ["aws_vpc.main"]"#,
+            r#""depends_on": ["aws_vpc.mian"]"#,
+            "Reference to undeclared resource",
+            "main.tf.json:23:23",
+        ),
+        (
+            r#""name": "web""#,
+            r#""name": "${r.key}""#,
+            "Reference to undeclared resource",
+            "main.tf.json:7:18",
+        ),
+    ] {
+        let src = JSON_BLOCKS.replace(from, to);
+        std::fs::write(dir.join("main.tf.json"), &src).expect("write");
+        let o = run(dir, &["plan"]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{src}\n{err}");
+        assert!(err.contains(summary), "missing {summary:?} in:\n{err}");
+        assert!(err.contains(&format!("on {at}")), "missing {at} in:\n{err}");
+    }
+}

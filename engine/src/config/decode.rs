@@ -750,6 +750,7 @@ fn decode_resource(b: &Block, mode: Mode, diags: &mut Diagnostics) -> Option<Res
             attributes: Vec::new(),
             blocks: Vec::new(),
             range: b.body.range.clone(),
+            json: b.body.json,
         },
         decl_range: b.def_range.clone(),
     };

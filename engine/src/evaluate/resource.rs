@@ -7,10 +7,15 @@
 //! source order among the static blocks of that type. Dynamic blocks nest (inside `content`, or
 //! inside a static nested block), and an inner `for_each` sees the outer iterators. An unknown
 //! `for_each` makes the whole block list (or set, or single block) unknown.
+//!
+//! A body written in JSON syntax is first reinterpreted with the schema's nested block types
+//! ([`json::with_block_types`]): `"ingress": [{...}, {...}]` is two `ingress` blocks, and
+//! `"dynamic": {"ingress": {...}}` a dynamic block, as hcldec decodes HCL's JSON syntax.
 
 use crate::diag::{suggest, Diagnostic, Diagnostics, Range};
 use crate::lang::ast::{Block, Body, Expr, ExprKind};
 use crate::lang::convert::convert;
+use crate::lang::json::{self, BlockTypes};
 use crate::lang::types::Type;
 use crate::lang::value::{Attrs, Kind, Value};
 use crate::provider::{Nesting, Schema};
@@ -29,6 +34,21 @@ pub fn config_value(
     eval: &EvalFn,
     diags: &mut Diagnostics,
 ) -> Option<Value> {
+    let reinterpreted;
+    let body = if body.json {
+        match json::with_block_types(body, schema) {
+            Ok(b) => {
+                reinterpreted = b;
+                &reinterpreted
+            }
+            Err(errors) => {
+                diags.0.extend(errors);
+                return None;
+            }
+        }
+    } else {
+        body
+    };
     let before = diags.len();
     let v = body_value(body, schema, what, eval, &Attrs::new(), diags);
     // The content of a dynamic block is evaluated once per element: report each problem once.
@@ -40,6 +60,12 @@ pub fn config_value(
     }
     diags.0.extend(seen);
     v
+}
+
+impl BlockTypes for Schema {
+    fn nested(&self, name: &str) -> Option<&dyn BlockTypes> {
+        self.blocks.get(name).map(|b| &b.schema as &dyn BlockTypes)
+    }
 }
 
 /// One nested block after dynamic expansion: a static block, or one element of a dynamic
@@ -1033,5 +1059,203 @@ mod tests {
                 assert_eq!(d.hint.as_deref(), Some(*hint), "{src}");
             }
         }
+    }
+
+    /// Evaluates the body of the first block of `src` (a main.tf.json) against [`schema`].
+    fn run_json(src: &str, vs: &[(&str, &str)]) -> (Option<Value>, Diagnostics) {
+        let file = crate::lang::json::parse_body("main.tf.json".into(), src.into())
+            .expect("test config parses");
+        let body = &file.blocks[0].body;
+        assert!(body.json);
+        let scope = vars(vs);
+        let funcs = Registry::builtins();
+        let ev = |e: &Expr, it: &Attrs| eval(e, &EvalContext::with_vars(&scope, &funcs, it));
+        let mut diags = Diagnostics::new();
+        let v = config_value(body, &schema(), "resource test_thing.x", &ev, &mut diags);
+        (v, diags)
+    }
+
+    /// `{"resource": {"test_thing": {"x": BODY}}}` with `"limit": {"n": 1}` added.
+    fn json_resource(members: &str) -> String {
+        format!(
+            "{{\"resource\": {{\"test_thing\": {{\"x\": {{\n  \"name\": \"n\",\n{members},\n  \"limit\": {{\"n\": 1}}\n}}}}}}}}\n"
+        )
+    }
+
+    fn ok_json(members: &str, vs: &[(&str, &str)]) -> Value {
+        let (v, diags) = run_json(&json_resource(members), vs);
+        assert!(diags.is_empty(), "unexpected diagnostics: {diags:#?}");
+        v.expect("a value")
+    }
+
+    /// The single error, as "file:line:col summary", and the diagnostic.
+    fn error_json(members: &str, vs: &[(&str, &str)]) -> (String, Diagnostic) {
+        let (v, diags) = run_json(&json_resource(members), vs);
+        assert!(v.is_none(), "expected no value");
+        assert_eq!(diags.len(), 1, "{diags:#?}");
+        let d = diags.0[0].clone();
+        let at = d.range.as_ref().map(|r| r.to_string()).unwrap_or_default();
+        (format!("{at} {}", d.summary), d)
+    }
+
+    #[test]
+    fn json_block_types_are_blocks_an_object_one_an_array_several() {
+        let v = ok_json(
+            r#"  "secret": "s-${var.sfx}",
+  "ingress": [
+    {"port": 22, "rule": {"text": "a"}},
+    {"port": "${var.port}", "cidrs": ["10.0.0.0/8"], "rule": [{"text": "b"}, {"text": "c-${var.sfx}"}]}
+  ],
+  "settings": {"enabled": true, "ingress": {"port": 1}},
+  "tag": {"key": "k"}"#,
+            &[("sfx", "\"x\""), ("port", "80")],
+        );
+        assert_eq!(
+            json(v.get_attr("ingress")),
+            r#"[{"cidrs":null,"port":22,"rule":[{"text":"a"}]},{"cidrs":["10.0.0.0/8"],"port":80,"rule":[{"text":"b"},{"text":"c-x"}]}]"#
+        );
+        assert_eq!(
+            json(v.get_attr("settings")),
+            r#"{"enabled":true,"ingress":[{"cidrs":null,"port":1,"rule":[]}]}"#
+        );
+        assert_eq!(json(v.get_attr("tag")), r#"[{"key":"k","value":null}]"#);
+        assert_eq!(json(v.get_attr("limit")), r#"[{"n":1}]"#);
+        assert!(v.get_attr("secret").is_some_and(Value::is_sensitive));
+    }
+
+    #[test]
+    fn json_null_and_empty_array_are_no_blocks() {
+        let v = ok_json(
+            r#"  "ingress": null,
+  "tag": [],
+  "settings": null"#,
+            &[],
+        );
+        assert_eq!(json(v.get_attr("ingress")), "[]");
+        assert_eq!(json(v.get_attr("tag")), "[]");
+        assert_eq!(json(v.get_attr("settings")), "null");
+    }
+
+    #[test]
+    fn json_blocks_that_are_not_objects_are_errors_with_locations() {
+        let cases: &[(&str, &str)] = &[
+            (
+                r#"  "ingress": [{"port": 1}, "x"]"#,
+                "main.tf.json:3:28 Invalid ingress block",
+            ),
+            (
+                r#"  "settings": "${var.x}""#,
+                "main.tf.json:3:18 Invalid settings block",
+            ),
+            (
+                r#"  "ingress": {"port": 1, "rule": [[{"text": "a"}]]}"#,
+                "main.tf.json:3:35 Invalid rule block",
+            ),
+            // Inside a block, the schema of the block applies.
+            (
+                r#"  "ingress": {"port": 1, "prot": 2}"#,
+                "main.tf.json:3:26 Unsupported argument",
+            ),
+            (
+                r#"  "settings": {"ingress": {"port": 1, "prot": 2}}"#,
+                "main.tf.json:3:39 Unsupported argument",
+            ),
+            // A block count counts the blocks of the array.
+            (
+                r#"  "limit": [{"n": 1}, {"n": 2}, {"n": 3}]"#,
+                "main.tf.json:3:3 Too many blocks",
+            ),
+        ];
+        for (members, want) in cases {
+            let (at, d) = error_json(members, &[("x", "1")]);
+            assert_eq!(&at, want, "{members}");
+            assert!(d.hint.is_some(), "{d:?}");
+        }
+        let (_, d) = error_json(r#"  "ingress": 5"#, &[]);
+        assert_eq!(
+            d.hint.as_deref(),
+            Some(
+                r#"write "ingress": { ... } for one block or "ingress": [{ ... }, { ... }] for several"#
+            )
+        );
+    }
+
+    #[test]
+    fn json_dynamic_blocks_object_and_array_forms() {
+        // One dynamic block of a type, between static ones in property order.
+        let v = ok_json(
+            r#"  "ingress": {"port": 22},
+  "dynamic": {"ingress": {
+    "for_each": "${var.ports}",
+    "iterator": "p",
+    "content": {"port": "${p.value}", "rule": {"text": "r${p.key}"}}
+  }}"#,
+            &[("ports", "[80, 443]")],
+        );
+        assert_eq!(
+            json(v.get_attr("ingress")),
+            r#"[{"cidrs":null,"port":22,"rule":[]},{"cidrs":null,"port":80,"rule":[{"text":"r0"}]},{"cidrs":null,"port":443,"rule":[{"text":"r1"}]}]"#
+        );
+        // Several dynamic blocks of one type (an array), nested dynamic blocks, default iterator
+        // names, and the whole "dynamic" as an array of objects keyed by type.
+        let v = ok_json(
+            r#"  "dynamic": [
+    {"ingress": [
+      {"for_each": "${var.ports}", "content": {"port": "${ingress.value}",
+        "dynamic": {"rule": {"for_each": "${var.names}", "content": {"text": "${ingress.key}:${rule.value}"}}}}},
+      {"for_each": [7], "content": {"port": "${ingress.value}"}}
+    ]},
+    {"tag": {"for_each": "${var.names}", "content": {"key": "${tag.value}"}}}
+  ]"#,
+            &[("ports", "[80]"), ("names", "[\"a\", \"b\"]")],
+        );
+        assert_eq!(
+            json(v.get_attr("ingress")),
+            r#"[{"cidrs":null,"port":80,"rule":[{"text":"0:a"},{"text":"0:b"}]},{"cidrs":null,"port":7,"rule":[]}]"#
+        );
+        assert_eq!(
+            json(v.get_attr("tag")),
+            r#"[{"key":"a","value":null},{"key":"b","value":null}]"#
+        );
+    }
+
+    #[test]
+    fn json_dynamic_errors_have_locations() {
+        let cases: &[(&str, &str)] = &[
+            (
+                r#"  "dynamic": {"ingres": {"for_each": [], "content": {}}}"#,
+                "main.tf.json:3:15 Unsupported block type",
+            ),
+            (
+                r#"  "dynamic": {"ingress": {"for_each": [], "iterator": "a.b", "content": {}}}"#,
+                "main.tf.json:3:55 Invalid dynamic iterator name",
+            ),
+            (
+                r#"  "dynamic": {"ingress": {"for_each": []}}"#,
+                "main.tf.json:3:3 Missing dynamic content block",
+            ),
+            (
+                r#"  "dynamic": {"ingress": {"for_each": [1], "content": {"port": 1, "rule": "x"}}}"#,
+                "main.tf.json:3:75 Invalid rule block",
+            ),
+            (
+                r#"  "dynamic": {"ingress": "x"}"#,
+                "main.tf.json:3:26 Invalid dynamic block",
+            ),
+        ];
+        for (members, want) in cases {
+            let (at, _) = error_json(members, &[]);
+            assert_eq!(&at, want, "{members}");
+        }
+    }
+
+    #[test]
+    fn native_syntax_block_types_stay_blocks_only() {
+        // `ingress = [...]` in a .tf file is an argument, as before: only JSON reinterprets.
+        let (at, _) = error(
+            &format!("resource \"test_thing\" \"x\" {{\n  name = \"n\"\n  ingress = [{{ port = 1 }}]\n{LIMIT}}}\n"),
+            &[],
+        );
+        assert_eq!(at, "main.tf:3:3 Unsupported argument");
     }
 }

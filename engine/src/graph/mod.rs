@@ -359,6 +359,16 @@ struct EdgeCtx<'a> {
 
 impl EdgeCtx<'_> {
     fn body_edges(&mut self, me: NodeIndex, body: &Body, rep: Repetition) {
+        // JSON syntax: provider schemas are not known yet; read every object-valued property as
+        // a possible block, so that `"dynamic"` properties are dynamic blocks and their
+        // iterators local names (the references of the other properties are the same either way).
+        let blocks;
+        let body = if body.json {
+            blocks = crate::lang::json::with_any_blocks(body);
+            &blocks
+        } else {
+            body
+        };
         self.body_edges_in(me, body, rep, &mut Vec::new());
     }
 
@@ -716,6 +726,10 @@ mod tests {
 
     fn graph(src: &str) -> (Graph, Diagnostics) {
         let body = parse_body("main.tf".into(), src.into()).expect("test config parses");
+        graph_of(body)
+    }
+
+    fn graph_of(body: Body) -> (Graph, Diagnostics) {
         let mut module = Module::default();
         let mut diags = Diagnostics::new();
         decode_file(&mut module, &body, &mut diags);
@@ -800,5 +814,63 @@ resource "aws_security_group" "sg" {
             assert_eq!(diags.len(), 1, "{diags:#?}");
             assert_eq!(diags.0[0].summary, "Reference to undeclared resource");
         }
+    }
+
+    const DYNAMIC_JSON: &str = r#"{
+  "variable": {"ports": {}, "cidr": {}},
+  "locals": {"names": ["a"]},
+  "resource": {
+    "aws_vpc": {"main": {}},
+    "aws_subnet": {"s": {}},
+    "aws_security_group": {"sg": {
+      "name": "sg",
+      "dynamic": {"ingress": {
+        "for_each": "${var.ports}",
+        "iterator": "port",
+        "content": {
+          "from_port": "${port.key}",
+          "cidr_blocks": ["${aws_vpc.main.cidr_block}", "${var.cidr}"],
+          "dynamic": {"nested": [{
+            "for_each": "${port.value}",
+            "content": {"name": "${port.key}-${nested.value}", "subnet": "${aws_subnet.s.id}"}
+          }]}
+        }
+      }},
+      "static": [{"dynamic": [{"tag": {"for_each": "${local.names}", "content": {"key": "${tag.value}"}}}]}]
+    }}
+  }
+}"#;
+
+    #[test]
+    fn json_dynamic_blocks_are_found_without_a_schema() {
+        let json = |src: &str| {
+            let body = crate::lang::json::parse_body("main.tf.json".into(), src.into())
+                .expect("test config parses");
+            graph_of(body)
+        };
+        let (g, diags) = json(DYNAMIC_JSON);
+        assert!(diags.is_empty(), "{diags:#?}");
+        assert_eq!(
+            deps(&g, "aws_security_group.sg"),
+            vec![
+                "aws_subnet.s",
+                "aws_vpc.main",
+                "local.names",
+                "var.cidr",
+                "var.ports"
+            ]
+        );
+        // Outside its content an iterator name is a resource type, as in native syntax.
+        let (_, diags) =
+            json(&DYNAMIC_JSON.replace("\"name\": \"sg\"", "\"name\": \"${port.key}\""));
+        assert_eq!(diags.len(), 1, "{diags:#?}");
+        assert_eq!(diags.0[0].summary, "Reference to undeclared resource");
+        assert_eq!(
+            diags.0[0]
+                .range
+                .as_ref()
+                .map(|r| (r.start.line, r.start.column)),
+            Some((8, 18))
+        );
     }
 }

@@ -13,6 +13,10 @@ pub struct Body {
     pub blocks: Vec<Block>,
     /// The whole body (for a file: the whole file).
     pub range: Range,
+    /// Written in JSON syntax (`.tf.json`): a property whose name is a nested block type of the
+    /// schema the body is decoded with is a block there, not an argument (see
+    /// [`json::with_block_types`](super::json::with_block_types)).
+    pub json: bool,
 }
 
 impl Body {

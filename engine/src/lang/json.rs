@@ -4,7 +4,10 @@
 //! block or an attribute value depends on where it appears: the top level and the bodies of
 //! known block types (`variable`, `output`, `resource`, ...) are decoded as blocks with labels
 //! taken from the nesting of object keys; everything else is an attribute. Keys named `//` are
-//! comments.
+//! comments. Bodies keep a `json` flag: the nested blocks of resource, data and provider bodies
+//! depend on the provider's schema, so [`with_block_types`] reinterprets their attributes when
+//! the schema is known. References in meta-arguments (`depends_on`, `provider`,
+//! `ignore_changes`, ...) are written as strings and parsed here.
 
 use super::ast::*;
 use crate::diag::{Diagnostic, LineIndex, Range};
@@ -68,6 +71,7 @@ pub fn parse_body(filename: Arc<str>, src: Arc<str>) -> Result<Body, Diagnostic>
         attributes: Vec::new(),
         blocks: Vec::new(),
         range: root_range,
+        json: true,
     };
     for (key, krange, val, vrange) in items {
         if key == "//" {
@@ -149,6 +153,7 @@ fn blocks(
             attributes: Vec::new(),
             blocks: Vec::new(),
             range: br.clone(),
+            json: true,
         };
         let nested = nested_blocks(kind);
         for (k, kr, v, vr) in items {
@@ -158,10 +163,14 @@ fn blocks(
             if let Some((_, n)) = nested.iter().find(|(name, _)| *name == k) {
                 blocks(k, kr, *n, Vec::new(), v, vr, filename, &mut body)?;
             } else {
+                let mut e = expr(v, vr, filename)?;
+                if takes_references(kind, k) {
+                    strings_as_references(&mut e, filename);
+                }
                 body.attributes.push(Attribute {
                     name: k.clone(),
                     name_range: kr.clone(),
-                    expr: expr(v, vr, filename)?,
+                    expr: e,
                     range: kr.to(vr),
                 });
             }
@@ -177,6 +186,314 @@ fn blocks(
         });
     }
     Ok(())
+}
+
+/// Meta-arguments whose values are references, not values (`depends_on = [aws_vpc.main]`):
+/// in JSON they are written as strings holding the reference (`["aws_vpc.main"]`), as HCL's
+/// `AbsTraversalForExpr` reads them.
+fn takes_references(kind: &str, name: &str) -> bool {
+    matches!(
+        (kind, name),
+        ("resource" | "data" | "module" | "output", "depends_on")
+            | ("resource" | "data", "provider")
+            | ("lifecycle", "ignore_changes" | "replace_triggered_by")
+    )
+}
+
+/// Parses a string (or each string of an array) as the expression it spells, in place; a
+/// string that is not an expression is left for the decoder to report.
+fn strings_as_references(e: &mut Expr, filename: &Arc<str>) {
+    match &mut e.kind {
+        ExprKind::String(s) => {
+            if let Ok(mut parsed) = super::parse::parse_expr(filename.clone(), s) {
+                relocate(&mut parsed, &e.range);
+                *e = parsed;
+            }
+        }
+        ExprKind::Tuple(items) => {
+            for it in items {
+                if let ExprKind::String(_) = it.kind {
+                    strings_as_references(it, filename);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The nested block types a JSON body is decoded with (a provider schema's blocks): HCL's JSON
+/// syntax cannot tell a block from an object-valued argument without them.
+pub trait BlockTypes {
+    /// The block types inside blocks of type `name`, if `name` is a nested block type here.
+    fn nested(&self, name: &str) -> Option<&dyn BlockTypes>;
+}
+
+/// Reinterprets a body written in JSON syntax with the block types of `types`, as HCL's JSON
+/// syntax does when hcldec decodes it with a schema: a property named like a nested block type is
+/// one block (an object), several blocks in order (an array of objects) or none (`null` or `[]`);
+/// `dynamic` is always a block type, keyed by the generated block type (an object, or an array of
+/// such objects), each an object (or an array of objects) with `for_each`, `iterator` (a name in
+/// a string), `labels` and `content` (a block of the generated type). Nested blocks are
+/// reinterpreted with their own block types; everything else stays an argument. Bodies not
+/// written in JSON are returned unchanged.
+pub fn with_block_types(body: &Body, types: &dyn BlockTypes) -> Result<Body, Vec<Diagnostic>> {
+    if !body.json {
+        return Ok(body.clone());
+    }
+    let mut errors = Vec::new();
+    let out = reinterpret(body, types, false, &mut errors);
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The block types of the syntax alone: every object-valued property may be a block (so a
+/// `dynamic` property inside it is found), and `dynamic` is a dynamic block. For the dependency
+/// graph, which is built before provider schemas are known: the references of a body are the
+/// same whichever of its object-valued properties are blocks, except that a dynamic block's
+/// iterator is a local name.
+pub struct AnyObject;
+
+impl BlockTypes for AnyObject {
+    fn nested(&self, _: &str) -> Option<&dyn BlockTypes> {
+        Some(&AnyObject)
+    }
+}
+
+/// Like [`with_block_types`] with [`AnyObject`], leniently: a property that cannot be a block
+/// (a string, a number, an array of non-objects, a malformed `dynamic`, ...) stays an argument.
+pub fn with_any_blocks(body: &Body) -> Body {
+    if !body.json {
+        return body.clone();
+    }
+    reinterpret(body, &AnyObject, true, &mut Vec::new())
+}
+
+fn reinterpret(
+    body: &Body,
+    types: &dyn BlockTypes,
+    lenient: bool,
+    errors: &mut Vec<Diagnostic>,
+) -> Body {
+    let mut out = Body {
+        attributes: Vec::new(),
+        blocks: body.blocks.clone(),
+        range: body.range.clone(),
+        json: true,
+    };
+    for a in &body.attributes {
+        let shaped = match &a.expr.kind {
+            ExprKind::Object(_) => true,
+            ExprKind::Tuple(items) => items.iter().all(|i| matches!(i.kind, ExprKind::Object(_))),
+            _ => false,
+        };
+        let inner = types.nested(&a.name);
+        if (lenient && !shaped) || (inner.is_none() && a.name != "dynamic") {
+            out.attributes.push(a.clone());
+            continue;
+        }
+        let from = out.blocks.len();
+        let mut errs = Vec::new();
+        if a.name == "dynamic" {
+            dynamic_blocks(a, types, lenient, &mut out.blocks, &mut errs);
+        } else if let Some(inner) = inner {
+            property_blocks(a, &mut out.blocks, &mut errs);
+            for b in &mut out.blocks[from..] {
+                b.body = reinterpret(&b.body, inner, lenient, &mut errs);
+            }
+        }
+        if lenient && !errs.is_empty() {
+            out.blocks.truncate(from);
+            out.attributes.push(a.clone());
+        } else {
+            errors.extend(errs);
+        }
+    }
+    out
+}
+
+/// The body of an object-valued JSON property (its keys are string literals).
+fn object_body(e: &Expr, items: &[ObjectItem], errors: &mut Vec<Diagnostic>) -> Body {
+    let mut body = Body {
+        attributes: Vec::new(),
+        blocks: Vec::new(),
+        range: e.range.clone(),
+        json: true,
+    };
+    for it in items {
+        let Some(name) = it.key.as_static() else {
+            errors.push(
+                Diagnostic::error("Invalid block argument name")
+                    .at(it.key.range())
+                    .detail("The names of the arguments of a block must be literal strings.")
+                    .hint("write the argument name as a plain JSON string"),
+            );
+            continue;
+        };
+        body.attributes.push(Attribute {
+            name: name.to_string(),
+            name_range: it.key.range().clone(),
+            expr: it.value.clone(),
+            range: it.key.range().to(&it.value.range),
+        });
+    }
+    body
+}
+
+/// The elements of a block-valued property: an object is one, an array each of its elements,
+/// `null` none. Anything else (or a non-object element) is reported.
+fn block_objects<'e>(
+    a: &Attribute,
+    e: &'e Expr,
+    what: &str,
+    hint: &str,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<(&'e Expr, &'e [ObjectItem])> {
+    let invalid = |at: &Expr, detail: String| {
+        Diagnostic::error(format!("Invalid {what} block"))
+            .at(&at.range)
+            .detail(detail)
+            .hint(hint.to_string())
+    };
+    match &e.kind {
+        ExprKind::Null => Vec::new(),
+        ExprKind::Object(items) => vec![(e, items.as_slice())],
+        ExprKind::Tuple(elems) => {
+            let mut out = Vec::new();
+            for el in elems {
+                match &el.kind {
+                    ExprKind::Object(items) => out.push((el, items.as_slice())),
+                    _ => errors.push(invalid(
+                        el,
+                        format!(
+                            "\"{}\" is a nested block type here: each element of its array must be a JSON object, the body of one block.",
+                            a.name
+                        ),
+                    )),
+                }
+            }
+            out
+        }
+        _ => {
+            errors.push(invalid(
+                e,
+                format!(
+                    "\"{}\" is a nested block type here: its value must be a JSON object (one block), an array of objects (one block each) or null (no block).",
+                    a.name
+                ),
+            ));
+            Vec::new()
+        }
+    }
+}
+
+/// The blocks of a property named like a nested block type.
+fn property_blocks(a: &Attribute, out: &mut Vec<Block>, errors: &mut Vec<Diagnostic>) {
+    let hint = format!(
+        "write \"{0}\": {{ ... }} for one block or \"{0}\": [{{ ... }}, {{ ... }}] for several",
+        a.name
+    );
+    for (e, items) in block_objects(a, &a.expr, &a.name, &hint, errors) {
+        out.push(Block {
+            kind: a.name.clone(),
+            kind_range: a.name_range.clone(),
+            labels: Vec::new(),
+            label_ranges: Vec::new(),
+            body: object_body(e, items, errors),
+            def_range: a.name_range.clone(),
+            range: a.name_range.to(&e.range),
+        });
+    }
+}
+
+/// `"dynamic": {"TYPE": {"for_each": ..., "iterator": "NAME", "content": {...}}}`, the value of
+/// each type also an array of such objects, the whole also an array of objects keyed by type:
+/// dynamic blocks as native syntax's `dynamic "TYPE" { ... }`, with the content reinterpreted
+/// with the block types of TYPE.
+fn dynamic_blocks(
+    a: &Attribute,
+    types: &dyn BlockTypes,
+    lenient: bool,
+    out: &mut Vec<Block>,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let hint =
+        "write \"dynamic\": { \"BLOCK_TYPE\": { \"for_each\": \"${...}\", \"content\": { ... } } }";
+    for (_, by_type) in block_objects(a, &a.expr, "dynamic", hint, errors) {
+        for it in by_type {
+            let Some(kind) = it.key.as_static() else {
+                continue;
+            };
+            let label = Attribute {
+                name: kind.to_string(),
+                name_range: it.key.range().clone(),
+                expr: it.value.clone(),
+                range: it.key.range().to(&it.value.range),
+            };
+            let inner = types.nested(kind);
+            for (e, items) in block_objects(&label, &it.value, "dynamic", hint, errors) {
+                let mut body = object_body(e, items, errors);
+                let mut attributes = Vec::new();
+                for attr in std::mem::take(&mut body.attributes) {
+                    match attr.name.as_str() {
+                        "content" => {
+                            let from = body.blocks.len();
+                            let ch = "write \"content\": { ... } with the arguments of each generated block";
+                            for (ce, citems) in
+                                block_objects(&attr, &attr.expr, "content", ch, errors)
+                            {
+                                body.blocks.push(Block {
+                                    kind: "content".into(),
+                                    kind_range: attr.name_range.clone(),
+                                    labels: Vec::new(),
+                                    label_ranges: Vec::new(),
+                                    body: object_body(ce, citems, errors),
+                                    def_range: attr.name_range.clone(),
+                                    range: attr.name_range.to(&ce.range),
+                                });
+                            }
+                            // An unknown type is reported by the expansion, at its label.
+                            if let Some(inner) = inner {
+                                for b in &mut body.blocks[from..] {
+                                    b.body = reinterpret(&b.body, inner, lenient, errors);
+                                }
+                            }
+                        }
+                        // The iterator's name is written as a string.
+                        "iterator" => attributes.push(match &attr.expr.kind {
+                            ExprKind::String(n) if is_identifier(n) => Attribute {
+                                expr: Expr {
+                                    kind: ExprKind::Variable(n.clone()),
+                                    range: attr.expr.range.clone(),
+                                },
+                                ..attr
+                            },
+                            _ => attr,
+                        }),
+                        _ => attributes.push(attr),
+                    }
+                }
+                body.attributes = attributes;
+                out.push(Block {
+                    kind: "dynamic".into(),
+                    kind_range: a.name_range.clone(),
+                    labels: vec![kind.to_string()],
+                    label_ranges: vec![it.key.range().clone()],
+                    body,
+                    def_range: a.name_range.to(it.key.range()),
+                    range: a.name_range.to(&e.range),
+                });
+            }
+        }
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
 }
 
 /// Parses a JSON object whose members are plain values (a `.tfvars.json` file): each member
@@ -209,6 +526,7 @@ pub fn parse_values_object(filename: Arc<str>, src: Arc<str>) -> Result<Body, Di
         attributes: Vec::new(),
         blocks: Vec::new(),
         range: root_range,
+        json: false,
     };
     for (k, kr, v, vr) in items {
         body.attributes.push(Attribute {
@@ -655,5 +973,44 @@ mod tests {
         // "${var.nope}" unwraps to the traversal; it starts after `"${` at column 30.
         assert_eq!(e.range.start.line, 1);
         assert!(e.range.start.column > 27, "{:?}", e.range);
+    }
+
+    #[test]
+    fn meta_argument_references_are_written_as_strings() {
+        let b = parse(
+            r#"{"resource": {"aws_s3_bucket": {"b": {
+  "depends_on": ["aws_vpc.main", "module.net"],
+  "provider": "aws.east",
+  "tags": ["aws_vpc.main"],
+  "lifecycle": {"ignore_changes": ["tags"], "replace_triggered_by": ["aws_vpc.main.id"]}
+}}}}"#,
+        )
+        .expect("parses");
+        let body = &b.blocks[0].body;
+        let Some(ExprKind::Tuple(deps)) = body.attribute("depends_on").map(|a| &a.expr.kind) else {
+            panic!("depends_on is a tuple");
+        };
+        assert!(
+            matches!(deps[0].kind, ExprKind::Traversal { .. }),
+            "{deps:?}"
+        );
+        assert_eq!(
+            (deps[1].range.start.line, deps[1].range.start.column),
+            (2, 35)
+        );
+        let provider = body.attribute("provider").expect("provider");
+        assert!(matches!(provider.expr.kind, ExprKind::Traversal { .. }));
+        // Other arguments keep their strings.
+        let Some(ExprKind::Tuple(tags)) = body.attribute("tags").map(|a| &a.expr.kind) else {
+            panic!("tags is a tuple");
+        };
+        assert!(matches!(tags[0].kind, ExprKind::String(_)));
+        let lifecycle = &body.blocks[0].body;
+        let Some(ExprKind::Tuple(ign)) =
+            lifecycle.attribute("ignore_changes").map(|a| &a.expr.kind)
+        else {
+            panic!("ignore_changes is a tuple");
+        };
+        assert!(matches!(&ign[0].kind, ExprKind::Variable(v) if v == "tags"));
     }
 }

@@ -398,6 +398,7 @@ impl<'a> Lower<'a> {
             attributes: Vec::new(),
             blocks: Vec::new(),
             range: self.idx.range(span),
+            json: false,
         };
         for s in b.iter() {
             match s {
