@@ -6,7 +6,7 @@
 //! the attribute set only describes keys and a change of it replaces the table.
 
 use super::error::{invalid, is_code};
-use super::resource::{Ctx, Plan, Resource, SdkResult};
+use super::resource::{Ctx, Plan, Poll, Resource, SdkResult};
 use super::retry::was_retried;
 use super::value::{s, tag_diff, Obj, State};
 use aws_sdk_dynamodb::types::{
@@ -141,28 +141,28 @@ impl Table {
 
     /// Waits until the table is ACTIVE (create, update) — DynamoDB's "TableExists" waiter.
     async fn wait_active(&self, cx: &Ctx<'_>, name: &str) -> ProviderResult<Desc> {
-        let start = Instant::now();
-        let mut delay = Duration::from_millis(200);
-        loop {
-            if let Some(d) = self.describe(cx, name).await? {
-                if d.status == Some(TableStatus::Active) {
-                    return Ok(d);
-                }
-            }
-            if start.elapsed() > Duration::from_secs(30 * 60) {
-                return Err(ProviderError::new(format!(
+        let (ms, secs) = (Duration::from_millis, Duration::from_secs);
+        cx.poll(
+            Poll::new(secs(30 * 60), ms(200), secs(10)),
+            |t| {
+                format!(
+                    "waiting for table {name} to become ACTIVE ({}s)",
+                    t.as_secs()
+                )
+            },
+            |_| {
+                ProviderError::new(format!(
                     "{}: table {name} did not become ACTIVE in 30 minutes",
                     cx.address()
                 ))
-                .hint("check the table in the DynamoDB console; apply again to resume waiting"));
-            }
-            cx.progress(&format!(
-                "waiting for table {name} to become ACTIVE ({}s)",
-                start.elapsed().as_secs()
-            ));
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(10));
-        }
+                .hint("check the table in the DynamoDB console; apply again to resume waiting")
+            },
+            || async {
+                let d = self.describe(cx, name).await?;
+                Ok(d.filter(|d| d.status == Some(TableStatus::Active)))
+            },
+        )
+        .await
     }
 
     async fn fetch(&self, cx: &Ctx<'_>, name: &str, base: &Value) -> ProviderResult<Option<Value>> {
@@ -693,19 +693,23 @@ impl Resource for Table {
                 }
             }
             // Wait until it is gone (DynamoDB's "TableNotExists" waiter).
-            let mut delay = Duration::from_millis(200);
-            while self.describe(cx, &name).await?.is_some() {
-                if start.elapsed() > Duration::from_secs(600) {
-                    return Err(ProviderError::new(format!(
+            let (ms, secs) = (Duration::from_millis, Duration::from_secs);
+            cx.poll(
+                // From the first DeleteTable: one limit for both loops.
+                Poll {
+                    start,
+                    ..Poll::new(secs(600), ms(200), secs(5))
+                },
+                |_| format!("waiting for table {name} to be deleted"),
+                |_| {
+                    ProviderError::new(format!(
                         "{}: table {name} still exists 10 minutes after DeleteTable",
                         cx.address()
-                    )));
-                }
-                cx.progress(&format!("waiting for table {name} to be deleted"));
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(5));
-            }
-            Ok(())
+                    ))
+                },
+                || async { Ok(self.describe(cx, &name).await?.is_none().then_some(())) },
+            )
+            .await
         })
     }
 }

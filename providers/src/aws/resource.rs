@@ -25,6 +25,7 @@ use engine::provider::{
 };
 use indexmap::IndexMap;
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 /// What an operation needs: clients, provider settings, and the operation's context.
 pub struct Ctx<'a> {
@@ -81,6 +82,57 @@ impl Ctx<'_> {
         let (tags, all) = split_tags(aws, self.default_tags, &Obj(prior).raw("tags"));
         st.set("tags", tags);
         st.set("tags_all", all);
+    }
+}
+
+/// How a wait polls: limit `limit` counted from `start`; the first pause `delay`, doubled after
+/// each poll up to `max_delay`.
+pub struct Poll {
+    pub start: Instant,
+    pub limit: Duration,
+    pub delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Poll {
+    /// A wait starting now.
+    pub fn new(limit: Duration, delay: Duration, max_delay: Duration) -> Poll {
+        Poll {
+            start: Instant::now(),
+            limit,
+            delay,
+            max_delay,
+        }
+    }
+}
+
+impl Ctx<'_> {
+    /// Polls `check` until it answers `Some`. After each `None`: past the limit, the error
+    /// `timed_out(elapsed)`; else `progress(elapsed)` is reported and the poll pauses.
+    pub async fn poll<T, F, Fut>(
+        &self,
+        p: Poll,
+        progress: impl Fn(Duration) -> String,
+        timed_out: impl Fn(Duration) -> ProviderError,
+        mut check: F,
+    ) -> ProviderResult<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = ProviderResult<Option<T>>>,
+    {
+        let mut delay = p.delay;
+        loop {
+            if let Some(v) = check().await? {
+                return Ok(v);
+            }
+            let elapsed = p.start.elapsed();
+            if elapsed >= p.limit {
+                return Err(timed_out(elapsed));
+            }
+            self.progress(&progress(elapsed));
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(p.max_delay);
+        }
     }
 }
 

@@ -8,7 +8,7 @@
 
 use super::config::Clients;
 use super::error::{aws_error, invalid, is_code};
-use super::resource::{Ctx, DataSource, Plan, Resource, SdkResult};
+use super::resource::{Ctx, DataSource, Plan, Poll, Resource, SdkResult};
 use super::value::{opt_s, s, set_of_strings, tag_diff, Obj, State};
 use aws_sdk_route53::types::{
     AliasTarget, Change, ChangeAction, ChangeBatch, ChangeStatus, HostedZoneConfig, ResourceRecord,
@@ -21,7 +21,7 @@ use engine::provider::{
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::oneshot;
 
 pub fn resources() -> Vec<Arc<dyn Resource>> {
@@ -66,36 +66,36 @@ pub fn norm_name(n: &str) -> String {
 
 /// Waits until a change is INSYNC.
 async fn wait_insync(cx: &Ctx<'_>, change_id: &str) -> ProviderResult<()> {
-    let start = Instant::now();
-    let mut delay = Duration::from_millis(500);
-    loop {
-        let out = cx
-            .clients
-            .route53()
-            .get_change()
-            .id(change_id)
-            .send()
-            .await
-            .map_err(|e| cx.err("GetChange", &e))?;
-        if out.change_info().map(|c| c.status()) == Some(&ChangeStatus::Insync) {
-            return Ok(());
-        }
-        if start.elapsed() > Duration::from_secs(30 * 60) {
-            return Err(ProviderError::new(format!(
+    let (ms, secs) = (Duration::from_millis, Duration::from_secs);
+    cx.poll(
+        Poll::new(secs(30 * 60), ms(500), secs(15)),
+        |t| {
+            format!(
+                "waiting for Route53 change {change_id} to be INSYNC ({}s)",
+                t.as_secs()
+            )
+        },
+        |_| {
+            ProviderError::new(format!(
                 "{}: change {change_id} not INSYNC after 30 minutes",
                 cx.address()
             ))
-            .hint(
-                "Route53 propagation is stuck: check the AWS Health Dashboard, then apply again",
-            ));
-        }
-        cx.progress(&format!(
-            "waiting for Route53 change {change_id} to be INSYNC ({}s)",
-            start.elapsed().as_secs()
-        ));
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(15));
-    }
+            .hint("Route53 propagation is stuck: check the AWS Health Dashboard, then apply again")
+        },
+        || async {
+            let out = cx
+                .clients
+                .route53()
+                .get_change()
+                .id(change_id)
+                .send()
+                .await
+                .map_err(|e| cx.err("GetChange", &e))?;
+            let insync = out.change_info().map(|c| c.status()) == Some(&ChangeStatus::Insync);
+            Ok(insync.then_some(()))
+        },
+    )
+    .await
 }
 
 async fn zone_tags(

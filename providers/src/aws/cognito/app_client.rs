@@ -1,7 +1,7 @@
 //! `aws_cognito_user_pool_client`: callback URLs, OAuth flows, and the generated secret as a
 //! sensitive computed attribute.
 
-use super::{client, def, gone, split2, str_set_or_null};
+use super::{client, def, gone, import_by, must, split2, str_set_or_null};
 use crate::aws::resource::{Ctx, Resource, SdkResult};
 use crate::aws::value::{opt_s, s, Obj};
 use aws_sdk_cognitoidentityprovider::types::{
@@ -209,15 +209,6 @@ macro_rules! client_settings {
     }};
 }
 
-fn must(cx: &Ctx<'_>, v: Option<Value>) -> ProviderResult<Value> {
-    v.ok_or_else(|| {
-        ProviderError::new(format!(
-            "{}: the user pool client vanished right after it was written",
-            cx.address()
-        ))
-    })
-}
-
 impl Resource for UserPoolClient {
     fn type_name(&self) -> &'static str {
         "aws_cognito_user_pool_client"
@@ -261,7 +252,7 @@ impl Resource for UserPoolClient {
                     ))
                 })?;
             let stub = cx.state_from(planned).with("id", s(id)).build();
-            must(cx, read_client(cx, &stub).await?)
+            must(cx, read_client(cx, &stub).await?, "user pool client")
         })
     }
     fn update<'a>(
@@ -281,7 +272,7 @@ impl Resource for UserPoolClient {
                 .await
                 .map_err(|e| cx.err("UpdateUserPoolClient", &e))?;
             let stub = cx.state_from(planned).with("id", s(&id)).build();
-            must(cx, read_client(cx, &stub).await?)
+            must(cx, read_client(cx, &stub).await?, "user pool client")
         })
     }
     fn delete<'a>(
@@ -302,15 +293,12 @@ impl Resource for UserPoolClient {
     }
     /// Terraform's import ID: `USER_POOL_ID/CLIENT_ID`.
     fn import<'a>(&'a self, cx: &'a Ctx<'a>, id: &'a str) -> BoxFuture<'a, ProviderResult<Value>> {
-        Box::pin(async move {
-            let stub = cx.state().with("id", s(id)).build();
-            read_client(cx, &stub).await?.ok_or_else(|| {
-                ProviderError::new(format!(
-                    "{}: cannot import {id}: no such user pool client",
-                    cx.address()
-                ))
-                .hint("the import ID is USER_POOL_ID/CLIENT_ID")
-            })
-        })
+        Box::pin(import_by(
+            self,
+            cx,
+            id,
+            "user pool client",
+            "USER_POOL_ID/CLIENT_ID",
+        ))
     }
 }

@@ -8,12 +8,13 @@ mod users;
 
 use super::config::Clients;
 use super::resource::{Ctx, Resource};
+use super::value::s;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use engine::lang::types::Type;
 use engine::lang::value::Value;
-use engine::provider::{ResourceType, Schema};
+use engine::provider::{ProviderError, ProviderResult, ResourceType, Schema};
 use std::sync::Arc;
 
 pub use app_client::UserPoolClient;
@@ -83,4 +84,32 @@ pub(crate) fn str_set_or_null(items: Vec<String>, prior: &Value, name: &str) -> 
 pub(crate) fn split2(id: &str) -> Option<(String, String)> {
     let (a, b) = id.split_once('/')?;
     (!a.is_empty() && !b.is_empty()).then(|| (a.to_string(), b.to_string()))
+}
+
+/// The state read back right after a write; `None` (gone meanwhile) is an error.
+pub(crate) fn must(cx: &Ctx<'_>, v: Option<Value>, what: &str) -> ProviderResult<Value> {
+    v.ok_or_else(|| {
+        ProviderError::new(format!(
+            "{}: the {what} vanished right after it was written",
+            cx.address()
+        ))
+    })
+}
+
+/// Imports by `r`'s read of a state holding only `id`; unknown IDs name the `form` they take.
+pub(crate) async fn import_by(
+    r: &dyn Resource,
+    cx: &Ctx<'_>,
+    id: &str,
+    what: &str,
+    form: &str,
+) -> ProviderResult<Value> {
+    let stub = cx.state().with("id", s(id)).build();
+    r.read(cx, &stub).await?.ok_or_else(|| {
+        ProviderError::new(format!(
+            "{}: cannot import {id}: no such {what}",
+            cx.address()
+        ))
+        .hint(format!("the import ID is {form}"))
+    })
 }

@@ -1,6 +1,6 @@
 //! `aws_cognito_user_pool` and `aws_cognito_user_pool_domain`.
 
-use super::{client, def, gone, str_set_or_null};
+use super::{client, def, gone, must, str_set_or_null};
 use crate::aws::eks::{datetime, plan_single_block, single};
 use crate::aws::resource::{Ctx, Plan, Resource, SdkResult};
 use crate::aws::value::{opt_s, s, Obj};
@@ -255,15 +255,6 @@ fn tags_map(cx: &Ctx<'_>, v: &Value) -> Option<HashMap<String, String>> {
 
 fn list_opt<T>(v: Vec<String>, f: impl Fn(&str) -> T) -> Option<Vec<T>> {
     (!v.is_empty()).then(|| v.iter().map(|x| f(x)).collect())
-}
-
-fn must(cx: &Ctx<'_>, v: Option<Value>, what: &str) -> ProviderResult<Value> {
-    v.ok_or_else(|| {
-        ProviderError::new(format!(
-            "{}: the {what} vanished right after it was written",
-            cx.address()
-        ))
-    })
 }
 
 impl Resource for UserPool {

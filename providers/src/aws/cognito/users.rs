@@ -3,7 +3,7 @@
 //! A user's `temporary_password` and `password` are sensitive schema attributes: they never
 //! appear in plans, logs or errors, and AWS never reports them back (a read keeps the state's).
 
-use super::{client, def, gone, split2};
+use super::{client, def, gone, import_by, must, split2};
 use crate::aws::eks::datetime;
 use crate::aws::resource::{Ctx, Resource, SdkResult};
 use crate::aws::value::{map_value, opt_s, s, Obj};
@@ -14,23 +14,6 @@ use engine::lang::types::Type;
 use engine::lang::value::Value;
 use engine::provider::{Attribute, BoxFuture, ProviderError, ProviderResult, ResourceType, Schema};
 use std::collections::BTreeMap;
-
-fn must(cx: &Ctx<'_>, v: Option<Value>, what: &str) -> ProviderResult<Value> {
-    v.ok_or_else(|| {
-        ProviderError::new(format!(
-            "{}: the {what} vanished right after it was written",
-            cx.address()
-        ))
-    })
-}
-
-fn import_err(cx: &Ctx<'_>, id: &str, what: &str, form: &str) -> ProviderError {
-    ProviderError::new(format!(
-        "{}: cannot import {id}: no such {what}",
-        cx.address()
-    ))
-    .hint(format!("the import ID is {form}"))
-}
 
 /// The (pool, name) of a state, from its attributes or its `pool/name` ID.
 fn pool_and(v: &Value, attr: &str) -> (String, String) {
@@ -161,12 +144,13 @@ impl Resource for UserGroup {
     }
     /// Terraform's import ID: `USER_POOL_ID/GROUP_NAME`.
     fn import<'a>(&'a self, cx: &'a Ctx<'a>, id: &'a str) -> BoxFuture<'a, ProviderResult<Value>> {
-        Box::pin(async move {
-            let stub = cx.state().with("id", s(id)).build();
-            read_group(cx, &stub)
-                .await?
-                .ok_or_else(|| import_err(cx, id, "user group", "USER_POOL_ID/GROUP_NAME"))
-        })
+        Box::pin(import_by(
+            self,
+            cx,
+            id,
+            "user group",
+            "USER_POOL_ID/GROUP_NAME",
+        ))
     }
 }
 
@@ -434,12 +418,7 @@ impl Resource for User {
     }
     /// Terraform's import ID: `USER_POOL_ID/USERNAME`.
     fn import<'a>(&'a self, cx: &'a Ctx<'a>, id: &'a str) -> BoxFuture<'a, ProviderResult<Value>> {
-        Box::pin(async move {
-            let stub = cx.state().with("id", s(id)).build();
-            read_user(cx, &stub)
-                .await?
-                .ok_or_else(|| import_err(cx, id, "user", "USER_POOL_ID/USERNAME"))
-        })
+        Box::pin(import_by(self, cx, id, "user", "USER_POOL_ID/USERNAME"))
     }
 }
 
@@ -575,16 +554,12 @@ impl Resource for UserInGroup {
     }
     /// Import ID: `USER_POOL_ID/GROUP_NAME/USERNAME`.
     fn import<'a>(&'a self, cx: &'a Ctx<'a>, id: &'a str) -> BoxFuture<'a, ProviderResult<Value>> {
-        Box::pin(async move {
-            let stub = cx.state().with("id", s(id)).build();
-            read_membership(cx, &stub).await?.ok_or_else(|| {
-                import_err(
-                    cx,
-                    id,
-                    "group membership",
-                    "USER_POOL_ID/GROUP_NAME/USERNAME",
-                )
-            })
-        })
+        Box::pin(import_by(
+            self,
+            cx,
+            id,
+            "group membership",
+            "USER_POOL_ID/GROUP_NAME/USERNAME",
+        ))
     }
 }

@@ -1,7 +1,9 @@
 //! `aws_internet_gateway`, `aws_eip` and `aws_nat_gateway`.
 
 use super::vpc::must_read_after_write as must_read;
-use super::{client, def, ec2_arn, gone, put_tags, tag_spec, tags_schema, update_tags, wait_for};
+use super::{
+    client, def, ec2_arn, gone, put_tags, retag_and_read, tag_spec, tags_schema, wait_for,
+};
 use crate::aws::resource::{Ctx, Resource, SdkResult};
 use crate::aws::value::{opt_s, s, Obj};
 use aws_sdk_ec2::types::{ConnectivityType, DomainType, NatGatewayState, ResourceType as Ec2Type};
@@ -137,9 +139,7 @@ impl Resource for InternetGateway {
                     attach(cx, &id, &v).await?;
                 }
             }
-            update_tags(cx, &id, prior, planned).await?;
-            let stub = cx.state_from(planned).with("id", s(&id)).build();
-            must_read(cx, read_igw(cx, &stub).await?, "internet gateway")
+            retag_and_read(self, cx, &id, prior, planned, "internet gateway").await
         })
     }
     fn delete<'a>(
@@ -298,9 +298,7 @@ impl Resource for Eip {
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
             let id = Obj(prior).str("id").unwrap_or_default();
-            update_tags(cx, &id, prior, planned).await?;
-            let stub = cx.state_from(planned).with("id", s(&id)).build();
-            must_read(cx, read_eip(cx, &stub).await?, "Elastic IP")
+            retag_and_read(self, cx, &id, prior, planned, "Elastic IP").await
         })
     }
     fn delete<'a>(
@@ -328,16 +326,13 @@ async fn describe_nat(
     cx: &Ctx<'_>,
     id: &str,
 ) -> ProviderResult<Option<aws_sdk_ec2::types::NatGateway>> {
-    match client(cx)
+    let out = client(cx)
         .describe_nat_gateways()
         .nat_gateway_ids(id)
         .send()
         .await
-    {
-        Ok(o) => Ok(o.nat_gateways().first().cloned()),
-        Err(e) if gone(&e) => Ok(None),
-        Err(e) => Err(cx.err("DescribeNatGateways", &e)),
-    }
+        .found(cx, "DescribeNatGateways", gone)?;
+    Ok(out.and_then(|o| o.nat_gateways().first().cloned()))
 }
 
 async fn read_nat(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Value>> {
@@ -490,9 +485,7 @@ impl Resource for NatGateway {
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
             let id = Obj(prior).str("id").unwrap_or_default();
-            update_tags(cx, &id, prior, planned).await?;
-            let stub = cx.state_from(planned).with("id", s(&id)).build();
-            must_read(cx, read_nat(cx, &stub).await?, "NAT gateway")
+            retag_and_read(self, cx, &id, prior, planned, "NAT gateway").await
         })
     }
     fn delete<'a>(

@@ -12,7 +12,7 @@ mod vpc;
 mod zones;
 
 use super::config::Clients;
-use super::resource::{Ctx, DataSource, Resource};
+use super::resource::{Ctx, DataSource, Poll, Resource};
 use super::value::{tag_diff, Obj, State};
 use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, Tag, TagSpecification};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -149,6 +149,21 @@ pub(crate) async fn update_tags(
     Ok(())
 }
 
+/// The end of an update: the tags of `id` brought to `planned`'s, then the object read back
+/// through `r` (`what` names it when it vanished).
+pub(crate) async fn retag_and_read(
+    r: &dyn Resource,
+    cx: &Ctx<'_>,
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+    what: &str,
+) -> ProviderResult<Value> {
+    update_tags(cx, id, prior, planned).await?;
+    let stub = cx.state_from(planned).with("id", Value::string(id)).build();
+    vpc::must_read(cx, r.read(cx, &stub).await?, what)
+}
+
 pub(crate) fn filter(name: &str, value: &str) -> Filter {
     Filter::builder().name(name).values(value).build()
 }
@@ -180,34 +195,27 @@ pub(crate) async fn wait_for<T, F, Fut>(
     cx: &Ctx<'_>,
     what: &str,
     timeout: Duration,
-    mut check: F,
+    check: F,
 ) -> ProviderResult<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = ProviderResult<Option<T>>>,
 {
-    let start = std::time::Instant::now();
-    let mut delay = Duration::from_millis(200);
-    loop {
-        if let Some(v) = check().await? {
-            return Ok(v);
-        }
-        let elapsed = start.elapsed();
-        if elapsed >= timeout {
-            return Err(engine::provider::ProviderError::new(format!(
+    let poll = Poll::new(timeout, Duration::from_millis(200), Duration::from_secs(15));
+    cx.poll(
+        poll,
+        |t| format!("waiting for {what} ({}s elapsed)", t.as_secs()),
+        |t| {
+            engine::provider::ProviderError::new(format!(
                 "{}: timed out after {}s waiting for {what}",
                 cx.address(),
-                elapsed.as_secs()
+                t.as_secs()
             ))
-            .hint("the operation may still finish in AWS: check the console, then run apply again or raise the timeout in a `timeouts` block"));
-        }
-        cx.progress(&format!(
-            "waiting for {what} ({}s elapsed)",
-            elapsed.as_secs()
-        ));
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(15));
-    }
+            .hint("the operation may still finish in AWS: check the console, then run apply again or raise the timeout in a `timeouts` block")
+        },
+        check,
+    )
+    .await
 }
 
 /// The timeout of `op` ("create", "update", "delete") from the `timeouts` block, else `default`.

@@ -4,7 +4,7 @@
 //! state never changes when a route is added elsewhere in the configuration.
 
 use super::vpc::must_read_after_write as must_read;
-use super::{client, def, ec2_arn, filter, gone, put_tags, tag_spec, tags_schema, update_tags};
+use super::{client, def, ec2_arn, filter, gone, put_tags, retag_and_read, tag_spec, tags_schema};
 use crate::aws::resource::{Ctx, Resource, SdkResult};
 use crate::aws::value::{opt_s, s, Obj, State};
 use aws_sdk_ec2::types::ResourceType as Ec2Type;
@@ -18,16 +18,13 @@ async fn describe_rt(
     cx: &Ctx<'_>,
     id: &str,
 ) -> ProviderResult<Option<aws_sdk_ec2::types::RouteTable>> {
-    match client(cx)
+    let out = client(cx)
         .describe_route_tables()
         .route_table_ids(id)
         .send()
         .await
-    {
-        Ok(o) => Ok(o.route_tables().first().cloned()),
-        Err(e) if gone(&e) => Ok(None),
-        Err(e) => Err(cx.err("DescribeRouteTables", &e)),
-    }
+        .found(cx, "DescribeRouteTables", gone)?;
+    Ok(out.and_then(|o| o.route_tables().first().cloned()))
 }
 
 async fn read_rt(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Value>> {
@@ -101,9 +98,7 @@ impl Resource for RouteTable {
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
             let id = Obj(prior).str("id").unwrap_or_default();
-            update_tags(cx, &id, prior, planned).await?;
-            let stub = cx.state_from(planned).with("id", s(&id)).build();
-            must_read(cx, read_rt(cx, &stub).await?, "route table")
+            retag_and_read(self, cx, &id, prior, planned, "route table").await
         })
     }
     fn delete<'a>(

@@ -8,7 +8,7 @@
 //! allow-all egress rule AWS adds to a new group is removed: the configuration says what is open.
 
 use super::vpc::must_read_after_write as must_read;
-use super::{client, def, ec2_arn, gone, put_tags, tag_spec, tags_schema, update_tags};
+use super::{client, def, ec2_arn, gone, put_tags, retag_and_read, tag_spec, tags_schema};
 use crate::aws::resource::{Ctx, Plan, Resource, SdkResult};
 use crate::aws::value::{opt_s, s, Obj};
 use aws_sdk_ec2::types::{
@@ -510,9 +510,7 @@ impl Resource for SecurityGroup {
                 revoke(cx, &id, egress, &gone_rules).await?;
                 authorize(cx, &id, egress, &added).await?;
             }
-            update_tags(cx, &id, prior, planned).await?;
-            let stub = cx.state_from(planned).with("id", s(&id)).build();
-            must_read(cx, read_sg(cx, &stub).await?, "security group")
+            retag_and_read(self, cx, &id, prior, planned, "security group").await
         })
     }
     fn delete<'a>(

@@ -1,6 +1,6 @@
 //! `aws_vpc` and `aws_subnet`.
 
-use super::{client, def, ec2_arn, filter, gone, put_tags, tag_spec, tags_schema, update_tags};
+use super::{client, def, ec2_arn, filter, gone, put_tags, retag_and_read, tag_spec, tags_schema};
 use crate::aws::resource::{Ctx, Resource, SdkResult};
 use crate::aws::value::{opt_s, s, Obj};
 use aws_sdk_ec2::types::{
@@ -240,9 +240,7 @@ impl Resource for Vpc {
                 hostnames.filter(|b| Some(*b) != o.bool("enable_dns_hostnames")),
             )
             .await?;
-            update_tags(cx, &id, prior, planned).await?;
-            let stub = cx.state_from(planned).with("id", s(&id)).build();
-            must_read(cx, read_vpc(cx, &stub).await?, "VPC")
+            retag_and_read(self, cx, &id, prior, planned, "VPC").await
         })
     }
     fn delete<'a>(
@@ -392,9 +390,7 @@ impl Resource for Subnet {
             if Some(m) != o.bool("map_public_ip_on_launch") {
                 set_map_public_ip(cx, &id, m).await?;
             }
-            update_tags(cx, &id, prior, planned).await?;
-            let stub = cx.state_from(planned).with("id", s(&id)).build();
-            must_read(cx, read_subnet(cx, &stub).await?, "subnet")
+            retag_and_read(self, cx, &id, prior, planned, "subnet").await
         })
     }
     fn delete<'a>(

@@ -1,12 +1,15 @@
 //! `aws_eks_access_entry`. moto does not serve the access-entry APIs: tests use recorded HTTP
 //! exchanges.
 
-use super::{client, datetime, def, gone, hash_tags, put_tags, tags_schema, update_tags};
+use super::{
+    client, created, datetime, def, gone, hash_tags, ids, put_tags, read_back, tags_schema,
+    update_tags,
+};
 use crate::aws::resource::{Ctx, Plan, Resource, SdkResult};
 use crate::aws::value::{opt_s, opt_str, s, set_of_strings, Obj};
 use engine::lang::types::Type;
 use engine::lang::value::Value;
-use engine::provider::{Attribute, BoxFuture, ProviderError, ProviderResult, ResourceType, Schema};
+use engine::provider::{Attribute, BoxFuture, ProviderResult, ResourceType, Schema};
 
 fn schema() -> Schema {
     tags_schema(
@@ -38,23 +41,8 @@ fn schema() -> Schema {
     )
 }
 
-/// Terraform's ID: `cluster:principal_arn` (the ARN itself contains colons).
-fn ids(v: &Value) -> (String, String) {
-    let o = Obj(v);
-    match (o.str("cluster_name"), o.str("principal_arn")) {
-        (Some(c), Some(p)) => (c, p),
-        _ => {
-            let id = o.str("id").unwrap_or_default();
-            match id.split_once(':') {
-                Some((c, p)) => (c.to_string(), p.to_string()),
-                None => (String::new(), id),
-            }
-        }
-    }
-}
-
 async fn read_entry(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Value>> {
-    let (cluster, principal) = ids(current);
+    let (cluster, principal) = ids(current, "principal_arn");
     if cluster.is_empty() || principal.is_empty() {
         return Ok(None);
     }
@@ -120,7 +108,7 @@ impl Resource for AccessEntry {
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
             let p = Obj(planned);
-            let (cluster, principal) = ids(planned);
+            let (cluster, principal) = ids(planned, "principal_arn");
             let groups = p.str_list("kubernetes_groups");
             let res = client(cx)
                 .create_access_entry()
@@ -133,19 +121,9 @@ impl Resource for AccessEntry {
                 .set_tags(hash_tags(&cx.tags_all(planned)))
                 .send()
                 .await;
-            match res {
-                Ok(_) => {}
-                Err(e)
-                    if crate::aws::error::is_code(&e, &["ResourceInUseException"])
-                        && crate::aws::retry::was_retried() => {}
-                Err(e) => return Err(cx.err("CreateAccessEntry", &e)),
-            }
-            read_entry(cx, planned).await?.ok_or_else(|| {
-                ProviderError::new(format!(
-                    "{}: access entry vanished after create",
-                    cx.address()
-                ))
-            })
+            created(cx, res, "CreateAccessEntry")?;
+            let v = read_entry(cx, planned).await?;
+            read_back(cx, v, "access entry", "after create")
         })
     }
     fn update<'a>(
@@ -156,7 +134,7 @@ impl Resource for AccessEntry {
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
             let (o, n) = (Obj(prior), Obj(planned));
-            let (cluster, principal) = ids(prior);
+            let (cluster, principal) = ids(prior, "principal_arn");
             let groups_changed = o.str_list("kubernetes_groups") != n.str_list("kubernetes_groups");
             if groups_changed || o.str("user_name") != n.str("user_name") {
                 client(cx)
@@ -176,12 +154,8 @@ impl Resource for AccessEntry {
                 planned,
             )
             .await?;
-            read_entry(cx, planned).await?.ok_or_else(|| {
-                ProviderError::new(format!(
-                    "{}: access entry vanished during update",
-                    cx.address()
-                ))
-            })
+            let v = read_entry(cx, planned).await?;
+            read_back(cx, v, "access entry", "during update")
         })
     }
     fn delete<'a>(
@@ -190,7 +164,7 @@ impl Resource for AccessEntry {
         prior: &'a Value,
     ) -> BoxFuture<'a, ProviderResult<()>> {
         Box::pin(async move {
-            let (cluster, principal) = ids(prior);
+            let (cluster, principal) = ids(prior, "principal_arn");
             client(cx)
                 .delete_access_entry()
                 .cluster_name(&cluster)

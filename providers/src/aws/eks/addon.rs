@@ -1,16 +1,15 @@
 //! `aws_eks_addon`. moto does not serve the add-on APIs: tests use recorded HTTP exchanges.
 
 use super::{
-    client, datetime, def, gone, hash_tags, put_tags, tags_schema, timeout, timeouts_block,
-    update_tags,
+    client, created, datetime, def, gone, hash_tags, ids, issues, put_tags, read_back, tags_schema,
+    timeout, timeouts_block, update_tags, wait_deleted, Phase,
 };
-use crate::aws::ec2::wait_for;
 use crate::aws::resource::{Ctx, Plan, Resource, SdkResult};
 use crate::aws::value::{json_equivalent, opt_s, opt_str, s, Obj};
 use aws_sdk_eks::types::{AddonStatus, ResolveConflicts};
 use engine::lang::types::Type;
 use engine::lang::value::Value;
-use engine::provider::{Attribute, BoxFuture, ProviderError, ProviderResult, ResourceType, Schema};
+use engine::provider::{Attribute, BoxFuture, ProviderResult, ResourceType, Schema};
 use std::time::Duration;
 
 const CREATE: Duration = Duration::from_secs(20 * 60);
@@ -49,20 +48,6 @@ fn schema() -> Schema {
     )
 }
 
-fn ids(v: &Value) -> (String, String) {
-    let o = Obj(v);
-    match (o.str("cluster_name"), o.str("addon_name")) {
-        (Some(c), Some(n)) => (c, n),
-        _ => {
-            let id = o.str("id").unwrap_or_default();
-            match id.split_once(':') {
-                Some((c, n)) => (c.to_string(), n.to_string()),
-                None => (String::new(), id),
-            }
-        }
-    }
-}
-
 async fn describe(
     cx: &Ctx<'_>,
     cluster: &str,
@@ -71,21 +56,18 @@ async fn describe(
     if cluster.is_empty() || name.is_empty() {
         return Ok(None);
     }
-    match client(cx)
+    let out = client(cx)
         .describe_addon()
         .cluster_name(cluster)
         .addon_name(name)
         .send()
         .await
-    {
-        Ok(o) => Ok(o.addon().cloned()),
-        Err(e) if gone(&e) => Ok(None),
-        Err(e) => Err(cx.err("DescribeAddon", &e)),
-    }
+        .found(cx, "DescribeAddon", gone)?;
+    Ok(out.and_then(|o| o.addon().cloned()))
 }
 
 async fn read_addon(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Value>> {
-    let (cluster, name) = ids(current);
+    let (cluster, name) = ids(current, "addon_name");
     let Some(a) = describe(cx, &cluster, &name).await? else {
         return Ok(None);
     };
@@ -132,34 +114,25 @@ async fn wait_active(
     name: &str,
     limit: Duration,
 ) -> ProviderResult<()> {
-    wait_for(cx, &format!("add-on {name} to become ACTIVE"), limit, || async {
-        match describe(cx, cluster, name).await? {
-            Some(a) => match a.status() {
-                Some(AddonStatus::Active) => Ok(Some(())),
-                Some(AddonStatus::CreateFailed | AddonStatus::UpdateFailed | AddonStatus::Degraded) => {
-                    let issues = a
-                        .health()
-                        .map(|h| {
-                            h.issues()
-                                .iter()
-                                .map(|i| format!("{}: {}", i.code().map(|c| c.as_str()).unwrap_or("?"), i.message().unwrap_or("")))
-                                .collect::<Vec<_>>()
-                                .join("; ")
-                        })
-                        .unwrap_or_default();
-                    Err(ProviderError::new(format!(
-                        "{}: add-on {name} is {}",
-                        cx.address(),
-                        a.status().map(|s| s.as_str()).unwrap_or("?")
-                    ))
-                    .detail(issues)
-                    .hint("check that the cluster has nodes to run the add-on, the service account role, and resolve_conflicts_on_create/update (OVERWRITE replaces self-managed settings)"))
-                }
-                _ => Ok(None),
-            },
-            None => Err(ProviderError::new(format!("{}: add-on {name} disappeared while waiting for ACTIVE", cx.address()))),
-        }
-    })
+    super::wait_active(
+        cx,
+        &format!("add-on {name}"),
+        limit,
+        "check that the cluster has nodes to run the add-on, the service account role, and resolve_conflicts_on_create/update (OVERWRITE replaces self-managed settings)",
+        || describe(cx, cluster, name),
+        |a| match a.status() {
+            Some(AddonStatus::Active) => Phase::Active,
+            Some(
+                s @ (AddonStatus::CreateFailed | AddonStatus::UpdateFailed | AddonStatus::Degraded),
+            ) => Phase::Failed(
+                s.as_str().to_string(),
+                issues(a.health().map(|h| h.issues()).unwrap_or_default(), |i| {
+                    (i.code().map(|c| c.as_str()), i.message())
+                }),
+            ),
+            _ => Phase::Pending,
+        },
+    )
     .await
 }
 
@@ -201,7 +174,7 @@ impl Resource for Addon {
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
             let p = Obj(planned);
-            let (cluster, name) = ids(planned);
+            let (cluster, name) = ids(planned, "addon_name");
             let res = client(cx)
                 .create_addon()
                 .cluster_name(&cluster)
@@ -217,21 +190,11 @@ impl Resource for Addon {
                 .set_tags(hash_tags(&cx.tags_all(planned)))
                 .send()
                 .await;
-            match res {
-                Ok(_) => {}
-                Err(e)
-                    if crate::aws::error::is_code(&e, &["ResourceInUseException"])
-                        && crate::aws::retry::was_retried() => {}
-                Err(e) => return Err(cx.err("CreateAddon", &e)),
-            }
+            created(cx, res, "CreateAddon")?;
             cx.progress(&format!("add-on {name} creating"));
             wait_active(cx, &cluster, &name, timeout(planned, "create", CREATE)).await?;
-            read_addon(cx, planned).await?.ok_or_else(|| {
-                ProviderError::new(format!(
-                    "{}: add-on {name} vanished after create",
-                    cx.address()
-                ))
-            })
+            let v = read_addon(cx, planned).await?;
+            read_back(cx, v, &format!("add-on {name}"), "after create")
         })
     }
     fn update<'a>(
@@ -242,7 +205,7 @@ impl Resource for Addon {
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
             let (o, n) = (Obj(prior), Obj(planned));
-            let (cluster, name) = ids(prior);
+            let (cluster, name) = ids(prior, "addon_name");
             let changed = |a: &str| o.str(a) != n.str(a);
             if changed("addon_version")
                 || changed("service_account_role_arn")
@@ -266,12 +229,8 @@ impl Resource for Addon {
                 wait_active(cx, &cluster, &name, timeout(planned, "update", CREATE)).await?;
             }
             update_tags(cx, &o.str("arn").unwrap_or_default(), prior, planned).await?;
-            read_addon(cx, planned).await?.ok_or_else(|| {
-                ProviderError::new(format!(
-                    "{}: add-on {name} vanished during update",
-                    cx.address()
-                ))
-            })
+            let v = read_addon(cx, planned).await?;
+            read_back(cx, v, &format!("add-on {name}"), "during update")
         })
     }
     fn delete<'a>(
@@ -280,7 +239,7 @@ impl Resource for Addon {
         prior: &'a Value,
     ) -> BoxFuture<'a, ProviderResult<()>> {
         Box::pin(async move {
-            let (cluster, name) = ids(prior);
+            let (cluster, name) = ids(prior, "addon_name");
             if client(cx)
                 .delete_addon()
                 .cluster_name(&cluster)
@@ -292,11 +251,11 @@ impl Resource for Addon {
             {
                 return Ok(());
             }
-            wait_for(
+            wait_deleted(
                 cx,
-                &format!("add-on {name} to be deleted"),
+                &format!("add-on {name}"),
                 timeout(prior, "delete", DELETE),
-                || async { Ok(describe(cx, &cluster, &name).await?.is_none().then_some(())) },
+                || describe(cx, &cluster, &name),
             )
             .await
         })

@@ -1,10 +1,9 @@
 //! `aws_eks_cluster` and the `aws_eks_cluster` data source.
 
 use super::{
-    client, datetime, def, gone, hash_tags, plan_single_block, put_tags, single, tags_schema,
-    timeout, timeouts_block, update_tags,
+    client, datetime, def, gone, hash_tags, issues, plan_single_block, put_tags, read_back, single,
+    tags_schema, timeout, timeouts_block, update_tags, wait_deleted, Phase,
 };
-use crate::aws::ec2::wait_for;
 use crate::aws::resource::{Ctx, DataSource, Plan, Resource};
 use crate::aws::value::{opt_s, s, same, set_of_strings, Obj};
 use aws_sdk_eks::types::{
@@ -260,40 +259,23 @@ async fn read_cluster(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Va
 }
 
 async fn wait_active(cx: &Ctx<'_>, name: &str, limit: Duration) -> ProviderResult<()> {
-    wait_for(cx, &format!("EKS cluster {name} to become ACTIVE"), limit, || async {
-        match describe(cx, name).await? {
-            Some(c) => match c.status() {
-                Some(ClusterStatus::Active) => Ok(Some(())),
-                Some(ClusterStatus::Failed) => Err(ProviderError::new(format!(
-                    "{}: EKS cluster {name} is FAILED",
-                    cx.address()
-                ))
-                .detail(
-                    c.health()
-                        .map(|h| {
-                            h.issues()
-                                .iter()
-                                .map(|i| {
-                                    format!(
-                                        "{}: {}",
-                                        i.code().map(|c| c.as_str()).unwrap_or("?"),
-                                        i.message().unwrap_or("")
-                                    )
-                                })
-                                .collect::<Vec<_>>()
-                                .join("; ")
-                        })
-                        .unwrap_or_default(),
-                )
-                .hint("check the cluster role's trust policy and permissions, and that the subnets are in at least two availability zones")),
-                _ => Ok(None),
-            },
-            None => Err(ProviderError::new(format!(
-                "{}: EKS cluster {name} disappeared while waiting for ACTIVE",
-                cx.address()
-            ))),
-        }
-    })
+    super::wait_active(
+        cx,
+        &format!("EKS cluster {name}"),
+        limit,
+        "check the cluster role's trust policy and permissions, and that the subnets are in at least two availability zones",
+        || describe(cx, name),
+        |c| match c.status() {
+            Some(ClusterStatus::Active) => Phase::Active,
+            Some(ClusterStatus::Failed) => Phase::Failed(
+                "FAILED".to_string(),
+                issues(c.health().map(|h| h.issues()).unwrap_or_default(), |i| {
+                    (i.code().map(|c| c.as_str()), i.message())
+                }),
+            ),
+            _ => Phase::Pending,
+        },
+    )
     .await
 }
 
@@ -379,12 +361,8 @@ async fn create_cluster(cx: &Ctx<'_>, planned: &Value) -> ProviderResult<Value> 
     }
     cx.progress(&format!("EKS cluster {name} creating"));
     wait_active(cx, &name, timeout(planned, "create", CREATE)).await?;
-    read_cluster(cx, planned).await?.ok_or_else(|| {
-        ProviderError::new(format!(
-            "{}: EKS cluster {name} vanished after create",
-            cx.address()
-        ))
-    })
+    let v = read_cluster(cx, planned).await?;
+    read_back(cx, v, &format!("EKS cluster {name}"), "after create")
 }
 
 async fn update_cluster(cx: &Ctx<'_>, prior: &Value, planned: &Value) -> ProviderResult<Value> {
@@ -481,12 +459,8 @@ async fn update_cluster(cx: &Ctx<'_>, prior: &Value, planned: &Value) -> Provide
         }
     }
     update_tags(cx, &o.str("arn").unwrap_or_default(), prior, planned).await?;
-    read_cluster(cx, planned).await?.ok_or_else(|| {
-        ProviderError::new(format!(
-            "{}: EKS cluster {name} vanished during update",
-            cx.address()
-        ))
-    })
+    let v = read_cluster(cx, planned).await?;
+    read_back(cx, v, &format!("EKS cluster {name}"), "during update")
 }
 
 async fn delete_cluster(cx: &Ctx<'_>, prior: &Value) -> ProviderResult<()> {
@@ -504,11 +478,11 @@ async fn delete_cluster(cx: &Ctx<'_>, prior: &Value) -> ProviderResult<()> {
         }
     }
     cx.progress(&format!("EKS cluster {name} deleting"));
-    wait_for(
+    wait_deleted(
         cx,
-        &format!("EKS cluster {name} to be deleted"),
+        &format!("EKS cluster {name}"),
         timeout(prior, "delete", DELETE),
-        || async { Ok(describe(cx, &name).await?.is_none().then_some(())) },
+        || describe(cx, &name),
     )
     .await
 }

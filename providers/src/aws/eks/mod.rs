@@ -9,13 +9,13 @@ mod nodegroup;
 
 use super::config::Clients;
 use super::resource::{Ctx, DataSource, Plan, Resource};
-use super::value::{tag_diff, State};
+use super::value::{tag_diff, Obj, State};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use engine::lang::types::Type;
 use engine::lang::value::Value;
-use engine::provider::{Block, Nesting, ResourceType, Schema};
+use engine::provider::{Block, Nesting, ProviderError, ProviderResult, ResourceType, Schema};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
@@ -83,9 +83,130 @@ pub(crate) fn timeouts_block() -> Block {
 }
 
 pub(crate) use crate::aws::ec2::timeout;
+use crate::aws::ec2::wait_for;
 
 pub(crate) fn gone<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
     crate::aws::error::is_code(e, &["ResourceNotFoundException", "NotFoundException"])
+}
+
+/// The (cluster, `attr`) of a state, from its attributes or its `cluster:name` ID (split at the
+/// first colon: an access entry's ID is `cluster:principal_arn`, the ARN keeps its colons).
+pub(crate) fn ids(v: &Value, attr: &str) -> (String, String) {
+    let o = Obj(v);
+    match (o.str("cluster_name"), o.str(attr)) {
+        (Some(c), Some(n)) => (c, n),
+        _ => {
+            let id = o.str("id").unwrap_or_default();
+            match id.split_once(':') {
+                Some((c, n)) => (c.to_string(), n.to_string()),
+                None => (String::new(), id),
+            }
+        }
+    }
+}
+
+/// The state read right after a write (`when`: "after create", "during update"); gone is an
+/// error.
+pub(crate) fn read_back(
+    cx: &Ctx<'_>,
+    v: Option<Value>,
+    what: &str,
+    when: &str,
+) -> ProviderResult<Value> {
+    v.ok_or_else(|| ProviderError::new(format!("{}: {what} vanished {when}", cx.address())))
+}
+
+/// A create's result: `ResourceInUseException` on a retried call (the first attempt's answer
+/// was lost) is the object that attempt made.
+pub(crate) fn created<T, E>(
+    cx: &Ctx<'_>,
+    res: Result<T, SdkError<E, HttpResponse>>,
+    op: &str,
+) -> ProviderResult<()>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match res {
+        Ok(_) => Ok(()),
+        Err(e)
+            if crate::aws::error::is_code(&e, &["ResourceInUseException"])
+                && crate::aws::retry::was_retried() =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(cx.err(op, &e)),
+    }
+}
+
+/// What an object's status means while waiting for ACTIVE.
+pub(crate) enum Phase {
+    Active,
+    /// The status and the health issues.
+    Failed(String, String),
+    Pending,
+}
+
+/// Health issues as `CODE: message; ...`.
+pub(crate) fn issues<I>(list: &[I], f: impl Fn(&I) -> (Option<&str>, Option<&str>)) -> String {
+    list.iter()
+        .map(|i| {
+            let (code, msg) = f(i);
+            format!("{}: {}", code.unwrap_or("?"), msg.unwrap_or(""))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Waits until `describe` finds `what` ACTIVE; a failed status or a vanished object is an error
+/// (with `hint`).
+pub(crate) async fn wait_active<T, F, Fut>(
+    cx: &Ctx<'_>,
+    what: &str,
+    limit: Duration,
+    hint: &str,
+    describe: F,
+    phase: impl Fn(&T) -> Phase,
+) -> ProviderResult<()>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ProviderResult<Option<T>>>,
+{
+    wait_for(cx, &format!("{what} to become ACTIVE"), limit, || async {
+        match describe().await? {
+            Some(x) => match phase(&x) {
+                Phase::Active => Ok(Some(())),
+                Phase::Failed(status, issues) => Err(ProviderError::new(format!(
+                    "{}: {what} is {status}",
+                    cx.address()
+                ))
+                .detail(issues)
+                .hint(hint)),
+                Phase::Pending => Ok(None),
+            },
+            None => Err(ProviderError::new(format!(
+                "{}: {what} disappeared while waiting for ACTIVE",
+                cx.address()
+            ))),
+        }
+    })
+    .await
+}
+
+/// Waits until `describe` no longer finds `what`.
+pub(crate) async fn wait_deleted<T, F, Fut>(
+    cx: &Ctx<'_>,
+    what: &str,
+    limit: Duration,
+    describe: F,
+) -> ProviderResult<()>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ProviderResult<Option<T>>>,
+{
+    wait_for(cx, &format!("{what} to be deleted"), limit, || async {
+        Ok(describe().await?.is_none().then_some(()))
+    })
+    .await
 }
 
 pub(crate) fn hash_tags(m: &BTreeMap<String, String>) -> Option<HashMap<String, String>> {

@@ -1,10 +1,9 @@
 //! `aws_eks_node_group`: managed node groups (GPU AMI types, SPOT / ON_DEMAND, labels, taints).
 
 use super::{
-    client, def, gone, hash_tags, plan_single_block, put_tags, single, tags_schema, timeout,
-    timeouts_block, update_tags,
+    client, def, gone, hash_tags, ids, issues, plan_single_block, put_tags, read_back, single,
+    tags_schema, timeout, timeouts_block, update_tags, wait_deleted, Phase,
 };
-use crate::aws::ec2::wait_for;
 use crate::aws::resource::{Ctx, Plan, Resource, SdkResult};
 use crate::aws::value::{list_of_strings, map_value, opt_s, opt_str, s, same, set_of_strings, Obj};
 use aws_sdk_eks::types::{
@@ -14,7 +13,7 @@ use aws_sdk_eks::types::{
 use engine::lang::types::Type;
 use engine::lang::value::Value;
 use engine::provider::{
-    Attribute, Block, BoxFuture, Nesting, ProviderError, ProviderResult, ResourceType, Schema,
+    Attribute, Block, BoxFuture, Nesting, ProviderResult, ResourceType, Schema,
 };
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -86,20 +85,6 @@ fn schema() -> Schema {
     )
 }
 
-fn ids(v: &Value) -> (String, String) {
-    let o = Obj(v);
-    match (o.str("cluster_name"), o.str("node_group_name")) {
-        (Some(c), Some(n)) => (c, n),
-        _ => {
-            let id = o.str("id").unwrap_or_default();
-            match id.split_once(':') {
-                Some((c, n)) => (c.to_string(), n.to_string()),
-                None => (String::new(), id),
-            }
-        }
-    }
-}
-
 async fn describe(
     cx: &Ctx<'_>,
     cluster: &str,
@@ -108,17 +93,14 @@ async fn describe(
     if cluster.is_empty() || name.is_empty() {
         return Ok(None);
     }
-    match client(cx)
+    let out = client(cx)
         .describe_nodegroup()
         .cluster_name(cluster)
         .nodegroup_name(name)
         .send()
         .await
-    {
-        Ok(o) => Ok(o.nodegroup().cloned()),
-        Err(e) if gone(&e) => Ok(None),
-        Err(e) => Err(cx.err("DescribeNodegroup", &e)),
-    }
+        .found(cx, "DescribeNodegroup", gone)?;
+    Ok(out.and_then(|o| o.nodegroup().cloned()))
 }
 
 fn taint_value(key: &str, value: Option<&str>, effect: &str) -> Value {
@@ -130,7 +112,7 @@ fn taint_value(key: &str, value: Option<&str>, effect: &str) -> Value {
 }
 
 async fn read_ng(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Value>> {
-    let (cluster, name) = ids(current);
+    let (cluster, name) = ids(current, "node_group_name");
     let Some(g) = describe(cx, &cluster, &name).await? else {
         return Ok(None);
     };
@@ -246,37 +228,23 @@ async fn wait_active(
     name: &str,
     limit: Duration,
 ) -> ProviderResult<()> {
-    wait_for(cx, &format!("node group {name} to become ACTIVE"), limit, || async {
-        match describe(cx, cluster, name).await? {
-            Some(g) => match g.status() {
-                Some(NodegroupStatus::Active) => Ok(Some(())),
-                Some(NodegroupStatus::CreateFailed | NodegroupStatus::Degraded) => {
-                    let issues = g
-                        .health()
-                        .map(|h| {
-                            h.issues()
-                                .iter()
-                                .map(|i| format!("{}: {}", i.code().map(|c| c.as_str()).unwrap_or("?"), i.message().unwrap_or("")))
-                                .collect::<Vec<_>>()
-                                .join("; ")
-                        })
-                        .unwrap_or_default();
-                    Err(ProviderError::new(format!(
-                        "{}: node group {name} is {}",
-                        cx.address(),
-                        g.status().map(|s| s.as_str()).unwrap_or("?")
-                    ))
-                    .detail(issues)
-                    .hint("check the node role's policies (AmazonEKSWorkerNodePolicy, AmazonEC2ContainerRegistryReadOnly, AmazonEKS_CNI_Policy), the instance type's availability in the subnets' zones, and the EC2 quota for the instance family (GPU quotas start at 0)"))
-                }
-                _ => Ok(None),
-            },
-            None => Err(ProviderError::new(format!(
-                "{}: node group {name} disappeared while waiting for ACTIVE",
-                cx.address()
-            ))),
-        }
-    })
+    super::wait_active(
+        cx,
+        &format!("node group {name}"),
+        limit,
+        "check the node role's policies (AmazonEKSWorkerNodePolicy, AmazonEC2ContainerRegistryReadOnly, AmazonEKS_CNI_Policy), the instance type's availability in the subnets' zones, and the EC2 quota for the instance family (GPU quotas start at 0)",
+        || describe(cx, cluster, name),
+        |g| match g.status() {
+            Some(NodegroupStatus::Active) => Phase::Active,
+            Some(s @ (NodegroupStatus::CreateFailed | NodegroupStatus::Degraded)) => Phase::Failed(
+                s.as_str().to_string(),
+                issues(g.health().map(|h| h.issues()).unwrap_or_default(), |i| {
+                    (i.code().map(|c| c.as_str()), i.message())
+                }),
+            ),
+            _ => Phase::Pending,
+        },
+    )
     .await
 }
 
@@ -364,12 +332,8 @@ impl Resource for NodeGroup {
                 .state_from(planned)
                 .with("node_group_name", s(&name))
                 .build();
-            read_ng(cx, &stub).await?.ok_or_else(|| {
-                ProviderError::new(format!(
-                    "{}: node group {name} vanished after create",
-                    cx.address()
-                ))
-            })
+            let v = read_ng(cx, &stub).await?;
+            read_back(cx, v, &format!("node group {name}"), "after create")
         })
     }
     fn update<'a>(
@@ -379,7 +343,7 @@ impl Resource for NodeGroup {
         planned: &'a Value,
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
-            let (cluster, name) = ids(prior);
+            let (cluster, name) = ids(prior, "node_group_name");
             let (o, n) = (Obj(prior), Obj(planned));
             let limit = timeout(planned, "update", UPDATE);
             let (ol, nl) = (o.str_map("labels"), n.str_map("labels"));
@@ -454,12 +418,8 @@ impl Resource for NodeGroup {
                 wait_active(cx, &cluster, &name, limit).await?;
             }
             update_tags(cx, &o.str("arn").unwrap_or_default(), prior, planned).await?;
-            read_ng(cx, planned).await?.ok_or_else(|| {
-                ProviderError::new(format!(
-                    "{}: node group {name} vanished during update",
-                    cx.address()
-                ))
-            })
+            let v = read_ng(cx, planned).await?;
+            read_back(cx, v, &format!("node group {name}"), "during update")
         })
     }
     fn delete<'a>(
@@ -468,7 +428,7 @@ impl Resource for NodeGroup {
         prior: &'a Value,
     ) -> BoxFuture<'a, ProviderResult<()>> {
         Box::pin(async move {
-            let (cluster, name) = ids(prior);
+            let (cluster, name) = ids(prior, "node_group_name");
             if client(cx)
                 .delete_nodegroup()
                 .cluster_name(&cluster)
@@ -481,11 +441,11 @@ impl Resource for NodeGroup {
                 return Ok(());
             }
             cx.progress(&format!("node group {name} deleting"));
-            wait_for(
+            wait_deleted(
                 cx,
-                &format!("node group {name} to be deleted"),
+                &format!("node group {name}"),
                 timeout(prior, "delete", DELETE),
-                || async { Ok(describe(cx, &cluster, &name).await?.is_none().then_some(())) },
+                || describe(cx, &cluster, &name),
             )
             .await
         })
