@@ -196,12 +196,14 @@ fn takes_references(kind: &str, name: &str) -> bool {
         (kind, name),
         ("resource" | "data" | "module" | "output", "depends_on")
             | ("resource" | "data", "provider")
+            | ("module", "providers")
             | ("lifecycle", "ignore_changes" | "replace_triggered_by")
     )
 }
 
-/// Parses a string (or each string of an array) as the expression it spells, in place; a
-/// string that is not an expression is left for the decoder to report.
+/// Parses a string (or each string of an array, or each string value of an object: a module's
+/// `providers`) as the expression it spells, in place; a string that is not an expression is
+/// left for the decoder to report.
 fn strings_as_references(e: &mut Expr, filename: &Arc<str>) {
     match &mut e.kind {
         ExprKind::String(s) => {
@@ -214,6 +216,13 @@ fn strings_as_references(e: &mut Expr, filename: &Arc<str>) {
             for it in items {
                 if let ExprKind::String(_) = it.kind {
                     strings_as_references(it, filename);
+                }
+            }
+        }
+        ExprKind::Object(items) => {
+            for it in items {
+                if let ExprKind::String(_) = it.value.kind {
+                    strings_as_references(&mut it.value, filename);
                 }
             }
         }
@@ -973,6 +982,26 @@ mod tests {
         // "${var.nope}" unwraps to the traversal; it starts after `"${` at column 30.
         assert_eq!(e.range.start.line, 1);
         assert!(e.range.start.column > 27, "{:?}", e.range);
+    }
+
+    #[test]
+    fn module_providers_are_written_as_strings() {
+        let b = parse(r#"{"module": {"m": {"source": "./m", "providers": {"aws": "aws.east"}}}}"#)
+            .expect("parses");
+        let body = &b.blocks[0].body;
+        let Some(ExprKind::Object(items)) = body.attribute("providers").map(|a| &a.expr.kind)
+        else {
+            panic!("providers is an object");
+        };
+        assert!(
+            matches!(items[0].value.kind, ExprKind::Traversal { .. }),
+            "{items:?}"
+        );
+        // The source stays a string.
+        assert!(matches!(
+            body.attribute("source").map(|a| &a.expr.kind),
+            Some(ExprKind::String(_))
+        ));
     }
 
     #[test]
