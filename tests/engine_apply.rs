@@ -464,3 +464,51 @@ fn a_failed_delete_in_create_before_destroy_rolls_the_replacement_back() {
     let ids: BTreeSet<String> = state_objects(p).into_iter().map(|(_, id)| id).collect();
     assert_eq!(ids, after);
 }
+
+/// The most operations in flight at once, from the order of the --json events.
+fn max_in_flight(json_lines: &str) -> usize {
+    let (mut now, mut max) = (0usize, 0usize);
+    for e in json_lines
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+    {
+        match e["type"].as_str() {
+            Some("apply_start") => {
+                now += 1;
+                max = max.max(now);
+            }
+            Some("apply_complete" | "apply_errored") => now = now.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// Concurrency is bounded by --parallelism and by the provider's per-service limit, whichever
+/// is lower, and reaches that bound.
+#[test]
+fn parallelism_and_per_service_limits_bound_operations_in_flight() {
+    let config = "resource \"time_sleep\" \"s\" {\n  count           = 12\n  create_duration = \"150ms\"\n}\n";
+    for (limit, want) in [(None, 10), (Some("3"), 3)] {
+        let d = project(&[("main.tf", config)]);
+        let p = d.path();
+        let mut c = cmd(p);
+        if let Some(l) = limit {
+            c.env("SAKK_BUILTIN_SERVICE_LIMIT", l);
+        }
+        let started = Instant::now();
+        let o = c
+            .args(["apply", "--auto-approve", "--json", "--parallelism", "10"])
+            .output()
+            .expect("run");
+        let wall = started.elapsed();
+        assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+        assert_eq!(max_in_flight(&stdout(&o)), want, "limit {limit:?}");
+        // 12 sleeps of 150 ms, `want` at a time: at least ceil(12 / want) rounds.
+        let rounds = 12usize.div_ceil(want) as u32;
+        assert!(
+            wall >= Duration::from_millis(150) * rounds,
+            "limit {limit:?}: {wall:?}"
+        );
+    }
+}

@@ -10,6 +10,8 @@
 //!   created but never recorded, so a re-apply adopts it instead of making a twin.
 //! - `SAKK_BUILTIN_FAIL=ADDR[,ADDR...]`: creates and updates of these instance addresses fail;
 //!   an entry `delete-once:ADDR` makes the first delete of that address in the process fail.
+//! - `SAKK_BUILTIN_SERVICE_LIMIT=N`: the per-service concurrency limit of the built-in types
+//!   (default: none), to test the executor's limits.
 
 use engine::lang::types::Type;
 use engine::lang::value::{Kind, Value};
@@ -112,7 +114,10 @@ impl Provider for Builtin {
         &self.config
     }
     fn service_limit(&self, _service: &str) -> usize {
-        usize::MAX
+        std::env::var("SAKK_BUILTIN_SERVICE_LIMIT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(usize::MAX)
     }
     fn configure<'a>(
         &'a self,
