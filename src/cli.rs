@@ -286,6 +286,92 @@ pub struct VarArgs {
     /// Read input variables from a .tfvars or .tfvars.json file (repeatable)
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
+    /// `--var` and `--var-file` interleaved in command-line order (filled from clap's
+    /// argument indices by [`parse`]).
+    #[arg(skip)]
+    pub ordered: Vec<engine::evaluate::inputs::CliInput>,
+}
+
+impl VarArgs {
+    /// The inputs for the operations layer: these arguments and the process environment.
+    pub fn inputs(&self) -> ops::load::InputOptions {
+        ops::load::InputOptions::from_env(self.ordered.clone())
+    }
+
+    /// Interleaves `vars` and `var_files` by their positions on the command line.
+    fn order(&mut self, m: &clap::ArgMatches) {
+        use engine::evaluate::inputs::CliInput;
+        let idx = |id: &str| -> Vec<usize> {
+            m.try_get_raw_occurrences(id)
+                .ok()
+                .flatten()
+                .map(|_| m.indices_of(id).map(|i| i.collect()).unwrap_or_default())
+                .unwrap_or_default()
+        };
+        let mut all: Vec<(usize, CliInput)> = idx("vars")
+            .into_iter()
+            .zip(&self.vars)
+            .map(|(i, v)| (i, CliInput::Var(v.clone())))
+            .chain(
+                idx("var_files")
+                    .into_iter()
+                    .zip(&self.var_files)
+                    .map(|(i, f)| (i, CliInput::VarFile(f.clone()))),
+            )
+            .collect();
+        all.sort_by_key(|(i, _)| *i);
+        self.ordered = all.into_iter().map(|(_, c)| c).collect();
+    }
+}
+
+/// Parses the (normalised) arguments; `--var`/`--var-file` keep their command-line order.
+pub fn parse(args: Vec<String>) -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let m = Cli::command().try_get_matches_from(args)?;
+    let mut cli = Cli::from_arg_matches(&m)?;
+    if let Some((_, sub)) = m.subcommand() {
+        let vars = match &mut cli.command {
+            Command::Plan(a) => Some(&mut a.vars),
+            Command::Apply(a) | Command::Destroy(a) | Command::Refresh(a) => Some(&mut a.vars),
+            Command::Console(a) => Some(&mut a.vars),
+            Command::Import(a) => Some(&mut a.vars),
+            _ => None,
+        };
+        if let Some(v) = vars {
+            v.order(sub);
+        }
+    }
+    Ok(cli)
+}
+
+impl LockArgs {
+    pub fn options(&self) -> Result<ops::project::LockOptions, String> {
+        Ok(ops::project::LockOptions {
+            enabled: self.lock,
+            timeout: state::lock::parse_duration(&self.lock_timeout)
+                .map_err(|e| format!("--lock-timeout: {e}"))?,
+        })
+    }
+}
+
+impl PlanningArgs {
+    pub fn options(&self) -> ops::planning::PlanOptions {
+        use engine::evaluate::resources::PlanMode;
+        ops::planning::PlanOptions {
+            mode: if self.destroy {
+                PlanMode::Destroy
+            } else if self.refresh_only {
+                PlanMode::RefreshOnly
+            } else {
+                PlanMode::Normal
+            },
+            refresh: self.refresh,
+            targets: self.targets.clone(),
+            replace: self.replace.clone(),
+            gitops_branch: self.gitops_branch.clone(),
+            imports: self.imports.clone(),
+        }
+    }
 }
 
 /// What to plan: shared by plan, apply and destroy.
@@ -506,6 +592,25 @@ mod tests {
         assert_eq!(
             norm(&["sakk", "output", "--", "-json"]),
             vec!["sakk", "output", "--", "-json"]
+        );
+    }
+
+    #[test]
+    fn var_and_var_file_keep_their_order() {
+        use engine::evaluate::inputs::CliInput;
+        let cli = parse(norm(&[
+            "sakk", "plan", "--var-file", "a.tfvars", "-var", "x=1", "--var=y=2", "--var-file=b.tfvars",
+        ]))
+        .unwrap();
+        let Command::Plan(p) = cli.command else { panic!("plan") };
+        assert_eq!(
+            p.vars.ordered,
+            vec![
+                CliInput::VarFile("a.tfvars".into()),
+                CliInput::Var("x=1".into()),
+                CliInput::Var("y=2".into()),
+                CliInput::VarFile("b.tfvars".into()),
+            ]
         );
     }
 

@@ -4,12 +4,11 @@ mod cli;
 mod commands;
 mod ui;
 
-use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args = cli::normalize_args(std::env::args());
-    let cli = match cli::Cli::try_parse_from(args) {
+    let cli = match cli::parse(args) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();

@@ -10,6 +10,11 @@ const LINEAGE: &str = "11111111-2222-4333-8444-555555555555";
 
 /// A project with an s3 backend (settings in backend.hcl), initialised with --bootstrap.
 fn s3_project(extra_hcl: &str) -> (tempfile::TempDir, String, String) {
+    s3_project_with(extra_hcl, "")
+}
+
+/// An S3-backed project whose configuration has `extra_tf` besides a variable.
+fn s3_project_with(extra_hcl: &str, extra_tf: &str) -> (tempfile::TempDir, String, String) {
     let bucket = unique("sakk-b");
     let table = unique("sakk-locks");
     let hcl = format!(
@@ -18,7 +23,7 @@ fn s3_project(extra_hcl: &str) -> (tempfile::TempDir, String, String) {
     let p = project(&[
         (
             "main.tf",
-            "terraform {\n  backend \"s3\" {}\n}\nvariable \"x\" { default = 1 }\n",
+            &format!("terraform {{\n  backend \"s3\" {{}}\n}}\nvariable \"x\" {{ default = 1 }}\n{extra_tf}"),
         ),
         ("backend.hcl", &hcl),
         ("s.json", &state_doc(LINEAGE, 1, &["a", "b"])),
@@ -120,18 +125,17 @@ fn migrating_local_state_to_s3_keeps_lineage_and_serial() {
 /// Two processes race for the same S3 state (both DynamoDB and S3 lock object configured).
 #[test]
 fn two_processes_racing_for_the_lock() {
-    let (p, bucket, _) = s3_project("use_lockfile = true\n");
+    let (p, bucket, _) = s3_project_with("use_lockfile = true\n", SLEEP_6S);
     let d = p.path();
     assert!(sakk_aws(d, &["state", "push", "s.json"]).status.success());
     let key = "fleet/terraform.tfstate";
     let s0 = serial_in_s3(&bucket, key);
 
-    // A holds the lock for 6 s while moving aws_s3_bucket.a.
+    // A holds the lock for 6 s: a real apply waiting on a time_sleep.
     let mut a = Command::new(env!("CARGO_BIN_EXE_sakk"));
     aws_env(&mut a)
         .current_dir(d)
-        .env("SAKK_TEST_HOLD_LOCK", "6")
-        .args(["state", "mv", "aws_s3_bucket.a", "aws_s3_bucket.a2"])
+        .args(HOLD_APPLY)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let a = a.spawn().expect("spawn a");
@@ -139,7 +143,7 @@ fn two_processes_racing_for_the_lock() {
     let lock_obj = boto3(&format!(
         "print(json.loads(s3.get_object(Bucket='{bucket}', Key='{key}.tflock')['Body'].read())['Operation'])"
     ));
-    assert_eq!(lock_obj.trim(), "state mv");
+    assert_eq!(lock_obj.trim(), "OperationTypeApply");
 
     // B with a short timeout fails within it, naming the holder.
     let t = Instant::now();
@@ -149,7 +153,7 @@ fn two_processes_racing_for_the_lock() {
     let e = stderr(&o);
     assert!(
         e.contains("the state is locked")
-            && e.contains("Operation: state mv")
+            && e.contains("Operation: OperationTypeApply")
             && e.contains("Who:"),
         "{e}"
     );
@@ -164,13 +168,24 @@ fn two_processes_racing_for_the_lock() {
     // No update lost: both changes, serials strictly increased.
     assert_eq!(
         stdout(&sakk_aws(d, &["state", "list"])),
-        "aws_s3_bucket.a2\n"
+        "aws_s3_bucket.a\ntime_sleep.w\n"
     );
-    assert_eq!(serial_in_s3(&bucket, key), s0 + 2);
+    assert!(serial_in_s3(&bucket, key) >= s0 + 2);
     // Both locks released.
-    let o = sakk_aws(d, &["state", "rm", "--lock-timeout=0s", "aws_s3_bucket.a2"]);
+    let o = sakk_aws(d, &["state", "rm", "--lock-timeout=0s", "aws_s3_bucket.a"]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+/// A lock holder: an apply of only the time_sleep (no refresh of the state's other objects).
+const HOLD_APPLY: [&str; 5] = [
+    "apply",
+    "--auto-approve",
+    "--refresh=false",
+    "--target=time_sleep.w",
+    "--parallelism=1",
+];
+const SLEEP_6S: &str = "resource \"time_sleep\" \"w\" {\n  create_duration = \"6s\"\n}\n";
+const SLEEP_60S: &str = "resource \"time_sleep\" \"w\" {\n  create_duration = \"60s\"\n}\n";
 
 fn wait_for_lock(bucket: &str, key: &str) {
     let start = Instant::now();
@@ -199,14 +214,13 @@ fn lock_id_from(stderr: &str) -> String {
 
 #[test]
 fn sigkill_leaves_a_lock_that_force_unlock_clears_with_the_right_id_only() {
-    let (p, bucket, table) = s3_project("");
+    let (p, bucket, table) = s3_project_with("", SLEEP_60S);
     let d = p.path();
     assert!(sakk_aws(d, &["state", "push", "s.json"]).status.success());
     let mut c = Command::new(env!("CARGO_BIN_EXE_sakk"));
     aws_env(&mut c)
         .current_dir(d)
-        .env("SAKK_TEST_HOLD_LOCK", "60")
-        .args(["state", "rm", "aws_s3_bucket.a"])
+        .args(HOLD_APPLY)
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     let mut child = c.spawn().expect("spawn");

@@ -1,7 +1,6 @@
 //! `sakk console`: evaluates expressions against the configuration, printing values as
 //! `terraform console` does. Reads stdin line by line (a prompt on a terminal).
 
-use super::prepare::prepare_then;
 use crate::cli::ConsoleArgs;
 use crate::ui::Ui;
 use engine::diag::Sources;
@@ -10,7 +9,7 @@ use std::io::{BufRead, IsTerminal, Write};
 pub fn run(args: &ConsoleArgs, ui: &Ui) -> u8 {
     let interactive = std::io::stdin().is_terminal();
     let mut code = 0;
-    let result: Result<(), u8> = prepare_then(&args.vars, ui, &mut |eval| {
+    let result = ops::load::evaluate_with(std::path::Path::new("."), &args.vars.inputs(), &mut |eval| {
         let stdin = std::io::stdin();
         let mut n = 0;
         loop {
@@ -58,7 +57,10 @@ pub fn run(args: &ConsoleArgs, ui: &Ui) -> u8 {
         }
     });
     match result {
-        Ok(_) => code,
-        Err(c) => c,
+        Ok((warnings, sources)) => {
+            ui.diagnostics(&warnings, &sources);
+            code
+        }
+        Err(e) => super::fail(ui, &e),
     }
 }

@@ -1,18 +1,14 @@
 //! `sakk force-unlock [--force] LOCK_ID`: releases a lock left by a process that died. Refuses an
 //! ID that is not the one of the lock held.
 
-use super::backend::open;
 use crate::cli::ForceUnlockArgs;
 use crate::ui::Ui;
 use std::io::{BufRead, IsTerminal, Write};
 
 pub fn run(args: &ForceUnlockArgs, ui: &Ui) -> u8 {
-    let o = match open() {
+    let o = match super::project() {
         Ok(o) => o,
-        Err(e) => {
-            ui.error(&e);
-            return 1;
-        }
+        Err(e) => return super::fail(ui, &e),
     };
     if !args.force {
         if !std::io::stdin().is_terminal() {

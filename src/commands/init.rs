@@ -2,6 +2,7 @@
 //! `.sakk/modules`, reused offline afterwards).
 
 use crate::cli::InitArgs;
+use std::io::{BufRead, IsTerminal, Write};
 use crate::ui::Ui;
 use engine::config::load::load_module;
 use engine::diag::{display_path, Sources};
@@ -72,13 +73,49 @@ pub fn run(args: &InitArgs, ui: &Ui) -> u8 {
         }
     }
     // Every module is in place: the whole configuration must now load.
-    let loaded = super::load(root);
+    let loaded = ops::load::load(root);
     ui.diagnostics(&loaded.diags, &loaded.sources);
     if loaded.diags.has_errors() {
         return 1;
     }
-    if super::backend::init_backend(args, ui) != 0 {
-        return 1;
+    let confirm = |q: &str| {
+        // Without a terminal there is nobody to ask: --migrate-state is the answer.
+        if !std::io::stdin().is_terminal() {
+            return true;
+        }
+        print!("{q}\n  Only 'yes' will be accepted.\n\n  Enter a value: ");
+        let _ = std::io::stdout().flush();
+        let mut line = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut line);
+        line.trim() == "yes"
+    };
+    let progress = |line: &str| println!("{line}");
+    let lock = match args.lock.options() {
+        Ok(l) => l,
+        Err(e) => {
+            ui.error(&e);
+            return 1;
+        }
+    };
+    let o = ops::project::InitBackendOptions {
+        backend_config: args.backend_config.clone(),
+        bootstrap: args.bootstrap,
+        reconfigure: args.reconfigure,
+        migrate_state: args.migrate_state,
+        force_copy: args.force_copy,
+        lock,
+        confirm: &confirm,
+        progress: &progress,
+    };
+    match ops::project::init_backend(root, &o) {
+        Ok(b) => println!(
+            "{}",
+            ui.green(&format!(
+                "Successfully configured the backend \"{}\": {}",
+                b.kind, b.location
+            ))
+        ),
+        Err(e) => return super::fail(ui, &e),
     }
     println!(
         "\n{}",

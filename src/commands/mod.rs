@@ -1,22 +1,16 @@
 //! One module per subcommand.
 
 mod apply;
-pub mod backend;
-mod changed;
+pub mod changed;
 mod console;
-mod engine_io;
 mod fmt;
 mod force_unlock;
 mod graph;
 mod import;
 mod init;
-mod moves;
 mod output;
 mod outputs;
 mod plan;
-mod planfile;
-mod planning;
-mod prepare;
 mod render_plan;
 mod show;
 mod state;
@@ -27,9 +21,6 @@ mod workspace;
 
 use crate::cli::Command;
 use crate::ui::Ui;
-use engine::config::tree::{load_config, Config, ManifestResolver};
-use engine::diag::{Diagnostics, Sources};
-use engine::graph::Graph;
 use std::path::Path;
 
 pub fn run(cmd: Command, ui: &Ui) -> u8 {
@@ -61,24 +52,27 @@ pub fn run(cmd: Command, ui: &Ui) -> u8 {
     }
 }
 
-/// The loaded configuration and its graph, with every diagnostic found on the way.
-pub struct Loaded {
-    pub config: Config,
-    pub graph: Graph,
-    pub diags: Diagnostics,
-    pub sources: Sources,
+/// Prints an operation's error (diagnostics with their source lines, or a message); exit code 1.
+pub fn fail(ui: &Ui, e: &ops::Error) -> u8 {
+    match e {
+        ops::Error::Diagnostics(d, s) => ui.diagnostics(d, s),
+        ops::Error::Message(m) => ui.error(m),
+    }
+    1
 }
 
-/// Loads the configuration in the current directory and builds its graph.
-pub fn load(dir: &Path) -> Loaded {
-    let mut sources = Sources::new();
-    let (config, mut diags) = load_config(dir, &ManifestResolver::new(dir), &mut sources);
-    let (graph, gd) = engine::graph::build(&config);
-    diags.extend(gd);
-    Loaded {
-        config,
-        graph,
-        diags,
-        sources,
+/// Prints a command's message, or its error; the exit code.
+pub fn print_result(ui: &Ui, r: Result<String, ops::Error>) -> u8 {
+    match r {
+        Ok(msg) => {
+            println!("{msg}");
+            0
+        }
+        Err(e) => fail(ui, &e),
     }
+}
+
+/// Opens the working directory's project (its backend and workspace).
+pub fn project() -> Result<ops::project::Project, ops::Error> {
+    ops::project::Project::open(Path::new("."))
 }

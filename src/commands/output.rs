@@ -5,14 +5,10 @@ use crate::cli::OutputArgs;
 use crate::ui::Ui;
 
 pub fn run(args: &OutputArgs, ui: &Ui) -> u8 {
-    let st =
-        super::backend::open().and_then(|o| o.backend.get(&o.workspace).map_err(|e| e.to_string()));
+    let st = super::project().and_then(|o| o.read_state());
     let st = match st {
         Ok(s) => s.unwrap_or_default(),
-        Err(e) => {
-            ui.error(&e);
-            return 1;
-        }
+        Err(e) => return super::fail(ui, &e),
     };
     let json_of = |o: &state::model::OutputValue| serde_json::json!({"sensitive": o.sensitive, "type": o.type_, "value": o.value});
     match &args.name {

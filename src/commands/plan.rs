@@ -1,45 +1,46 @@
 //! `sakk plan`
 
-use super::planning::{make_plan, read_state, runtime};
-use super::render_plan;
+use super::{fail, project, render_plan};
 use crate::cli::PlanArgs;
 use crate::ui::Ui;
+
+/// The key that signs saved plans (`SAKK_PLAN_KEY`), if set.
+pub fn plan_key() -> Option<Vec<u8>> {
+    std::env::var("SAKK_PLAN_KEY")
+        .ok()
+        .filter(|k| !k.is_empty())
+        .map(String::into_bytes)
+}
 
 pub fn run(args: &PlanArgs, ui: &Ui) -> u8 {
     if let Some(rev) = &args.changed_since {
         return super::changed::run(rev, args.json, ui);
     }
-    let rt = match runtime(ui) {
-        Ok(rt) => rt,
-        Err(c) => return c,
-    };
-    let opened = match super::backend::open() {
-        Ok(o) => o,
-        Err(e) => {
-            ui.error(&e);
-            return 1;
+    let r = (|| {
+        let rt = ops::runtime()?;
+        let p = project()?;
+        let lock = args.lock.options()?;
+        // The lock is held while reading the state and planning, as Terraform does.
+        let planned = p.with_lock(&lock, "OperationTypePlan", || {
+            let st = p.read_state()?;
+            ops::planning::make_plan(
+                &p,
+                &args.vars.inputs(),
+                &args.planning.options(),
+                st,
+                &rt,
+            )
+        })?;
+        if let Some(out) = &args.out {
+            ops::planfile::save(out, &planned, plan_key().as_deref())?;
         }
-    };
-    // The lock is held while reading the state and planning, as Terraform does.
-    let planned = super::backend::with_lock(
-        opened.backend.as_ref(),
-        &opened.workspace,
-        &args.lock,
-        "OperationTypePlan",
-        || {
-            let st = read_state(&opened, ui).map_err(|_| String::new())?;
-            make_plan(&args.vars, &args.planning, st, &rt, ui).map_err(|_| String::new())
-        },
-    );
-    let planned = match planned {
+        Ok::<_, ops::Error>(planned)
+    })();
+    let planned = match r {
         Ok(p) => p,
-        Err(e) => {
-            if !e.is_empty() {
-                ui.error(&e);
-            }
-            return 1;
-        }
+        Err(e) => return fail(ui, &e),
     };
+    ui.diagnostics(&planned.loaded.diags, &planned.loaded.sources);
     let oc = planned.output_changes();
     if args.json {
         let doc = render_plan::to_json(&planned.plan, &oc);
@@ -50,10 +51,6 @@ pub fn run(args: &PlanArgs, ui: &Ui) -> u8 {
         print!("{}", render_plan::render(&planned.plan, &oc, ui.color));
     }
     if let Some(out) = &args.out {
-        if let Err(e) = super::planfile::save(out, &planned, &args.vars, &args.planning) {
-            ui.error(&format!("saving the plan to {} failed: {e}", out.display()));
-            return 1;
-        }
         if !args.json && !args.markdown {
             println!("\nSaved the plan to: {}\n\nTo perform exactly these actions, run:\n    sakk apply {}", out.display(), out.display());
         }

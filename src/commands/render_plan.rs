@@ -1,6 +1,6 @@
 //! A plan as people read it (Terraform's layout), as JSON, and as a pull-request comment.
 
-use super::outputs::Change as OutputChange;
+use ops::outputs::Change as OutputChange;
 use engine::config::Mode;
 use engine::lang::value::{Kind, Value};
 use engine::plan::{Action, Adoption, Plan, Reason, ResourceChange};
@@ -397,7 +397,7 @@ pub fn to_json(plan: &Plan, outputs: &[(&str, OutputChange)]) -> serde_json::Val
                 "type": a.type_,
                 "name": a.name,
                 "index": match &a.key { Some(engine::addrs::InstanceKey::Int(i)) => serde_json::json!(i), Some(engine::addrs::InstanceKey::Str(s)) => serde_json::json!(s), None => serde_json::Value::Null },
-                "provider_name": super::engine_io::provider_source(&c.provider),
+                "provider_name": ops::state_io::provider_source(&c.provider),
                 "change": {
                     "actions": c.action.json_actions(),
                     "before": c.before.as_ref().map(json_of),

@@ -21,11 +21,13 @@ pub fn run(args: &TaintArgs, taint: bool, ui: &Ui) -> u8 {
         }
     };
     let op = if taint { "taint" } else { "untaint" };
-    super::backend::modify(ui, &args.lock, op, |st| {
+    let r = (|| {
+        let lock = args.lock.options()?;
+        super::project()?.modify(&lock, op, |st| {
         let Some((shell, mut inst)) = st.remove_instance(&addr) else {
-            return Err(format!(
+            return Err(ops::Error::Message(format!(
                 "no resource instance \"{addr}\" in the state\nHint: see `sakk state list` for the addresses it has"
-            ));
+            )));
         };
         let was = inst.status == Some(InstanceStatus::Tainted);
         inst.status = if taint {
@@ -42,5 +44,7 @@ pub fn run(args: &TaintArgs, taint: bool, ui: &Ui) -> u8 {
             (false, false) => format!("Resource instance {addr} was not tainted."),
             (false, true) => format!("Resource instance {addr} has been successfully untainted."),
         })
-    })
+        })
+    })();
+    super::print_result(ui, r)
 }

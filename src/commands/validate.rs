@@ -6,7 +6,7 @@ use engine::diag::Severity;
 use serde_json::json;
 
 pub fn run(args: &ValidateArgs, ui: &Ui) -> u8 {
-    let loaded = super::load(std::path::Path::new("."));
+    let loaded = ops::load::load(std::path::Path::new("."));
     let valid = !loaded.diags.has_errors();
     if args.json {
         let errors = loaded.diags.errors().count();

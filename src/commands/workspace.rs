@@ -1,6 +1,6 @@
 //! `sakk workspace list|show|new|select|delete`
 
-use super::backend::{open, with_lock};
+use ops::project::with_lock;
 use crate::cli::WorkspaceCommand;
 use crate::ui::Ui;
 use state::backend::{check_workspace_name, DEFAULT_WORKSPACE};
@@ -29,7 +29,7 @@ fn run_inner(cmd: WorkspaceCommand) -> Result<String, String> {
     match cmd {
         WorkspaceCommand::Show => Ok(current),
         WorkspaceCommand::List => {
-            let o = open()?;
+            let o = super::project().map_err(|e| e.to_string())?;
             let mut out = Vec::new();
             for w in o.backend.workspaces().map_err(|e| e.to_string())? {
                 out.push(format!("{} {w}", if w == current { "*" } else { " " }));
@@ -37,7 +37,7 @@ fn run_inner(cmd: WorkspaceCommand) -> Result<String, String> {
             Ok(out.join("\n"))
         }
         WorkspaceCommand::Select { name } => {
-            let o = open()?;
+            let o = super::project().map_err(|e| e.to_string())?;
             let all = o.backend.workspaces().map_err(|e| e.to_string())?;
             if !all.contains(&name) {
                 return Err(format!(
@@ -50,7 +50,7 @@ fn run_inner(cmd: WorkspaceCommand) -> Result<String, String> {
         }
         WorkspaceCommand::New { lock, name } => {
             check_workspace_name(&name)?;
-            let o = open()?;
+            let o = super::project().map_err(|e| e.to_string())?;
             if o.backend
                 .workspaces()
                 .map_err(|e| e.to_string())?
@@ -58,11 +58,12 @@ fn run_inner(cmd: WorkspaceCommand) -> Result<String, String> {
             {
                 return Err(format!("workspace \"{name}\" already exists.\nHint: select it with `sakk workspace select {name}`"));
             }
-            with_lock(o.backend.as_ref(), &name, &lock, "workspace new", || {
+            with_lock(o.backend.as_ref(), &name, &lock.options()?, "workspace new", || {
                 let mut st = State::new();
                 st.serial = 1;
-                o.backend.put(&name, &st).map_err(|e| e.to_string())
-            })?;
+                Ok(o.backend.put(&name, &st).map_err(|e| e.to_string())?)
+            })
+            .map_err(|e| e.to_string())?;
             select_workspace(dir, &name).map_err(|e| e.to_string())?;
             Ok(format!("Created and switched to workspace \"{name}\"."))
         }
@@ -73,7 +74,7 @@ fn run_inner(cmd: WorkspaceCommand) -> Result<String, String> {
             if name == current {
                 return Err(format!("workspace \"{name}\" is the current one.\nHint: `sakk workspace select default` first"));
             }
-            let o = open()?;
+            let o = super::project().map_err(|e| e.to_string())?;
             if !o
                 .backend
                 .workspaces()
@@ -82,17 +83,18 @@ fn run_inner(cmd: WorkspaceCommand) -> Result<String, String> {
             {
                 return Err(format!("workspace \"{name}\" does not exist"));
             }
-            with_lock(o.backend.as_ref(), &name, &lock, "workspace delete", || {
+            with_lock(o.backend.as_ref(), &name, &lock.options()?, "workspace delete", || {
                 if let Some(st) = o.backend.get(&name).map_err(|e| e.to_string())? {
                     if !st.is_empty() && !force {
-                        return Err(format!(
+                        return Err(ops::Error::Message(format!(
                             "workspace \"{name}\" still has {} resource instance(s) in its state; deleting it would forget them without destroying them.\nHint: destroy them first, or pass --force",
                             st.instances().count()
-                        ));
+                        )));
                     }
                 }
-                o.backend.delete_workspace(&name).map_err(|e| e.to_string())
-            })?;
+                Ok(o.backend.delete_workspace(&name).map_err(|e| e.to_string())?)
+            })
+            .map_err(|e| e.to_string())?;
             Ok(format!("Deleted workspace \"{name}\"."))
         }
     }

@@ -568,6 +568,18 @@ impl<'a, 'r> Executor<'a, 'r> {
                     }
                 },
             };
+            // The plan is the contract: what it showed as known must be what is applied.
+            if let (Some(want), Some(got)) = (change.after.as_ref(), planned.as_ref()) {
+                if let Some(path) = crate::lang::value::known_paths_conflict(want, got) {
+                    diags.push(
+                        Diagnostic::error(format!("Provider produced inconsistent final plan for {addr}"))
+                            .at(&r.decl_range)
+                            .detail(format!("When applying the planned changes to {addr}, the value of {path} differs from the value the plan showed. The configuration, a file it reads, or a value it depends on changed since the plan, or the provider is not deterministic. Nothing was done to {addr}."))
+                            .hint("make a new plan (`sakk plan --out FILE`), review it, and apply that"),
+                    );
+                    return None;
+                }
+            }
             let mut change = change.clone();
             change.before = prior;
             run.values.push(None);

@@ -15,16 +15,31 @@ pub enum InputSource {
     Env(String),
     File(PathBuf),
     Cli,
+    /// A value recorded in a saved plan.
+    Plan,
 }
 
 /// A value as given, before conversion to the variable's type.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum RawValue {
     /// From a .tfvars file, or from `--var`/env when the variable wants HCL syntax.
     Expr(Expr),
     /// From `--var`/env: parsed as HCL only if the declared type is not a primitive
     /// (Terraform's rule), so the decision is made when the declaration is known.
     Text(String, Range),
+    /// A final value (converted and validated when it was recorded): a saved plan's.
+    Value(crate::lang::value::Value),
+}
+
+impl PartialEq for RawValue {
+    fn eq(&self, o: &Self) -> bool {
+        match (self, o) {
+            (RawValue::Expr(a), RawValue::Expr(b)) => a == b,
+            (RawValue::Text(a, r), RawValue::Text(b, q)) => a == b && r == q,
+            (RawValue::Value(a), RawValue::Value(b)) => a.raw_equal(b),
+            _ => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -133,6 +148,26 @@ pub fn gather(
     (out, diags)
 }
 
+/// The root variable values a saved plan recorded, as inputs (they take the place of every
+/// other source).
+pub fn from_values(
+    values: &indexmap::IndexMap<String, crate::lang::value::Value>,
+    sources: &mut Sources,
+) -> Vec<RawInput> {
+    values
+        .iter()
+        .map(|(name, v)| {
+            let range = synthetic(&format!("<saved plan value for var.{name}>"), "", sources);
+            RawInput {
+                name: name.clone(),
+                value: RawValue::Value(v.clone()),
+                source: InputSource::Plan,
+                range,
+            }
+        })
+        .collect()
+}
+
 /// A pseudo-file holding a command-line or environment value, so its parse errors show it.
 fn synthetic(name: &str, text: &str, sources: &mut Sources) -> Range {
     let fname: Arc<str> = name.into();
@@ -216,6 +251,7 @@ mod tests {
                     crate::lang::ast::ExprKind::String(s) => s.clone(),
                     other => format!("{other:?}"),
                 },
+                RawValue::Value(v) => v.to_string(),
             })
             .collect();
         assert_eq!(

@@ -55,7 +55,7 @@ pub struct PriorInstance {
 }
 
 /// How planning treats the configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum PlanMode {
     #[default]
     Normal,

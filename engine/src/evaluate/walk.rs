@@ -48,6 +48,8 @@ pub struct Evaluated {
     pub outputs: IndexMap<String, RootOutput>,
     /// Number of module instances, root included.
     pub module_instances: usize,
+    /// The root module's variable values (converted, validated, with their marks).
+    pub variables: IndexMap<String, Value>,
 }
 
 /// One instance of a module.
@@ -171,6 +173,13 @@ fn walk_config<'c>(
     }
     let mut out = Evaluated {
         module_instances: walk.slots.iter().map(|s| s.instances.len()).sum(),
+        variables: config
+            .root
+            .module
+            .variables
+            .keys()
+            .filter_map(|k| root_vars.get(k).map(|v| (k.clone(), v.clone())))
+            .collect(),
         ..Evaluated::default()
     };
     let root = &config.root.module;
@@ -692,6 +701,9 @@ pub(super) fn root_variable_values(
                     .detail(format!("The root module does not declare a variable named \"{}\" but a value was found in a variables file; it is ignored.", inp.name))
                     .hint("declare the variable, or remove the value from the file"),
                 InputSource::Env(_) => continue,
+                InputSource::Plan => Diagnostic::error("Value for undeclared variable")
+                    .detail(format!("The saved plan has a value for variable \"{}\", which its own configuration does not declare.", inp.name))
+                    .hint("the plan file is not consistent; make a new plan with `sakk plan --out FILE`"),
                 InputSource::Cli => Diagnostic::error("Value for undeclared variable")
                     .detail(format!("A variable named \"{}\" was assigned on the command line, but the root module does not declare a variable of that name.", inp.name))
                     .hint(format!("declare it with variable \"{}\" {{}} or fix the name", inp.name)),
@@ -717,6 +729,7 @@ pub(super) fn root_variable_values(
                         }
                     }
                     RawValue::Expr(e) => constant(walk, e, diags).map(|v| (v, e.range.clone())),
+                    RawValue::Value(v) => Some((v.clone(), inp.range.clone())),
                 };
                 match v {
                     Some((v, r)) => (v, r, false),

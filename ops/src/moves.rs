@@ -81,7 +81,7 @@ pub fn apply_moves(config: &Config, st: &mut State) -> Result<Vec<Moved>, String
                 if st.select(&f).is_empty() || !st.select(&t).is_empty() {
                     continue;
                 }
-                super::state::mv(st, &f, &t)?;
+                crate::state_cmds::mv(st, &f, &t)?;
                 moved_any = true;
                 let shown = |base: &str| {
                     if p.is_root() {
