@@ -46,6 +46,7 @@ pub fn load_with_inputs(
         workspace: state::config::current_workspace(root),
         root_dir: cwd.clone(),
         cwd,
+        fs: engine::vfs::os(),
     };
     Ok((loaded, inputs, opts))
 }
