@@ -261,6 +261,7 @@ fn run_all(src: &str, funcs: &Registry) {
         workspace: "default".into(),
         root_dir: PathBuf::from("."),
         cwd: PathBuf::from("."),
+        fs: engine::vfs::os(),
     };
     let _ = evaluate(&config, &graph, &[], &opts);
 }

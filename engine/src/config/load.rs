@@ -8,22 +8,29 @@ use super::Module;
 use crate::diag::{display_path, Diagnostic, Diagnostics, Sources};
 use crate::lang::ast::Body;
 use crate::lang::{json, parse};
+use crate::vfs::{FileSystem, OsFs};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The configuration files of `dir`, sorted by name. Editor backups and hidden files are skipped,
 /// as Terraform does.
 pub fn config_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    config_files_with(&OsFs, dir)
+}
+
+/// [`config_files`] read through `fs`.
+pub fn config_files_with(fs: &dyn FileSystem, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
+    for name in fs.read_dir(dir)? {
         if name.starts_with('.') || name.starts_with('#') || name.ends_with('~') {
             continue;
         }
-        if (name.ends_with(".tf") || name.ends_with(".tf.json")) && entry.path().is_file() {
-            files.push(entry.path());
+        if !(name.ends_with(".tf") || name.ends_with(".tf.json")) {
+            continue;
+        }
+        let path = dir.join(&name);
+        if fs.metadata(&path).is_ok_and(|m| m.is_file()) {
+            files.push(path);
         }
     }
     files.sort();
@@ -33,12 +40,21 @@ pub fn config_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 /// Loads the module in `dir`. Returns the module (possibly partial) and every problem found;
 /// file texts are added to `sources` so diagnostics can show them.
 pub fn load_module(dir: &Path, sources: &mut Sources) -> (Module, Diagnostics) {
+    load_module_with(&OsFs, dir, sources)
+}
+
+/// [`load_module`] read through `fs`.
+pub fn load_module_with(
+    fs: &dyn FileSystem,
+    dir: &Path,
+    sources: &mut Sources,
+) -> (Module, Diagnostics) {
     let mut diags = Diagnostics::new();
     let mut m = Module {
         dir: dir.to_path_buf(),
         ..Module::default()
     };
-    let files = match config_files(dir) {
+    let files = match config_files_with(fs, dir) {
         Ok(f) => f,
         Err(e) => {
             diags.push(
@@ -59,7 +75,7 @@ pub fn load_module(dir: &Path, sources: &mut Sources) -> (Module, Diagnostics) {
     });
     let mut bodies = Vec::with_capacity(primaries.len());
     for path in &primaries {
-        if let Some(body) = read_file(path, sources, &mut diags) {
+        if let Some(body) = read_file(fs, path, sources, &mut diags) {
             bodies.push(body);
         }
         m.files.push(path.clone());
@@ -67,7 +83,7 @@ pub fn load_module(dir: &Path, sources: &mut Sources) -> (Module, Diagnostics) {
     let mut extra = Body::default();
     let mut terraform_overrides = Vec::new();
     for path in &overrides {
-        if let Some(over) = read_file(path, sources, &mut diags) {
+        if let Some(over) = read_file(fs, path, sources, &mut diags) {
             terraform_overrides.push(merge_file(&mut bodies, &mut extra, &over, &mut diags));
         }
         m.files.push(path.clone());
@@ -89,9 +105,14 @@ pub fn load_module(dir: &Path, sources: &mut Sources) -> (Module, Diagnostics) {
 }
 
 /// Reads and parses one configuration file; None (with a diagnostic) when it cannot.
-fn read_file(path: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Option<Body> {
+fn read_file(
+    fs: &dyn FileSystem,
+    path: &Path,
+    sources: &mut Sources,
+    diags: &mut Diagnostics,
+) -> Option<Body> {
     let name: Arc<str> = display_path(path).into();
-    let text = match std::fs::read(path) {
+    let text = match fs.read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(_) => {

@@ -12,6 +12,7 @@
 //! ]}
 //! ```
 
+use crate::vfs::{FileSystem, OsFs};
 use serde::{Deserialize, Serialize};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -53,8 +54,22 @@ impl Manifest {
     /// has not run, or the configuration has no module calls). A file that cannot be read or
     /// parsed is an error naming the path.
     pub fn load(root_dir: &Path) -> Result<Option<Manifest>, String> {
+        Manifest::load_with(&OsFs, root_dir)
+    }
+
+    /// [`Manifest::load`] read through `fs`.
+    pub fn load_with(fs: &dyn FileSystem, root_dir: &Path) -> Result<Option<Manifest>, String> {
         let path = Self::path(root_dir);
-        let text = match std::fs::read_to_string(&path) {
+        let text = fs.read(&path).map_err(std::io::Error::from).and_then(|b| {
+            String::from_utf8(b).map_err(|_| {
+                // What `read_to_string` says.
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "stream did not contain valid UTF-8",
+                )
+            })
+        });
+        let text = match text {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => {

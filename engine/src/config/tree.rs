@@ -1,8 +1,9 @@
 //! The module tree: the root module and, recursively, the modules its `module` blocks call.
 
-use super::load::load_module;
+use super::load::load_module_with;
 use super::{Module, ModuleCall};
 use crate::diag::{display_path, suggest, Diagnostic, Diagnostics, Sources};
+use crate::vfs::{FileSystem, OsFs};
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
 
@@ -152,8 +153,20 @@ pub fn load_config(
     resolver: &dyn SourceResolver,
     sources: &mut Sources,
 ) -> (Config, Diagnostics) {
+    load_config_with(&OsFs, dir, resolver, sources)
+}
+
+/// [`load_config`] read through `fs`. (Module directories are still canonicalised on the real
+/// filesystem, only to detect modules that call themselves.)
+pub fn load_config_with(
+    fs: &dyn FileSystem,
+    dir: &Path,
+    resolver: &dyn SourceResolver,
+    sources: &mut Sources,
+) -> (Config, Diagnostics) {
     let mut diags = Diagnostics::new();
     let root = load_node(
+        fs,
         dir,
         Vec::new(),
         resolver,
@@ -165,6 +178,7 @@ pub fn load_config(
 }
 
 fn load_node(
+    fs: &dyn FileSystem,
     dir: &Path,
     path: ModulePath,
     resolver: &dyn SourceResolver,
@@ -172,7 +186,7 @@ fn load_node(
     diags: &mut Diagnostics,
     stack: &mut Vec<PathBuf>,
 ) -> ModuleNode {
-    let (module, ds) = load_module(dir, sources);
+    let (module, ds) = load_module_with(fs, dir, sources);
     diags.extend(ds);
     let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     stack.push(canonical);
@@ -192,7 +206,7 @@ fn load_node(
                 continue;
             }
         };
-        if !child_dir.is_dir() {
+        if !fs.metadata(&child_dir).is_ok_and(|m| m.is_dir()) {
             diags.push(
                 Diagnostic::error("Module directory not found")
                     .at(&call.source_range)
@@ -221,7 +235,7 @@ fn load_node(
         }
         let mut child_path = path.clone();
         child_path.push(name.clone());
-        let child = load_node(&child_dir, child_path, resolver, sources, diags, stack);
+        let child = load_node(fs, &child_dir, child_path, resolver, sources, diags, stack);
         check_inputs(call, &child.module, diags);
         children.insert(name.clone(), child);
     }
@@ -280,7 +294,12 @@ pub struct ManifestResolver {
 
 impl ManifestResolver {
     pub fn new(root_dir: &Path) -> Self {
-        let (manifest, error) = match super::manifest::Manifest::load(root_dir) {
+        ManifestResolver::new_with(&OsFs, root_dir)
+    }
+
+    /// [`ManifestResolver::new`] reading the manifest through `fs`.
+    pub fn new_with(fs: &dyn FileSystem, root_dir: &Path) -> Self {
+        let (manifest, error) = match super::manifest::Manifest::load_with(fs, root_dir) {
             Ok(m) => (m, None),
             Err(e) => (None, Some(e)),
         };

@@ -32,6 +32,8 @@ pub struct EvalOptions {
     pub root_dir: PathBuf,
     /// `path.cwd`
     pub cwd: PathBuf,
+    /// What the file functions read through ([`crate::vfs::os`], or a saved plan's snapshot).
+    pub fs: std::sync::Arc<dyn crate::vfs::FileSystem>,
 }
 
 /// A root module output after evaluation.
@@ -232,7 +234,10 @@ impl<'c> Walk<'c> {
                 slots[s].nodes.insert(addr.kind.clone(), n);
             }
         }
-        let functions = crate::lang::funcs::Registry::for_module(std::path::Path::new("."));
+        let functions = crate::lang::funcs::Registry::for_module_with(
+            std::path::Path::new("."),
+            std::sync::Arc::clone(&opts.fs),
+        );
         slots[0].instances.push(Instance {
             addr: ModuleInstance::default(),
             parent: None,

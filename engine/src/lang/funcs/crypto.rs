@@ -97,7 +97,7 @@ fn digest<D: Digest>(data: &[u8]) -> Vec<u8> {
 /// The contents of the file named by argument 0.
 fn read(ctx: &FuncCtx, args: &[Value]) -> Result<Vec<u8>, FuncError> {
     let full = resolve(ctx, str_arg(args, 0)?).map_err(FuncError::new)?;
-    go_read(&full).map_err(|(_, e)| FuncError::new(e))
+    go_read(&*ctx.fs, &full).map_err(FuncError::new)
 }
 
 fn bcrypt_fn(args: &[Value]) -> Result<Value, FuncError> {

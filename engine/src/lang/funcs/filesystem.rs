@@ -5,9 +5,8 @@ use super::{str_arg, FuncError, Function, Impl, Param, Registry};
 use crate::lang::ast::{Expr, ExprKind, TemplatePart};
 use crate::lang::types::Type;
 use crate::lang::value::{go_quote, Attrs, Value};
+use crate::vfs::{FileSystem, Metadata, ReadError};
 use base64::Engine as _;
-use std::io::Read as _;
-use std::os::unix::fs::{FileTypeExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -27,14 +26,23 @@ pub struct FuncCtx {
     pub base_dir: PathBuf,
     /// Renders `templatefile` templates; `None` makes `templatefile` fail.
     pub templates: Option<Arc<dyn TemplateRenderer + Send + Sync>>,
+    /// What files are read through.
+    pub fs: Arc<dyn FileSystem>,
 }
 
 impl FuncCtx {
+    /// Functions reading the real filesystem.
     pub fn new(base_dir: impl Into<PathBuf>) -> FuncCtx {
         FuncCtx {
             base_dir: base_dir.into(),
             templates: None,
+            fs: crate::vfs::os(),
         }
+    }
+
+    /// The same, reading files through `fs`.
+    pub fn with_fs(self, fs: Arc<dyn FileSystem>) -> FuncCtx {
+        FuncCtx { fs, ..self }
     }
 }
 
@@ -43,6 +51,7 @@ impl std::fmt::Debug for FuncCtx {
         f.debug_struct("FuncCtx")
             .field("base_dir", &self.base_dir)
             .field("templates", &self.templates.is_some())
+            .field("fs", &self.fs)
             .finish()
     }
 }
@@ -235,41 +244,29 @@ pub(crate) fn go_errno(e: &std::io::Error) -> String {
 
 /// Opens and reads a file as Go's `os.Open` + `io.Copy` would, with Go's error texts
 /// ("open PATH: no such file or directory", "read PATH: is a directory").
-pub(crate) fn go_read(path: &str) -> Result<Vec<u8>, (bool, String)> {
-    let mut f = std::fs::File::open(path).map_err(|e| {
-        (
-            e.kind() == std::io::ErrorKind::NotFound,
-            format!("open {path}: {}", go_errno(&e)),
-        )
-    })?;
-    let mut buf = Vec::new();
-    f.read_to_end(&mut buf)
-        .map_err(|e| (false, format!("read {path}: {}", go_errno(&e))))?;
-    Ok(buf)
+pub(crate) fn go_read(fs: &dyn FileSystem, path: &str) -> Result<Vec<u8>, String> {
+    fs.read(Path::new(path)).map_err(|e| match e {
+        ReadError::Open(e) => format!("open {path}: {}", go_errno(&e)),
+        ReadError::Read(e) => format!("read {path}: {}", go_errno(&e)),
+    })
 }
 
 /// Terraform's `readFileBytes`: errors are about argument 0 and name the path as given.
 pub(crate) fn read_file_bytes(ctx: &FuncCtx, path: &str) -> Result<Vec<u8>, FuncError> {
     let full = resolve(ctx, path).map_err(|e| FuncError::arg(0, e))?;
-    let mut f = match std::fs::File::open(&full) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(FuncError::arg(
-                0,
-                format!(
-                    "no file exists at {path}; this function works only with files that are \
-                     distributed as part of the configuration source code, so if this file will \
-                     be created by a resource in this configuration you must instead obtain this \
-                     result from an attribute of that resource"
-                ),
-            ))
-        }
-        Err(e) => return Err(FuncError::arg(0, format!("open {full}: {}", go_errno(&e)))),
-    };
-    let mut buf = Vec::new();
-    f.read_to_end(&mut buf)
-        .map_err(|_| FuncError::arg(0, format!("failed to read {path}")))?;
-    Ok(buf)
+    ctx.fs.read(Path::new(&full)).map_err(|e| match e {
+        ReadError::Open(e) if e.kind() == std::io::ErrorKind::NotFound => FuncError::arg(
+            0,
+            format!(
+                "no file exists at {path}; this function works only with files that are \
+                 distributed as part of the configuration source code, so if this file will be \
+                 created by a resource in this configuration you must instead obtain this result \
+                 from an attribute of that resource"
+            ),
+        ),
+        ReadError::Open(e) => FuncError::arg(0, format!("open {full}: {}", go_errno(&e))),
+        ReadError::Read(_) => FuncError::arg(0, format!("failed to read {path}")),
+    })
 }
 
 // ---- pure path functions ----
@@ -323,32 +320,32 @@ fn filebase64(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
 }
 
 /// Go's `FileMode.String()`.
-fn go_mode_string(md: &std::fs::Metadata) -> String {
+fn go_mode_string(md: &Metadata) -> String {
     let ft = md.file_type();
     let mut s = String::new();
-    if ft.is_dir() {
+    if ft == Metadata::DIR {
         s.push('d');
     }
-    if ft.is_symlink() {
+    if ft == Metadata::SYMLINK {
         s.push('L');
     }
-    if ft.is_block_device() || ft.is_char_device() {
+    if ft == Metadata::BLOCK_DEVICE || ft == Metadata::CHAR_DEVICE {
         s.push('D');
     }
-    if ft.is_fifo() {
+    if ft == Metadata::FIFO {
         s.push('p');
     }
-    if ft.is_socket() {
+    if ft == Metadata::SOCKET {
         s.push('S');
     }
-    let mode = md.permissions().mode();
+    let mode = md.mode;
     if mode & 0o4000 != 0 {
         s.push('u');
     }
     if mode & 0o2000 != 0 {
         s.push('g');
     }
-    if ft.is_char_device() {
+    if ft == Metadata::CHAR_DEVICE {
         s.push('c');
     }
     if mode & 0o1000 != 0 {
@@ -371,7 +368,7 @@ fn go_mode_string(md: &std::fs::Metadata) -> String {
 fn fileexists(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
     let path = str_arg(args, 0)?;
     let full = resolve(ctx, path).map_err(FuncError::new)?;
-    match std::fs::metadata(&full) {
+    match ctx.fs.metadata(Path::new(&full)) {
         Ok(md) if md.is_file() => Ok(Value::bool(true)),
         Ok(md) => Err(FuncError::new(format!(
             "{full} is not a regular file, but {}",
@@ -393,11 +390,13 @@ fn fileset(ctx: &FuncCtx, args: &[Value]) -> Result<Value, FuncError> {
         join_path(&[&path_str(&ctx.base_dir), path])
     };
     let pattern = join_path(&[&path, pattern]);
-    let matches = glob(&pattern)
+    let fs = &*ctx.fs;
+    let matches = glob(fs, &pattern)
         .map_err(|e| FuncError::new(format!("failed to glob pattern ({pattern}): {e}")))?;
     let mut out = Vec::new();
     for m in matches {
-        let md = std::fs::metadata(&m)
+        let md = fs
+            .metadata(Path::new(&m))
             .map_err(|e| FuncError::new(format!("failed to stat ({m}): {}", go_errno(&e))))?;
         if !md.is_file() {
             continue;
@@ -474,7 +473,7 @@ fn split_on_separator(path: &str, sep: char) -> Vec<String> {
     out
 }
 
-fn glob(pattern: &str) -> Result<Vec<String>, &'static str> {
+fn glob(fs: &dyn FileSystem, pattern: &str) -> Result<Vec<String>, &'static str> {
     let comps = split_on_separator(pattern, '/');
     let mut matches = Vec::new();
     if comps.is_empty() {
@@ -482,34 +481,34 @@ fn glob(pattern: &str) -> Result<Vec<String>, &'static str> {
     }
     if comps[0].is_empty() {
         // Absolute: the first component is the empty volume name.
-        do_glob("/", &comps[1..], &mut matches)?;
+        do_glob(fs, "/", &comps[1..], &mut matches)?;
     } else {
-        do_glob(".", &comps, &mut matches)?;
+        do_glob(fs, ".", &comps, &mut matches)?;
     }
     Ok(matches)
 }
 
-fn read_dir_names(dir: &str) -> Vec<(String, bool)> {
-    let Ok(rd) = std::fs::read_dir(dir) else {
+/// The entries of `dir` and whether each is a directory (symbolic links followed); entries
+/// that cannot be examined (dangling links) are left out.
+fn read_dir_names(fs: &dyn FileSystem, dir: &str) -> Vec<(String, bool)> {
+    let Ok(names) = fs.read_dir(Path::new(dir)) else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    for e in rd.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let full = join_path(&[dir, &name]);
-        let is_dir = match e.file_type() {
-            Ok(ft) if ft.is_symlink() => std::fs::metadata(&full).map(|m| m.is_dir()).ok(),
-            Ok(ft) => Some(ft.is_dir()),
-            Err(_) => None,
-        };
-        if let Some(d) = is_dir {
-            out.push((name, d));
-        }
-    }
-    out
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let md = fs.metadata(Path::new(&join_path(&[dir, &name]))).ok()?;
+            Some((name, md.is_dir()))
+        })
+        .collect()
 }
 
-fn do_glob(basedir: &str, comps: &[String], m: &mut Vec<String>) -> Result<(), &'static str> {
+fn do_glob(
+    fs: &dyn FileSystem,
+    basedir: &str,
+    comps: &[String],
+    m: &mut Vec<String>,
+) -> Result<(), &'static str> {
     let mut pat_idx = comps
         .iter()
         .position(|c| c.contains(['*', '?', '[', '{', '\\']))
@@ -520,15 +519,15 @@ fn do_glob(basedir: &str, comps: &[String], m: &mut Vec<String>) -> Result<(), &
     } else {
         basedir.to_string()
     };
-    let Ok(md) = std::fs::symlink_metadata(&basedir) else {
+    let Ok(md) = fs.symlink_metadata(Path::new(&basedir)) else {
         return Ok(());
     };
     if pat_idx >= comps.len() {
         m.push(basedir);
         return Ok(());
     }
-    let is_dir = if md.file_type().is_symlink() {
-        match std::fs::metadata(&basedir) {
+    let is_dir = if md.is_symlink() {
+        match fs.metadata(Path::new(&basedir)) {
             Ok(md) => md.is_dir(),
             Err(_) => return Ok(()),
         }
@@ -538,7 +537,7 @@ fn do_glob(basedir: &str, comps: &[String], m: &mut Vec<String>) -> Result<(), &
     if !is_dir {
         return Ok(());
     }
-    let files = read_dir_names(&basedir);
+    let files = read_dir_names(fs, &basedir);
     let mut last = pat_idx + 1 >= comps.len();
     if comps[pat_idx] == "**" {
         for (name, is_dir) in &files {
@@ -547,7 +546,7 @@ fn do_glob(basedir: &str, comps: &[String], m: &mut Vec<String>) -> Result<(), &
                 if last {
                     m.push(full.clone());
                 }
-                do_glob(&full, &comps[pat_idx..], m)?;
+                do_glob(fs, &full, &comps[pat_idx..], m)?;
             } else if last {
                 m.push(full);
             }
@@ -564,7 +563,7 @@ fn do_glob(basedir: &str, comps: &[String], m: &mut Vec<String>) -> Result<(), &
             if last {
                 m.push(full);
             } else {
-                do_glob(&full, &comps[pat_idx + 1..], m)?;
+                do_glob(fs, &full, &comps[pat_idx + 1..], m)?;
             }
         }
     }
@@ -1036,6 +1035,7 @@ mod tests {
         let ctx = FuncCtx {
             base_dir: d.path().to_path_buf(),
             templates: Some(std::sync::Arc::new(Echo)),
+            fs: crate::vfs::os(),
         };
         let mut r = Registry::new();
         register(&mut r, &Arc::new(ctx));

@@ -309,12 +309,21 @@ impl Registry {
     /// Every built-in function, with filesystem functions resolving relative paths against
     /// `base_dir` (Terraform uses the root module's directory) and `templatefile` rendering.
     pub fn for_module(base_dir: &std::path::Path) -> Registry {
+        Registry::for_module_with(base_dir, crate::vfs::os())
+    }
+
+    /// [`Registry::for_module`] with the file functions reading through `fs`.
+    pub fn for_module_with(
+        base_dir: &std::path::Path,
+        fs: Arc<dyn crate::vfs::FileSystem>,
+    ) -> Registry {
         let mut inner = Registry::builtins();
-        inner.register_module_functions(FuncCtx::new(base_dir));
+        inner.register_module_functions(FuncCtx::new(base_dir).with_fs(Arc::clone(&fs)));
         let mut r = Registry::builtins();
         r.register_module_functions(FuncCtx {
             base_dir: base_dir.to_path_buf(),
             templates: Some(Arc::new(TemplateEval { funcs: inner })),
+            fs,
         });
         r
     }
