@@ -118,7 +118,7 @@ impl SavedPlan {
                 "Saved plan is stale: {why}.\nThe plan can no longer be applied as it was shown.\nHint: run `sakk plan --out FILE` again, review it, and apply the new plan"
             )));
         }
-        let fs: Arc<dyn FileSystem> = Arc::new(SnapshotFs::new(self.snapshot.clone(), dir));
+        let fs: Arc<dyn FileSystem> = Arc::new(SnapshotFs::new(self.snapshot.clone(), dir.to_path_buf()));
         let mut loaded: Loaded = load_with(&*fs, dir);
         if loaded.diags.has_errors() {
             return Err(Error::Diagnostics(loaded.diags, loaded.sources));

@@ -147,7 +147,7 @@ pub fn make_plan(
     runtime: &tokio::runtime::Runtime,
 ) -> Result<Planned> {
     let dir = project.dir.as_path();
-    let recorder = Arc::new(RecordingFs::new(dir));
+    let recorder = Arc::new(RecordingFs::new(dir.to_path_buf()));
     let (mut loaded, raw, opts) = load_with_inputs(dir, recorder.clone(), inputs)?;
     let providers = project.providers.clone();
     // `moved` blocks rename objects in the state first; apply persists the renamed state.

@@ -570,7 +570,7 @@ impl<'a, 'r> Executor<'a, 'r> {
             };
             // The plan is the contract: what it showed as known must be what is applied.
             if let (Some(want), Some(got)) = (change.after.as_ref(), planned.as_ref()) {
-                if let Some(path) = crate::lang::value::known_paths_conflict(want, got) {
+                if let Some(path) = crate::lang::compare::known_paths_conflict(want, got) {
                     diags.push(
                         Diagnostic::error(format!("Provider produced inconsistent final plan for {addr}"))
                             .at(&r.decl_range)

@@ -151,6 +151,9 @@ fn walk_config<'c>(
 ) -> (Evaluated, crate::plan::Plan, Diagnostics) {
     let mut diags = Diagnostics::new();
     let mut walk = Walk::new(config, graph, opts);
+    if resources.is_some() {
+        walk.functions.pure_only();
+    }
     walk.resources = resources;
     let root_vars = root_variable_values(&walk, inputs, &mut diags);
     if diags.has_errors() {

@@ -339,6 +339,17 @@ impl Registry {
         ipnet::register(self);
     }
 
+    /// Terraform's pure-only scope, used while planning: the impure functions (`timestamp`,
+    /// `uuid`, `bcrypt`) return an unknown value, known after apply, so a plan never shows a
+    /// value that the apply would compute differently.
+    pub fn pure_only(&mut self) {
+        for name in ["timestamp", "uuid", "bcrypt"] {
+            if let Some(f) = self.funcs.get_mut(name) {
+                f.imp = Arc::new(|_, ret| Ok(Value::unknown(ret.clone())));
+            }
+        }
+    }
+
     pub fn register(&mut self, name: &str, f: Function) {
         self.funcs.insert(name.to_string(), f);
     }
