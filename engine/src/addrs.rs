@@ -4,7 +4,7 @@
 use crate::config::{resource_key, Mode};
 use crate::lang::ast::{ExprKind, TraversalOp};
 use crate::lang::parse::parse_expr;
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 /// The key of one instance of a counted (`[0]`) or for_each'd (`["k"]`) object.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -17,9 +17,36 @@ impl fmt::Display for InstanceKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             InstanceKey::Int(i) => write!(f, "[{i}]"),
-            InstanceKey::Str(s) => write!(f, "[{}]", serde_json::Value::String(s.clone())),
+            InstanceKey::Str(s) => {
+                f.write_char('[')?;
+                write_hcl_quoted(s, f)?;
+                f.write_char(']')
+            }
         }
     }
+}
+
+/// A string as an HCL quoted string literal that parses back to it: `"`, `\`, newlines, tabs
+/// and control characters escaped, and `${` / `%{` doubled so they do not start a template.
+fn write_hcl_quoted(s: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    f.write_char('"')?;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => f.write_str("\\\"")?,
+            '\\' => f.write_str("\\\\")?,
+            '\n' => f.write_str("\\n")?,
+            '\r' => f.write_str("\\r")?,
+            '\t' => f.write_str("\\t")?,
+            '$' | '%' if chars.peek() == Some(&'{') => {
+                f.write_char(c)?;
+                f.write_char(c)?;
+            }
+            c if c.is_control() => write!(f, "\\u{:04x}", c as u32)?,
+            c => f.write_char(c)?,
+        }
+    }
+    f.write_char('"')
 }
 
 /// One step of a module instance path: a call name and, when the call repeats, the key.
@@ -227,6 +254,34 @@ impl std::str::FromStr for Target {
     }
 }
 
+impl std::str::FromStr for ResourceInstance {
+    type Err = String;
+
+    /// Parses what [`ResourceInstance`]'s `Display` prints (`module.a["x"].aws_vpc.v[0]`).
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.parse::<Target>()? {
+            Target::Resource(r) => Ok(r),
+            Target::Module(_) => Err(format!(
+                "invalid resource address \"{s}\": it names a module, not a resource"
+            )),
+        }
+    }
+}
+
+/// A resource instance serialises as its address string (as in saved plans).
+impl serde::Serialize for ResourceInstance {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ResourceInstance {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,6 +299,87 @@ mod tests {
             let t: Target = s.parse().unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(t.to_string(), s);
         }
+    }
+
+    #[test]
+    fn resource_instances_round_trip_through_their_address() {
+        let keys = [
+            "plain",
+            "",
+            "a.b",
+            "x[0]",
+            "]\"[",
+            "say \"hi\"",
+            "back\\slash\\",
+            "new\nline\ttab\r",
+            "ctl\u{1}\u{8}\u{c}\u{7f}\u{85}",
+            "${var.x}",
+            "%{ if true }",
+            "$${x}",
+            "$$",
+            "$",
+            "%",
+            "{}",
+            "ünï-çødé 🚀 \u{2028}",
+            "0",
+            "-1",
+        ];
+        let step = |name: &str, key| ModuleStep {
+            name: name.into(),
+            key,
+        };
+        let mut cases = Vec::new();
+        for k in keys {
+            let key = Some(InstanceKey::Str(k.to_string()));
+            cases.push(ResourceInstance {
+                module: ModuleInstance(vec![
+                    step("a", key.clone()),
+                    step("b", None),
+                    step("c", Some(InstanceKey::Int(3))),
+                ]),
+                mode: Mode::Managed,
+                type_: "aws_s3_bucket".into(),
+                name: "b".into(),
+                key: key.clone(),
+            });
+            cases.push(ResourceInstance {
+                module: ModuleInstance::default(),
+                mode: Mode::Data,
+                type_: "aws_iam_policy_document".into(),
+                name: "d".into(),
+                key,
+            });
+        }
+        for key in [
+            None,
+            Some(InstanceKey::Int(0)),
+            Some(InstanceKey::Int(i64::MAX)),
+        ] {
+            cases.push(ResourceInstance {
+                module: ModuleInstance(vec![step("net", None)]),
+                mode: Mode::Managed,
+                type_: "aws_vpc".into(),
+                name: "main".into(),
+                key,
+            });
+        }
+        for r in cases {
+            let s = r.to_string();
+            let back: ResourceInstance = s.parse().unwrap_or_else(|e| panic!("{s}: {e}"));
+            assert_eq!(back, r, "{s}");
+            let json = serde_json::to_string(&r).expect("serialises");
+            assert_eq!(json, serde_json::Value::String(s.clone()).to_string());
+            let back: ResourceInstance = serde_json::from_str(&json).expect("deserialises");
+            assert_eq!(back, r, "{s}");
+        }
+        assert_eq!(
+            r("module.a[\"x\"].aws_s3_bucket.b[0]").to_string(),
+            "module.a[\"x\"].aws_s3_bucket.b[0]"
+        );
+        assert_eq!(r("data.x.y").mode, Mode::Data);
+        assert!("module.net".parse::<ResourceInstance>().is_err());
+        assert!(serde_json::from_str::<ResourceInstance>("\"aws_vpc\"").is_err());
+        assert!(serde_json::from_str::<ResourceInstance>("3").is_err());
     }
 
     fn t(s: &str) -> Target {

@@ -2,6 +2,7 @@
 //! conversions, the evaluator and the function library.
 
 pub mod ast;
+pub mod compare;
 pub mod convert;
 pub mod eval;
 pub mod funcs;
@@ -12,3 +13,4 @@ pub mod parse;
 pub mod refs;
 pub mod types;
 pub mod value;
+pub mod wire;

@@ -165,6 +165,12 @@ impl Number {
     /// Parses a decimal number as cty's `ParseNumberVal` does (precision 512). Accepts an optional
     /// sign, digits with an optional fraction, and an optional exponent.
     pub fn parse(s: &str) -> Option<Number> {
+        Number::parse_with_prec(s, PARSE_PREC)
+    }
+
+    /// [`Number::parse`] at a given binary precision (correctly rounded to `prec` bits; the cost
+    /// grows with `prec`, so bound it for untrusted input).
+    pub fn parse_with_prec(s: &str, prec: u32) -> Option<Number> {
         let b = s.as_bytes();
         let mut i = 0;
         let mut neg = false;
@@ -174,7 +180,10 @@ impl Number {
         }
         let rest = &s[i..];
         if rest == "Inf" || rest == "inf" {
-            return Some(Number::infinity(neg));
+            return Some(Number {
+                prec,
+                ..Number::infinity(neg)
+            });
         }
         let mut digits = String::new();
         let mut dexp: i64 = 0;
@@ -218,7 +227,7 @@ impl Number {
             return None;
         }
         let d: BigUint = digits.parse().ok()?;
-        Some(Number::from_decimal(neg, d, dexp, PARSE_PREC))
+        Some(Number::from_decimal(neg, d, dexp, prec))
     }
 
     /// `d * 10^dexp`, correctly rounded to `prec` bits.

@@ -213,6 +213,11 @@ impl Value {
         }
         Value::of(V::Set(Arc::new(Coll { elem, items: out }))).mark(marks)
     }
+    /// A set with exactly these elements in this order, as a saved plan stored them (see
+    /// `lang::wire`): no deduplication, no reordering, element marks kept where they are.
+    pub(crate) fn set_stored(elem: Type, items: Vec<Value>) -> Value {
+        Value::of(V::Set(Arc::new(Coll { elem, items })))
+    }
     pub fn tuple(items: Vec<Value>) -> Value {
         Value::of(V::Tuple(Arc::new(Seq {
             items,
