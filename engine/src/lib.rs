@@ -16,3 +16,4 @@ pub mod graph;
 pub mod lang;
 pub mod plan;
 pub mod provider;
+pub mod provider_mock;
