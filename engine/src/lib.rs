@@ -16,4 +16,5 @@ pub mod graph;
 pub mod lang;
 pub mod plan;
 pub mod provider;
+pub mod provider_mock;
 pub mod vfs;

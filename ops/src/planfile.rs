@@ -44,7 +44,7 @@ const MAGIC: &str = "sakk-plan";
 const FORMAT: u32 = 2;
 
 /// The body of a plan file.
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct SavedPlan {
     pub sakk_version: String,
     pub workspace: String,
@@ -299,7 +299,7 @@ mod tests {
     #[test]
     fn round_trips_and_refuses_edits() {
         let bytes = encode(&sample(), None).unwrap();
-        assert_eq!(decode(&bytes, None).unwrap(), sample());
+        assert_eq!(encode(&decode(&bytes, None).unwrap(), None).unwrap(), bytes);
         // One byte of the body changed: the digest refuses it.
         let mut edited = bytes.clone();
         let n = edited.len();
@@ -315,7 +315,7 @@ mod tests {
     fn signatures() {
         let key = b"k3y".as_slice();
         let signed = encode(&sample(), Some(key)).unwrap();
-        assert_eq!(decode(&signed, Some(key)).unwrap(), sample());
+        assert!(decode(&signed, Some(key)).unwrap().variables["pw"].is_sensitive());
         assert!(decode(&signed, Some(b"other")).unwrap_err().contains("signature does not match"));
         let unsigned = encode(&sample(), None).unwrap();
         assert!(decode(&unsigned, Some(key)).unwrap_err().contains("not signed"));
