@@ -181,7 +181,7 @@ fn local_lock_conflict_names_the_holder() {
             "main.tf",
             "resource \"time_sleep\" \"w\" {\n  create_duration = \"4s\"\n}\n",
         ),
-        ("s.json", &state_doc(LINEAGE, 1, &["a", "b"])),
+        ("s.json", &data_state_doc(LINEAGE, 1, &["a", "b"])),
     ]);
     let d = p.path();
     assert!(run_in(d, &["state", "push", "s.json"]).status.success());
@@ -198,7 +198,7 @@ fn local_lock_conflict_names_the_holder() {
         .spawn()
         .expect("spawn");
     std::thread::sleep(std::time::Duration::from_millis(1500));
-    let o = run_in(d, &["state", "rm", "aws_s3_bucket.b"]);
+    let o = run_in(d, &["state", "rm", "terraform_data.b"]);
     assert!(!o.status.success());
     let e = stderr(&o);
     assert!(
@@ -207,13 +207,13 @@ fn local_lock_conflict_names_the_holder() {
             && e.contains("sakk force-unlock"),
         "{e}"
     );
-    let o = run_in(d, &["state", "rm", "--lock-timeout=20s", "aws_s3_bucket.b"]);
+    let o = run_in(d, &["state", "rm", "--lock-timeout=20s", "terraform_data.b"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(holder.wait().expect("wait").success());
     // No update lost: the apply's object and the removal are both in the state.
     assert_eq!(
         stdout(&run_in(d, &["state", "list"])),
-        "aws_s3_bucket.a\ntime_sleep.w\n"
+        "terraform_data.a\ntime_sleep.w\n"
     );
 }
 

@@ -27,6 +27,7 @@ fn s3_project_with(extra_hcl: &str, extra_tf: &str) -> (tempfile::TempDir, Strin
         ),
         ("backend.hcl", &hcl),
         ("s.json", &state_doc(LINEAGE, 1, &["a", "b"])),
+        ("d.json", &data_state_doc(LINEAGE, 1, &["a", "b"])),
     ]);
     let o = sakk_aws(
         p.path(),
@@ -127,7 +128,7 @@ fn migrating_local_state_to_s3_keeps_lineage_and_serial() {
 fn two_processes_racing_for_the_lock() {
     let (p, bucket, _) = s3_project_with("use_lockfile = true\n", SLEEP_6S);
     let d = p.path();
-    assert!(sakk_aws(d, &["state", "push", "s.json"]).status.success());
+    assert!(sakk_aws(d, &["state", "push", "d.json"]).status.success());
     let key = "fleet/terraform.tfstate";
     let s0 = serial_in_s3(&bucket, key);
 
@@ -147,7 +148,7 @@ fn two_processes_racing_for_the_lock() {
 
     // B with a short timeout fails within it, naming the holder.
     let t = Instant::now();
-    let o = sakk_aws(d, &["state", "rm", "--lock-timeout=1s", "aws_s3_bucket.b"]);
+    let o = sakk_aws(d, &["state", "rm", "--lock-timeout=1s", "terraform_data.b"]);
     let took = t.elapsed();
     assert!(!o.status.success());
     let e = stderr(&o);
@@ -160,7 +161,7 @@ fn two_processes_racing_for_the_lock() {
     assert!(took < Duration::from_secs(5), "took {took:?}");
 
     // B with a longer timeout waits, then succeeds.
-    let o = sakk_aws(d, &["state", "rm", "--lock-timeout=30s", "aws_s3_bucket.b"]);
+    let o = sakk_aws(d, &["state", "rm", "--lock-timeout=30s", "terraform_data.b"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let a = a.wait_with_output().expect("wait a");
     assert!(a.status.success(), "{}", stderr(&a));
@@ -168,11 +169,11 @@ fn two_processes_racing_for_the_lock() {
     // No update lost: both changes, serials strictly increased.
     assert_eq!(
         stdout(&sakk_aws(d, &["state", "list"])),
-        "aws_s3_bucket.a\ntime_sleep.w\n"
+        "terraform_data.a\ntime_sleep.w\n"
     );
     assert!(serial_in_s3(&bucket, key) >= s0 + 2);
     // Both locks released.
-    let o = sakk_aws(d, &["state", "rm", "--lock-timeout=0s", "aws_s3_bucket.a"]);
+    let o = sakk_aws(d, &["state", "rm", "--lock-timeout=0s", "terraform_data.a"]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
@@ -216,7 +217,7 @@ fn lock_id_from(stderr: &str) -> String {
 fn sigkill_leaves_a_lock_that_force_unlock_clears_with_the_right_id_only() {
     let (p, bucket, table) = s3_project_with("", SLEEP_60S);
     let d = p.path();
-    assert!(sakk_aws(d, &["state", "push", "s.json"]).status.success());
+    assert!(sakk_aws(d, &["state", "push", "d.json"]).status.success());
     let mut c = Command::new(env!("CARGO_BIN_EXE_sakk"));
     aws_env(&mut c)
         .current_dir(d)
@@ -242,7 +243,7 @@ fn sigkill_leaves_a_lock_that_force_unlock_clears_with_the_right_id_only() {
     child.kill().expect("SIGKILL");
     let _ = child.wait();
 
-    let o = sakk_aws(d, &["state", "rm", "aws_s3_bucket.b"]);
+    let o = sakk_aws(d, &["state", "rm", "terraform_data.b"]);
     assert!(!o.status.success());
     let id = lock_id_from(&stderr(&o));
     assert!(stderr(&o).contains(&format!("sakk force-unlock {id}")));
@@ -257,18 +258,18 @@ fn sigkill_leaves_a_lock_that_force_unlock_clears_with_the_right_id_only() {
     );
     assert!(!o.status.success());
     assert!(stderr(&o).contains("does not match"), "{}", stderr(&o));
-    assert!(!sakk_aws(d, &["state", "rm", "aws_s3_bucket.b"])
+    assert!(!sakk_aws(d, &["state", "rm", "terraform_data.b"])
         .status
         .success());
 
     let o = sakk_aws(d, &["force-unlock", "--force", &id]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = sakk_aws(d, &["state", "rm", "aws_s3_bucket.b"]);
+    let o = sakk_aws(d, &["state", "rm", "terraform_data.b"]);
     assert!(o.status.success(), "{}", stderr(&o));
     // The killed process changed nothing.
     assert_eq!(
         stdout(&sakk_aws(d, &["state", "list"])),
-        "aws_s3_bucket.a\n"
+        "terraform_data.a\n"
     );
 }
 

@@ -186,6 +186,26 @@ pub fn state_doc(lineage: &str, serial: u64, names: &[&str]) -> String {
     .expect("json")
 }
 
+/// A state document with terraform_data.NAME resources (the builtin provider's, so a plan can
+/// read it without AWS).
+pub fn data_state_doc(lineage: &str, serial: u64, names: &[&str]) -> String {
+    let resources: Vec<serde_json::Value> = names
+        .iter()
+        .map(|n| {
+            serde_json::json!({
+                "mode": "managed", "type": "terraform_data", "name": n,
+                "provider": "provider[\"terraform.io/builtin/terraform\"]",
+                "instances": [{"schema_version": 0, "attributes": {"id": n}}]
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({
+        "version": 4, "terraform_version": "1.5.7", "serial": serial, "lineage": lineage,
+        "outputs": {}, "resources": resources
+    }))
+    .expect("json")
+}
+
 // ---- examples: Git remotes, copies of examples/ and modules/, manifest checks ----
 
 /// `git ARGS` in `dir` with a fixed identity; fails the test on error; stdout trimmed.

@@ -722,6 +722,25 @@ impl<'c> Walk<'c> {
             if action.is_replace() && r.lifecycle.prevent_destroy {
                 diags.push(prevent_destroy_error(&addr, r));
             }
+            if action.is_replace() {
+                // The replacement is a new object: planned as a create (computed attributes
+                // known after apply), as the apply will plan it.
+                match pi.plan(PlanRequest {
+                    type_: &r.type_,
+                    prior: None,
+                    config: &config,
+                }) {
+                    Ok(p) => after = mark_sensitive(p.planned, &rt.schema),
+                    Err(e) => {
+                        diags.push(
+                            Diagnostic::error(format!("Invalid configuration for {addr}: {}", e.summary))
+                                .at(&r.decl_range)
+                                .detail(e.detail.clone()),
+                        );
+                        continue;
+                    }
+                }
+            }
             self.push_change(ResourceChange {
                 addr: addr.clone(),
                 provider: provider_ref.clone(),
