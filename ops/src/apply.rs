@@ -100,7 +100,11 @@ pub fn apply(
     o: &ApplyOptions<'_>,
     rt: &tokio::runtime::Runtime,
 ) -> Result<Applied> {
-    let put = |st: &State| backend.put(ws, st).map_err(|e| Error::Message(e.to_string()));
+    let put = |st: &State| {
+        backend
+            .put(ws, st)
+            .map_err(|e| Error::Message(e.to_string()))
+    };
     let mut st = planned.state.clone().unwrap_or_default();
     if planned.mode() == PlanMode::RefreshOnly {
         // Only the state changes: write what refresh found.
@@ -131,14 +135,26 @@ pub fn apply(
     // saved before any operation starts.
     if !planned.plan.adopted.is_empty() || !planned.plan.moved.is_empty() {
         for a in &planned.plan.adopted {
-            put_instance(&mut st, planned, &a.addr, &a.provider, &a.value, &a.dependencies)?;
+            put_instance(
+                &mut st,
+                planned,
+                &a.addr,
+                &a.provider,
+                &a.value,
+                &a.dependencies,
+            )?;
         }
         st.serial += 1;
         put(&st)?;
     }
     // Every object the configuration keeps is recorded with the provider configuration in use
     // now (written with the first state save of this apply).
-    for c in planned.plan.changes.iter().filter(|c| c.action != Action::Delete) {
+    for c in planned
+        .plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::Delete)
+    {
         if let Some(ri) = st.resource_index(&c.addr) {
             st.resources[ri].provider = provider_addr(&c.provider);
         }
@@ -210,7 +226,13 @@ pub fn apply(
         }
     }
     drop(h);
-    errors.extend(recorder.errors.lock().map(|e| e.clone()).unwrap_or_default());
+    errors.extend(
+        recorder
+            .errors
+            .lock()
+            .map(|e| e.clone())
+            .unwrap_or_default(),
+    );
     drop(recorder);
     let (final_state, written) = writer.finish();
     if let Err(e) = written {

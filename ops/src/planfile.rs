@@ -118,7 +118,8 @@ impl SavedPlan {
                 "Saved plan is stale: {why}.\nThe plan can no longer be applied as it was shown.\nHint: run `sakk plan --out FILE` again, review it, and apply the new plan"
             )));
         }
-        let fs: Arc<dyn FileSystem> = Arc::new(SnapshotFs::new(self.snapshot.clone(), dir.to_path_buf()));
+        let fs: Arc<dyn FileSystem> =
+            Arc::new(SnapshotFs::new(self.snapshot.clone(), dir.to_path_buf()));
         let mut loaded: Loaded = load_with(&*fs, dir);
         if loaded.diags.has_errors() {
             return Err(Error::Diagnostics(loaded.diags, loaded.sources));
@@ -178,7 +179,10 @@ pub fn encode(saved: &SavedPlan, key: Option<&[u8]>) -> Result<Vec<u8>> {
     let body = serde_json::to_vec(saved)
         .map_err(|e| Error::Message(format!("cannot encode the plan: {e}")))?;
     let sig = match key {
-        Some(k) => format!("hmac-sha256 {}", hex(&mac(k, &body)?.finalize().into_bytes())),
+        Some(k) => format!(
+            "hmac-sha256 {}",
+            hex(&mac(k, &body)?.finalize().into_bytes())
+        ),
         None => "unsigned".into(),
     };
     let mut out = format!("{MAGIC} {FORMAT}\nsha256 {}\n{sig}\n", digest(&body)).into_bytes();
@@ -189,7 +193,9 @@ pub fn encode(saved: &SavedPlan, key: Option<&[u8]>) -> Result<Vec<u8>> {
 /// Writes `planned` to `path` (0600, atomically: a temporary file renamed into place).
 pub fn save(path: &Path, planned: &Planned, key: Option<&[u8]>) -> Result<()> {
     let bytes = encode(&SavedPlan::of(planned), key)?;
-    let err = |e: std::io::Error| Error::Message(format!("saving the plan to {} failed: {e}", path.display()));
+    let err = |e: std::io::Error| {
+        Error::Message(format!("saving the plan to {} failed: {e}", path.display()))
+    };
     let tmp = path.with_extension("tmp");
     let mut o = std::fs::OpenOptions::new();
     o.write(true).create(true).truncate(true);
@@ -199,7 +205,9 @@ pub fn save(path: &Path, planned: &Planned, key: Option<&[u8]>) -> Result<()> {
         o.mode(0o600);
     }
     let mut f = o.open(&tmp).map_err(err)?;
-    f.write_all(&bytes).and_then(|_| f.sync_all()).map_err(err)?;
+    f.write_all(&bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(err)?;
     drop(f);
     std::fs::rename(&tmp, path).map_err(err)
 }
@@ -243,7 +251,9 @@ pub fn decode(bytes: &[u8], key: Option<&[u8]>) -> std::result::Result<SavedPlan
         .and_then(|l| l.strip_prefix("sha256 "))
         .map(str::to_string)
         .ok_or("it is damaged: its digest line is missing")?;
-    let sig = line().map(str::to_string).ok_or("it is damaged: its signature line is missing")?;
+    let sig = line()
+        .map(str::to_string)
+        .ok_or("it is damaged: its signature line is missing")?;
     let body = rest;
     if digest(body) != want {
         return Err("it is damaged or was edited after it was written (its content does not match its digest)".into());
@@ -306,9 +316,13 @@ mod tests {
         edited[n - 3] ^= 1;
         assert!(decode(&edited, None).unwrap_err().contains("digest"));
         // Truncated.
-        assert!(decode(&bytes[..bytes.len() / 2], None).unwrap_err().contains("digest"));
+        assert!(decode(&bytes[..bytes.len() / 2], None)
+            .unwrap_err()
+            .contains("digest"));
         assert!(decode(b"", None).unwrap_err().contains("not a sakk plan"));
-        assert!(decode(b"sakk-plan 1\n", None).unwrap_err().contains("format 1"));
+        assert!(decode(b"sakk-plan 1\n", None)
+            .unwrap_err()
+            .contains("format 1"));
     }
 
     #[test]
@@ -316,17 +330,31 @@ mod tests {
         let key = b"k3y".as_slice();
         let signed = encode(&sample(), Some(key)).unwrap();
         assert!(decode(&signed, Some(key)).unwrap().variables["pw"].is_sensitive());
-        assert!(decode(&signed, Some(b"other")).unwrap_err().contains("signature does not match"));
+        assert!(decode(&signed, Some(b"other"))
+            .unwrap_err()
+            .contains("signature does not match"));
         let unsigned = encode(&sample(), None).unwrap();
-        assert!(decode(&unsigned, Some(key)).unwrap_err().contains("not signed"));
+        assert!(decode(&unsigned, Some(key))
+            .unwrap_err()
+            .contains("not signed"));
         // Edited and re-hashed: the digest fits, the HMAC does not.
         let mut other = sample();
         other.variables.insert("x".into(), Value::string("y"));
         let forged_body = serde_json::to_vec(&other).unwrap();
-        let sig_line = String::from_utf8_lossy(&signed).lines().nth(2).unwrap().to_string();
-        let mut forged = format!("sakk-plan 2\nsha256 {}\n{sig_line}\n", digest(&forged_body)).into_bytes();
+        let sig_line = String::from_utf8_lossy(&signed)
+            .lines()
+            .nth(2)
+            .unwrap()
+            .to_string();
+        let mut forged =
+            format!("sakk-plan 2\nsha256 {}\n{sig_line}\n", digest(&forged_body)).into_bytes();
         forged.extend_from_slice(&forged_body);
-        assert!(decode(&forged, None).is_ok(), "without a key only the digest is checked");
-        assert!(decode(&forged, Some(key)).unwrap_err().contains("signature does not match"));
+        assert!(
+            decode(&forged, None).is_ok(),
+            "without a key only the digest is checked"
+        );
+        assert!(decode(&forged, Some(key))
+            .unwrap_err()
+            .contains("signature does not match"));
     }
 }

@@ -275,10 +275,13 @@ fn migrate(
                 )));
             }
         }
-        with_lock(new, &ws, &o.lock, "OperationTypeInit (migrate state)", || {
-            new.put(&ws, &st)
-                .map_err(|e| Error::Message(e.to_string()))
-        })?;
+        with_lock(
+            new,
+            &ws,
+            &o.lock,
+            "OperationTypeInit (migrate state)",
+            || new.put(&ws, &st).map_err(|e| Error::Message(e.to_string())),
+        )?;
         (o.progress)(&format!(
             "  copied workspace \"{ws}\" (lineage {}, serial {}) to {}",
             st.lineage,

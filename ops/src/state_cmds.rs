@@ -110,10 +110,15 @@ fn move_instance(
     ))
 }
 
-
 /// `state push`: checks that `new` may replace `cur` (same lineage, not older, not a different
 /// state of the same serial) unless `force`, and gives it the serial it is written with.
-pub fn check_push(name: &str, location: &str, cur: Option<&State>, new: &mut State, force: bool) -> Result<(), String> {
+pub fn check_push(
+    name: &str,
+    location: &str,
+    cur: Option<&State>,
+    new: &mut State,
+    force: bool,
+) -> Result<(), String> {
     let Some(cur) = cur else { return Ok(()) };
     if cur.lineage != new.lineage && !force {
         return Err(format!(

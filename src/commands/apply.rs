@@ -19,7 +19,9 @@ pub fn run(args: &ApplyArgs, ui: &Ui) -> u8 {
         let rt = ops::runtime()?;
         let p = super::project()?;
         let lock = args.lock.options()?;
-        p.with_lock(&lock, "OperationTypeApply", || Ok(apply_locked(args, ui, &rt, &p)))
+        p.with_lock(&lock, "OperationTypeApply", || {
+            Ok(apply_locked(args, ui, &rt, &p))
+        })
     })();
     match r {
         Ok(code) => code,
@@ -35,13 +37,9 @@ fn planned(args: &ApplyArgs, rt: &tokio::runtime::Runtime, p: &Project) -> ops::
             let saved = ops::planfile::load(path, super::plan::plan_key().as_deref())?;
             saved.into_planned(p, state)
         }
-        None => ops::planning::make_plan(
-            p,
-            &args.vars.inputs(),
-            &args.planning.options(),
-            state,
-            rt,
-        ),
+        None => {
+            ops::planning::make_plan(p, &args.vars.inputs(), &args.planning.options(), state, rt)
+        }
     }
 }
 
@@ -101,7 +99,9 @@ fn apply_locked(args: &ApplyArgs, ui: &Ui, rt: &tokio::runtime::Runtime, p: &Pro
     if let Some(n) = done.refreshed {
         println!(
             "\n{}",
-            ui.green(&ui.bold(&format!("Refresh complete! {n} object(s) changed outside sakk.")))
+            ui.green(&ui.bold(&format!(
+                "Refresh complete! {n} object(s) changed outside sakk."
+            )))
         );
         return 0;
     }

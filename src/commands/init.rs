@@ -2,10 +2,10 @@
 //! `.sakk/modules`, reused offline afterwards).
 
 use crate::cli::InitArgs;
-use std::io::{BufRead, IsTerminal, Write};
 use crate::ui::Ui;
 use engine::config::load::load_module;
 use engine::diag::{display_path, Sources};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 pub fn run(args: &InitArgs, ui: &Ui) -> u8 {

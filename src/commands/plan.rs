@@ -23,13 +23,7 @@ pub fn run(args: &PlanArgs, ui: &Ui) -> u8 {
         // The lock is held while reading the state and planning, as Terraform does.
         let planned = p.with_lock(&lock, "OperationTypePlan", || {
             let st = p.read_state()?;
-            ops::planning::make_plan(
-                &p,
-                &args.vars.inputs(),
-                &args.planning.options(),
-                st,
-                &rt,
-            )
+            ops::planning::make_plan(&p, &args.vars.inputs(), &args.planning.options(), st, &rt)
         })?;
         if let Some(out) = &args.out {
             ops::planfile::save(out, &planned, plan_key().as_deref())?;

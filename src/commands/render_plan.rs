@@ -1,9 +1,9 @@
 //! A plan as people read it (Terraform's layout), as JSON, and as a pull-request comment.
 
-use ops::outputs::Change as OutputChange;
 use engine::config::Mode;
 use engine::lang::value::{Kind, Value};
 use engine::plan::{Action, Adoption, Plan, Reason, ResourceChange};
+use ops::outputs::Change as OutputChange;
 use std::fmt::Write as _;
 
 const UNKNOWN: &str = "(known after apply)";

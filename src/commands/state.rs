@@ -1,9 +1,9 @@
 //! `sakk state list|show|rm|mv|pull|push`
 
-use ops::state_cmds::{mv, rm};
 use crate::cli::StateCommand;
 use crate::ui::Ui;
 use engine::addrs::Target;
+use ops::state_cmds::{mv, rm};
 use state::model::{State, SENSITIVE};
 use std::io::Read;
 

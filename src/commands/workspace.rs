@@ -1,8 +1,8 @@
 //! `sakk workspace list|show|new|select|delete`
 
-use ops::project::with_lock;
 use crate::cli::WorkspaceCommand;
 use crate::ui::Ui;
+use ops::project::with_lock;
 use state::backend::{check_workspace_name, DEFAULT_WORKSPACE};
 use state::config::{current_workspace, select_workspace};
 use state::State;
@@ -58,11 +58,17 @@ fn run_inner(cmd: WorkspaceCommand) -> Result<String, String> {
             {
                 return Err(format!("workspace \"{name}\" already exists.\nHint: select it with `sakk workspace select {name}`"));
             }
-            with_lock(o.backend.as_ref(), &name, &lock.options()?, "workspace new", || {
-                let mut st = State::new();
-                st.serial = 1;
-                Ok(o.backend.put(&name, &st).map_err(|e| e.to_string())?)
-            })
+            with_lock(
+                o.backend.as_ref(),
+                &name,
+                &lock.options()?,
+                "workspace new",
+                || {
+                    let mut st = State::new();
+                    st.serial = 1;
+                    Ok(o.backend.put(&name, &st).map_err(|e| e.to_string())?)
+                },
+            )
             .map_err(|e| e.to_string())?;
             select_workspace(dir, &name).map_err(|e| e.to_string())?;
             Ok(format!("Created and switched to workspace \"{name}\"."))

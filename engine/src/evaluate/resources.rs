@@ -733,9 +733,12 @@ impl<'c> Walk<'c> {
                     Ok(p) => after = mark_sensitive(p.planned, &rt.schema),
                     Err(e) => {
                         diags.push(
-                            Diagnostic::error(format!("Invalid configuration for {addr}: {}", e.summary))
-                                .at(&r.decl_range)
-                                .detail(e.detail.clone()),
+                            Diagnostic::error(format!(
+                                "Invalid configuration for {addr}: {}",
+                                e.summary
+                            ))
+                            .at(&r.decl_range)
+                            .detail(e.detail.clone()),
                         );
                         continue;
                     }
