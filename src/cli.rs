@@ -599,10 +599,19 @@ mod tests {
     fn var_and_var_file_keep_their_order() {
         use engine::evaluate::inputs::CliInput;
         let cli = parse(norm(&[
-            "sakk", "plan", "--var-file", "a.tfvars", "-var", "x=1", "--var=y=2", "--var-file=b.tfvars",
+            "sakk",
+            "plan",
+            "--var-file",
+            "a.tfvars",
+            "-var",
+            "x=1",
+            "--var=y=2",
+            "--var-file=b.tfvars",
         ]))
         .unwrap();
-        let Command::Plan(p) = cli.command else { panic!("plan") };
+        let Command::Plan(p) = cli.command else {
+            panic!("plan")
+        };
         assert_eq!(
             p.vars.ordered,
             vec![

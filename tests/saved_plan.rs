@@ -101,7 +101,10 @@ fn drift_in_a_saved_plan_is_applied_as_shown() {
         "{shown}"
     );
     let applied = ok(d, &["apply", "p.bin"]);
-    assert!(applied.contains("1 added, 0 changed, 0 destroyed"), "{applied}");
+    assert!(
+        applied.contains("1 added, 0 changed, 0 destroyed"),
+        "{applied}"
+    );
     let n = boto3(&format!(
         "print(len([b for b in s3.list_buckets()['Buckets'] if b['Name'] == '{bucket}']))"
     ));
@@ -147,15 +150,24 @@ fn edited_plan_files_are_refused() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(d.join("p.bin")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(d.join("p.bin"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600, "plan files hold secrets");
     }
     let bytes = std::fs::read(d.join("p.bin")).unwrap();
     let (head, body) = split(&bytes);
     // The variable recorded in the file is edited: the digest refuses it.
     let other = format!("{bucket}-x");
-    let edited_body = String::from_utf8(body.clone()).unwrap().replace(&bucket, &other);
-    assert_ne!(edited_body.as_bytes(), &body[..], "the body names the bucket");
+    let edited_body = String::from_utf8(body.clone())
+        .unwrap()
+        .replace(&bucket, &other);
+    assert_ne!(
+        edited_body.as_bytes(),
+        &body[..],
+        "the body names the bucket"
+    );
     let mut edited = format!("{}\n{}\n{}\n", head[0], head[1], head[2]).into_bytes();
     edited.extend_from_slice(edited_body.as_bytes());
     std::fs::write(d.join("edited.bin"), &edited).unwrap();
@@ -230,7 +242,13 @@ fn show_renders_the_saved_plan_without_state_or_aws() {
     let a: serde_json::Value = serde_json::from_str(&plan_json).unwrap();
     let b: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(a, b, "show --json is the plan --json of the same plan");
-    let human = stdout(&sakk().current_dir(d).args(["show", "p.bin"]).output().unwrap());
+    let human = stdout(
+        &sakk()
+            .current_dir(d)
+            .args(["show", "p.bin"])
+            .output()
+            .unwrap(),
+    );
     assert!(human.contains("will be created"), "{human}");
     for out in [&human, &stdout(&o)] {
         assert!(!out.contains("hunter2-secret"), "a secret printed: {out}");

@@ -207,7 +207,10 @@ fn local_lock_conflict_names_the_holder() {
             && e.contains("sakk force-unlock"),
         "{e}"
     );
-    let o = run_in(d, &["state", "rm", "--lock-timeout=20s", "terraform_data.b"]);
+    let o = run_in(
+        d,
+        &["state", "rm", "--lock-timeout=20s", "terraform_data.b"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(holder.wait().expect("wait").success());
     // No update lost: the apply's object and the removal are both in the state.

@@ -161,7 +161,10 @@ fn two_processes_racing_for_the_lock() {
     assert!(took < Duration::from_secs(5), "took {took:?}");
 
     // B with a longer timeout waits, then succeeds.
-    let o = sakk_aws(d, &["state", "rm", "--lock-timeout=30s", "terraform_data.b"]);
+    let o = sakk_aws(
+        d,
+        &["state", "rm", "--lock-timeout=30s", "terraform_data.b"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let a = a.wait_with_output().expect("wait a");
     assert!(a.status.success(), "{}", stderr(&a));
