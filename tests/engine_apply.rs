@@ -1,7 +1,32 @@
-//! The apply executor end to end with the built-in provider in "ledger" mode (objects also
-//! exist outside the state, as files): failures mid-apply, SIGKILL at several points of a
-//! 200-instance apply (no twin, no loss after force-unlock and a re-apply), Ctrl-C (once: the
-//! operations in flight finish and are saved; twice: stop waiting), and progress.
+//! The apply executor end to end through the binary with the built-in provider: a failure
+//! mid-apply (exit code, the skipped dependents, a re-run), SIGKILL at several points of a
+//! 200-instance apply (no loss after force-unlock and a re-apply), Ctrl-C (once: the operations
+//! in flight finish and are saved; twice: stop waiting), an intent placeholder in a pushed
+//! state, progress, and --parallelism.
+//!
+//! The built-in provider has no world outside the state and no fault injection any more (its
+//! environment-variable test hooks were removed: injected failures, a "ledger" directory of
+//! objects outside the state, a per-service limit). What needed them is checked in process on the mock provider, where the world and
+//! the call log are visible:
+//! - injected create failures, every failure reported, a failed orphan delete:
+//!   `engine/tests/plan_apply.rs` `a_failure_keeps_independent_work_skips_dependents_and_a_rerun_completes`,
+//!   `every_failure_is_reported`, `a_failed_orphan_delete_keeps_what_it_depends_on`;
+//! - no twin and no orphan after a crash or an abandoned apply (objects made but not
+//!   recorded are adopted by token): `plan_apply.rs`
+//!   `an_apply_abandoned_mid_flight_converges_without_twins_or_losses`,
+//!   `a_lost_create_response_is_adopted_by_token_on_the_next_plan`,
+//!   `a_second_interrupt_stops_waiting_and_a_reapply_converges`;
+//! - an intent whose object exists is adopted (was `an_intent_whose_object_exists_is_adopted_not_created_again`):
+//!   `ops/tests/saved_plans.rs` `intents_in_the_state_are_adopted_or_created_again` (the state
+//!   file, through a saved plan) and `plan_apply.rs`
+//!   `an_intent_whose_object_exists_is_adopted_and_one_without_is_created_again`;
+//! - a failed delete in create_before_destroy rolls the replacement back (was
+//!   `a_failed_delete_in_create_before_destroy_rolls_the_replacement_back`, `delete-once:`):
+//!   `plan_apply.rs` `a_failed_delete_in_create_before_destroy_rolls_the_replacement_back`;
+//! - per-service limits (was the service-limit half of
+//!   `parallelism_and_per_service_limits_bound_operations_in_flight`): `plan_apply.rs`
+//!   `parallelism_and_per_service_limits_bound_operations_in_flight`,
+//!   `service_limits_are_per_service`.
 
 mod common;
 
@@ -13,8 +38,7 @@ use std::time::{Duration, Instant};
 
 fn cmd(dir: &Path) -> std::process::Command {
     let mut c = sakk();
-    c.current_dir(dir)
-        .env("SAKK_BUILTIN_LEDGER", dir.join("ledger"));
+    c.current_dir(dir);
     c
 }
 
@@ -37,9 +61,14 @@ fn state_json(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&ok(dir, &["state", "pull"])).expect("state json")
 }
 
-/// (address, id) of every instance in the state.
+/// (address, id) of every instance in the state (none when there is no state yet: `state pull`
+/// prints nothing).
 fn state_objects(dir: &Path) -> Vec<(String, String)> {
-    let st = state_json(dir);
+    let pulled = ok(dir, &["state", "pull"]);
+    if pulled.trim().is_empty() {
+        return Vec::new();
+    }
+    let st: serde_json::Value = serde_json::from_str(&pulled).expect("state json");
     let mut out = Vec::new();
     for r in st["resources"].as_array().cloned().unwrap_or_default() {
         for i in r["instances"].as_array().cloned().unwrap_or_default() {
@@ -61,17 +90,8 @@ fn state_objects(dir: &Path) -> Vec<(String, String)> {
     out
 }
 
-fn ledger(dir: &Path) -> BTreeSet<String> {
-    match std::fs::read_dir(dir.join("ledger")) {
-        Ok(rd) => rd
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| !n.ends_with(".tmp"))
-            .collect(),
-        Err(_) => BTreeSet::new(),
-    }
-}
-
+/// `time_sleep.bad`'s duration is known at apply only (it is made of an id) and is invalid
+/// then: a failure mid-apply, without any fault injection.
 const FAILING: &str = r#"
 resource "terraform_data" "independent" {
   input = "i"
@@ -79,11 +99,12 @@ resource "terraform_data" "independent" {
 resource "time_sleep" "slow_sibling" {
   create_duration = "300ms"
 }
-resource "terraform_data" "bad" {
-  input = "b"
+resource "terraform_data" "seed" {}
+resource "time_sleep" "bad" {
+  create_duration = "${terraform_data.seed.id}s"
 }
 resource "terraform_data" "dependent" {
-  input = terraform_data.bad.output
+  input = time_sleep.bad.id
 }
 locals {
   via_local = terraform_data.dependent.output
@@ -97,49 +118,49 @@ resource "terraform_data" "transitive" {
 fn failure_keeps_independent_work_skips_dependents_and_rerun_completes() {
     let d = project(&[("main.tf", FAILING)]);
     let p = d.path();
-    let o = cmd(p)
-        .env("SAKK_BUILTIN_FAIL", "terraform_data.bad")
-        .args(["apply", "--auto-approve"])
-        .output()
-        .expect("run");
+    let o = run(p, &["apply", "--auto-approve"]);
     let (out, err) = (stdout(&o), stderr(&o));
     assert_eq!(o.status.code(), Some(1), "{out}\n{err}");
     assert!(
-        err.contains("terraform_data.bad failed (injected)"),
+        err.contains("Error: Invalid configuration for time_sleep.bad: Invalid create_duration"),
+        "{err}"
+    );
+    assert!(err.contains("on main.tf:9:1:"), "names the block: {err}");
+    assert!(
+        err.contains(
+            "terraform_data.dependent: skipped, because it depends on time_sleep.bad, which failed"
+        ),
         "{err}"
     );
     assert!(
-        err.contains("terraform_data.dependent: skipped, because it depends on terraform_data.bad, which failed"),
+        err.contains("terraform_data.transitive: skipped, because it depends on time_sleep.bad, which failed"),
         "{err}"
     );
-    assert!(
-        err.contains("terraform_data.transitive: skipped, because it depends on terraform_data.bad, which failed"),
-        "{err}"
-    );
-    assert!(err.contains("1 failed, 2 skipped"), "{err}");
-    // The siblings finished (the slow one too) and are recorded; the failed create left only
-    // its intent placeholder (no id), which the next plan resolves by token.
-    let objs = state_objects(p);
-    let made: Vec<&str> = objs
-        .iter()
-        .filter(|(_, id)| !id.is_empty())
-        .map(|(a, _)| a.as_str())
-        .collect();
+    assert!(err.contains("Apply incomplete: 3 added,"), "{err}");
+    assert!(err.contains(", 2 skipped."), "{err}");
+    // The siblings finished (the slow one too) and are recorded.
+    let made: Vec<String> = state_objects(p).into_iter().map(|(a, _)| a).collect();
     assert_eq!(
         made,
-        vec!["terraform_data.independent", "time_sleep.slow_sibling"]
+        vec![
+            "terraform_data.independent",
+            "terraform_data.seed",
+            "time_sleep.slow_sibling"
+        ]
     );
-    let pulled = ok(p, &["state", "pull"]);
-    assert!(pulled.contains("sakk-intent:"), "{pulled}");
-    assert_eq!(ledger(p).len(), 2);
     // The lock was released; a re-run (the failure fixed) completes the rest only.
+    std::fs::write(
+        p.join("main.tf"),
+        FAILING.replace("\"${terraform_data.seed.id}s\"", "\"10ms\""),
+    )
+    .expect("write");
     let out = ok(p, &["apply", "--auto-approve"]);
     assert!(
         out.contains("Apply complete! Resources: 3 added, 0 changed, 0 destroyed."),
         "{out}"
     );
-    assert_eq!(state_objects(p).len(), 5);
-    assert_eq!(ledger(p).len(), 5);
+    assert_eq!(state_objects(p).len(), 6);
+    assert!(ok(p, &["plan"]).contains("No changes."));
 }
 
 const TWO_HUNDRED: &str = r#"
@@ -189,20 +210,32 @@ fn sigkill_during_apply_then_reapply_converges_without_twins_or_losses() {
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
         let killed_after = started.elapsed();
-        let partial = ledger(p).len();
+        let partial = state_objects(p).len();
         unlock_if_needed(p);
         // Re-apply (twice if the first re-apply is itself interrupted by nothing: once suffices).
         let out = ok(p, &["apply", "--auto-approve"]);
         assert!(out.contains("Apply complete!"), "{out}");
         let objs = state_objects(p);
         assert_eq!(objs.len(), 200, "round {round}: lost instances: {objs:?}");
-        let ids: BTreeSet<String> = objs.iter().map(|(_, id)| id.clone()).collect();
-        assert_eq!(ids.len(), 200, "round {round}: duplicate ids in the state");
-        // Every object in the world is in the state and vice versa: no twin, no orphan.
-        assert_eq!(ids, ledger(p), "round {round} (killed after {kill_after_ms}ms, {partial} objects made before the kill)");
+        // Every instance is a recorded object (no placeholder), each terraform_data its own
+        // (time_sleep ids are creation times, to the second).
+        assert!(
+            objs.iter().all(|(_, id)| !id.is_empty()),
+            "round {round}: placeholders left: {objs:?}"
+        );
+        let data_ids: BTreeSet<&str> = objs
+            .iter()
+            .filter(|(a, _)| a.starts_with("terraform_data."))
+            .map(|(_, id)| id.as_str())
+            .collect();
+        assert_eq!(
+            data_ids.len(),
+            100,
+            "round {round}: duplicate ids in the state"
+        );
         assert!(ok(p, &["plan"]).contains("No changes."), "round {round}");
         eprintln!(
-            "round {round}: killed after {killed_after:?} (finished already: {finished_first}), {partial} objects existed; converged"
+            "round {round}: killed after {killed_after:?} (finished already: {finished_first}), {partial} objects recorded; converged"
         );
     }
 }
@@ -249,11 +282,14 @@ fn progress_lines_and_json_events() {
     assert!(kinds.contains(&"apply_complete"), "{kinds:?}");
 }
 
-/// The crash window itself: the create made its object, the process died before recording
-/// it. The state holds only the intent placeholder (token in `private`); the re-apply finds
-/// the object by the token and adopts it instead of creating a twin.
+/// The crash window itself: a create started, the process died before recording its object,
+/// the state holds only the intent placeholder (token in `private`, as `sakk state push`
+/// stores it). The built-in provider cannot find objects by token (nothing of its exists
+/// outside the state), so the placeholder is created again; the intent leaves the state.
+/// (Adoption by token: `ops/tests/saved_plans.rs`
+/// `intents_in_the_state_are_adopted_or_created_again`.)
 #[test]
-fn an_intent_whose_object_exists_is_adopted_not_created_again() {
+fn an_intent_placeholder_in_a_pushed_state_is_created_again() {
     let d = project(&[(
         "main.tf",
         "resource \"terraform_data\" \"a\" {}\nresource \"terraform_data\" \"b\" {\n  input = \"b\"\n}\n",
@@ -272,40 +308,11 @@ fn an_intent_whose_object_exists_is_adopted_not_created_again() {
             "mode": "managed", "type": "terraform_data", "name": "b",
             "provider": "provider[\"terraform.io/builtin/terraform\"]",
             "instances": [{
-                "status": "tainted", "schema_version": 0, "private": "sakk-intent:sakk-00c0ffee",
+                "status": "tainted", "schema_version": 0, "private": "sakk-intent:sakk-0000dead",
                 "attributes": {"id": null, "input": "b", "output": null, "triggers_replace": null},
                 "sensitive_attributes": []
             }]
         }));
-    std::fs::write(p.join("crashed.tfstate"), serde_json::to_vec(&st).unwrap()).unwrap();
-    ok(p, &["state", "push", "crashed.tfstate"]);
-    std::fs::write(p.join("ledger/obj-00c0ffee"), "terraform_data.b\n").unwrap();
-    let plan = ok(p, &["plan"]);
-    assert!(
-        plan.contains("# terraform_data.b was created by an interrupted apply and will be adopted"),
-        "{plan}"
-    );
-    assert!(!plan.contains("will be created"), "{plan}");
-    ok(p, &["apply", "--auto-approve"]);
-    let objs = state_objects(p);
-    assert!(
-        objs.contains(&("terraform_data.b".into(), "obj-00c0ffee".into())),
-        "{objs:?}"
-    );
-    assert_eq!(ledger(p).len(), 2, "no twin");
-    assert!(!ok(p, &["state", "pull"]).contains("sakk-intent:"));
-    assert!(ok(p, &["plan"]).contains("No changes."));
-
-    // A placeholder whose create made nothing is simply created again.
-    let mut st = state_json(p);
-    st["serial"] = serde_json::json!(st["serial"].as_u64().unwrap_or(0) + 1);
-    for r in st["resources"].as_array_mut().expect("resources") {
-        if r["name"] == "b" {
-            r["instances"][0]["private"] = serde_json::json!("sakk-intent:sakk-0000dead");
-            r["instances"][0]["status"] = serde_json::json!("tainted");
-        }
-    }
-    std::fs::remove_file(p.join("ledger/obj-00c0ffee")).unwrap();
     std::fs::write(p.join("crashed.tfstate"), serde_json::to_vec(&st).unwrap()).unwrap();
     ok(p, &["state", "push", "crashed.tfstate"]);
     let plan = ok(p, &["plan"]);
@@ -313,9 +320,16 @@ fn an_intent_whose_object_exists_is_adopted_not_created_again() {
         plan.contains("# terraform_data.b will be created"),
         "{plan}"
     );
+    assert!(
+        plan.contains("Plan: 1 to add, 0 to change, 0 to destroy."),
+        "{plan}"
+    );
     ok(p, &["apply", "--auto-approve"]);
-    assert_eq!(ledger(p).len(), 2);
-    assert_eq!(state_objects(p).len(), 2);
+    let objs = state_objects(p);
+    assert_eq!(objs.len(), 2, "{objs:?}");
+    assert!(objs.iter().all(|(_, id)| !id.is_empty()), "{objs:?}");
+    assert!(!ok(p, &["state", "pull"]).contains("sakk-intent:"));
+    assert!(ok(p, &["plan"]).contains("No changes."));
 }
 
 const SLOW_THEN_DEPENDENTS: &str = r#"
@@ -340,7 +354,9 @@ fn interrupt(child: &std::process::Child) {
 
 /// Ctrl-C during an apply: nothing new starts, the operations in flight finish and are saved,
 /// the lock is released, exit 1 with "interrupted"; a second Ctrl-C stops waiting. Either way a
-/// re-apply converges to exactly the objects the world has (no twin, no loss).
+/// re-apply converges (no loss; no twin: `engine/tests/plan_apply.rs`
+/// `an_interrupt_finishes_operations_in_flight_and_starts_nothing_new`,
+/// `a_second_interrupt_stops_waiting_and_a_reapply_converges`).
 #[test]
 fn ctrl_c_finishes_operations_in_flight_and_a_second_stops_waiting() {
     for twice in [false, true] {
@@ -420,49 +436,12 @@ fn ctrl_c_finishes_operations_in_flight_and_a_second_stops_waiting() {
         assert!(out.contains("Apply complete!"), "{out}");
         let objs = state_objects(p);
         assert_eq!(objs.len(), 6, "{objs:?}");
-        let ids: BTreeSet<String> = objs.iter().map(|(_, id)| id.clone()).collect();
-        assert_eq!(ids, ledger(p), "twice: {twice}");
+        assert!(
+            objs.iter().all(|(_, id)| !id.is_empty()),
+            "twice: {twice}: {objs:?}"
+        );
+        assert!(ok(p, &["plan"]).contains("No changes."), "twice: {twice}");
     }
-}
-
-/// create_before_destroy: when deleting the replaced object fails, its replacement is deleted
-/// again, so the state (still the old object) and the world agree; the next apply replaces it.
-#[test]
-fn a_failed_delete_in_create_before_destroy_rolls_the_replacement_back() {
-    let config = |input: &str| {
-        format!(
-            "resource \"terraform_data\" \"x\" {{\n  triggers_replace = \"{input}\"\n  lifecycle {{\n    create_before_destroy = true\n  }}\n}}\n"
-        )
-    };
-    let d = project(&[("main.tf", &config("one"))]);
-    let p = d.path();
-    ok(p, &["apply", "--auto-approve"]);
-    let before = ledger(p);
-    assert_eq!(before.len(), 1);
-    std::fs::write(p.join("main.tf"), config("two")).expect("write");
-    let o = cmd(p)
-        .env("SAKK_BUILTIN_FAIL", "delete-once:terraform_data.x")
-        .args(["apply", "--auto-approve"])
-        .output()
-        .expect("run");
-    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
-    assert!(
-        stderr(&o).contains("was deleted again; the state keeps the old object"),
-        "{}",
-        stderr(&o)
-    );
-    // The world has the old object only, and so has the state.
-    assert_eq!(ledger(p), before);
-    let ids: BTreeSet<String> = state_objects(p).into_iter().map(|(_, id)| id).collect();
-    assert_eq!(ids, before);
-    // The next apply replaces it.
-    let out = ok(p, &["apply", "--auto-approve"]);
-    assert!(out.contains("1 added, 0 changed, 1 destroyed"), "{out}");
-    let after = ledger(p);
-    assert_eq!(after.len(), 1);
-    assert_ne!(after, before);
-    let ids: BTreeSet<String> = state_objects(p).into_iter().map(|(_, id)| id).collect();
-    assert_eq!(ids, after);
 }
 
 /// The most operations in flight at once, from the order of the --json events.
@@ -484,31 +463,37 @@ fn max_in_flight(json_lines: &str) -> usize {
     max
 }
 
-/// Concurrency is bounded by --parallelism and by the provider's per-service limit, whichever
-/// is lower, and reaches that bound.
+/// Concurrency is bounded by --parallelism and reaches that bound (the built-in provider has
+/// no per-service limit; those are checked on the mock provider, see the top of this file).
 #[test]
-fn parallelism_and_per_service_limits_bound_operations_in_flight() {
+fn parallelism_bounds_operations_in_flight() {
     let config = "resource \"time_sleep\" \"s\" {\n  count           = 12\n  create_duration = \"150ms\"\n}\n";
-    for (limit, want) in [(None, 10), (Some("3"), 3)] {
+    for (parallelism, want) in [("10", 10), ("3", 3)] {
         let d = project(&[("main.tf", config)]);
         let p = d.path();
-        let mut c = cmd(p);
-        if let Some(l) = limit {
-            c.env("SAKK_BUILTIN_SERVICE_LIMIT", l);
-        }
         let started = Instant::now();
-        let o = c
-            .args(["apply", "--auto-approve", "--json", "--parallelism", "10"])
-            .output()
-            .expect("run");
+        let o = run(
+            p,
+            &[
+                "apply",
+                "--auto-approve",
+                "--json",
+                "--parallelism",
+                parallelism,
+            ],
+        );
         let wall = started.elapsed();
         assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
-        assert_eq!(max_in_flight(&stdout(&o)), want, "limit {limit:?}");
+        assert_eq!(
+            max_in_flight(&stdout(&o)),
+            want,
+            "--parallelism {parallelism}"
+        );
         // 12 sleeps of 150 ms, `want` at a time: at least ceil(12 / want) rounds.
         let rounds = 12usize.div_ceil(want) as u32;
         assert!(
             wall >= Duration::from_millis(150) * rounds,
-            "limit {limit:?}: {wall:?}"
+            "--parallelism {parallelism}: {wall:?}"
         );
     }
 }

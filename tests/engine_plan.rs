@@ -1,6 +1,23 @@
 //! The plan engine end to end with the built-in provider: every action kind, lifecycle rules,
 //! --target/--replace, taint, moved and import blocks, saved plans (stale refusal, show), and
-//! snapshots of the rendered plan (tests/fixtures/plan; UPDATE_SNAPSHOTS=1 rewrites them).
+//! snapshots of the rendered plan (tests/fixtures/plan; UPDATE_SNAPSHOTS=1 rewrites them); drift
+//! and `sakk refresh` against moto.
+//!
+//! The built-in provider's former test hook that kept its objects outside the state too (a
+//! "ledger" directory) is gone; what needed it is checked in process on the mock provider:
+//! - the world holds exactly what the state holds after every action kind and a destroy (was
+//!   counted in the ledger by `every_action_kind_and_its_rendering`):
+//!   `engine/tests/plan_apply.rs` `every_action_kind_then_no_changes_then_destroy`,
+//!   `ops/tests/saved_plans.rs` `every_action_kind_through_saved_plans`;
+//! - importing an object that exists outside the state creates nothing, and an id the provider
+//!   does not know is an error naming the import block (was in `import_blocks_and_import_command`):
+//!   `plan_apply.rs` `import_blocks_and_imports_by_option`, `saved_plans.rs`
+//!   `the_import_command_records_existing_objects`, `moved_and_import_blocks_through_a_saved_plan`;
+//! - an object deleted outside sakk (was `drift_is_shown_separately` on the ledger):
+//!   `plan_apply.rs` `an_object_deleted_out_of_band_is_created_again`, `saved_plans.rs`
+//!   `refresh_false_trusts_the_state_and_refresh_only_forgets_a_deleted_object` and
+//!   `drift_in_a_saved_plan_is_applied_as_shown`; its rendering: `drift_is_shown_separately`
+//!   below, on moto.
 
 mod common;
 
@@ -11,7 +28,6 @@ use std::process::Output;
 fn run(dir: &Path, args: &[&str]) -> Output {
     sakk()
         .current_dir(dir)
-        .env("SAKK_BUILTIN_LEDGER", dir.join("ledger"))
         .args(args)
         .output()
         .expect("run sakk")
@@ -32,18 +48,42 @@ fn write(dir: &Path, main_tf: &str) {
     std::fs::write(dir.join("main.tf"), main_tf).expect("write main.tf");
 }
 
-/// Object ids differ per run: replace them by <id>.
+/// Whether `s` is a generated object id: a UUID (terraform_data) or an RFC 3339 UTC time
+/// (time_sleep).
+fn is_generated_id(s: &str) -> bool {
+    let b = s.as_bytes();
+    let uuid = b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        });
+    let time = b.len() == 20
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b'T',
+            13 | 16 => *c == b':',
+            19 => *c == b'Z',
+            _ => c.is_ascii_digit(),
+        });
+    uuid || time
+}
+
+/// Object ids differ per run: replace every quoted one by "<id>".
 fn normalize(s: &str) -> String {
     let mut out = String::new();
     for line in s.lines() {
-        let l = match line.find("\"obj-") {
-            Some(i) => {
-                let rest = &line[i + 1..];
-                let end = rest.find('"').map(|e| i + 1 + e).unwrap_or(line.len());
-                format!("{}\"<id>{}", &line[..i], &line[end..])
-            }
-            None => line.to_string(),
-        };
+        let parts: Vec<&str> = line.split('"').collect();
+        let l = parts
+            .iter()
+            .enumerate()
+            .map(
+                |(i, p)| match i % 2 == 1 && i + 1 < parts.len() && is_generated_id(p) {
+                    true => "<id>",
+                    false => p,
+                },
+            )
+            .collect::<Vec<_>>()
+            .join("\"");
         out.push_str(&l);
         out.push('\n');
     }
@@ -218,15 +258,14 @@ fn every_action_kind_and_its_rendering() {
         "{applied}"
     );
     assert!(ok(p, &["plan"]).contains("No changes."));
-    // The ledger (the "real world") holds exactly what the state holds.
-    assert_eq!(std::fs::read_dir(p.join("ledger")).unwrap().count(), 8);
+    assert_eq!(state_addrs(p).len(), 8);
 
     let destroyed = ok(p, &["destroy", "--auto-approve"]);
     assert!(
         destroyed.contains("Destroy complete! Resources: 0 added, 0 changed, 8 destroyed."),
         "{destroyed}"
     );
-    assert_eq!(std::fs::read_dir(p.join("ledger")).unwrap().count(), 0);
+    assert!(state_addrs(p).is_empty());
 }
 
 #[test]
@@ -549,9 +588,6 @@ resource "terraform_data" "cmd" {}
 "#,
     )]);
     let p = d.path();
-    std::fs::create_dir_all(p.join("ledger")).unwrap();
-    std::fs::write(p.join("ledger/existing-1"), "outside\n").unwrap();
-    std::fs::write(p.join("ledger/existing-2"), "outside\n").unwrap();
     let plan = ok(p, &["plan"]);
     snapshot("import", &plan);
     assert!(
@@ -585,21 +621,10 @@ resource "terraform_data" "cmd" {}
         "{pulled}"
     );
     assert!(ok(p, &["plan"]).contains("No changes."));
-    // Nothing was created: the ledger still holds just the two outside objects.
-    assert_eq!(std::fs::read_dir(p.join("ledger")).unwrap().count(), 2);
-    // An id the provider does not know is an error naming the import block.
-    write(
-        p,
-        "resource \"terraform_data\" \"z\" {}\nimport {\n  to = terraform_data.z\n  id = \"nope\"\n}\n",
+    assert_eq!(
+        state_addrs(p),
+        vec!["terraform_data.blk", "terraform_data.cmd"]
     );
-    let o = run(p, &["plan"]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).contains("Cannot import terraform_data.z"),
-        "{}",
-        stderr(&o)
-    );
-    assert!(stderr(&o).contains("main.tf:3"), "{}", stderr(&o));
 }
 
 #[test]
@@ -646,24 +671,36 @@ fn saved_plans_apply_exactly_or_refuse_when_stale() {
     assert!(ok(p, &["plan"]).contains("1 to change"));
 }
 
+/// Drift as the CLI shows it, on moto (a world where objects can vanish): an object deleted
+/// outside sakk is reported apart from the planned changes and planned as a create,
+/// `--refresh=false` trusts the state, and `sakk refresh` forgets the object.
 #[test]
 fn drift_is_shown_separately() {
+    let (a, b) = (
+        common::unique("sakk-drift-a"),
+        common::unique("sakk-drift-b"),
+    );
     let d = project(&[(
         "main.tf",
-        "resource \"terraform_data\" \"a\" {}\nresource \"terraform_data\" \"b\" {}\n",
+        &format!(
+            "provider \"aws\" {{\n  region = \"us-east-1\"\n}}\nresource \"aws_s3_bucket\" \"a\" {{\n  bucket        = \"{a}\"\n  force_destroy = true\n}}\nresource \"aws_s3_bucket\" \"b\" {{\n  bucket        = \"{b}\"\n  force_destroy = true\n}}\n"
+        ),
     )]);
     let p = d.path();
-    ok(p, &["apply", "--auto-approve"]);
-    // Delete b's object outside sakk.
-    let pulled = ok(p, &["state", "pull"]);
-    let ids: Vec<String> = pulled
-        .split("\"id\": \"")
-        .skip(1)
-        .filter_map(|x| x.split('"').next().map(str::to_string))
-        .collect();
-    assert_eq!(ids.len(), 2);
-    std::fs::remove_file(p.join("ledger").join(&ids[1])).unwrap();
-    let plan = ok(p, &["plan"]);
+    let aws = |args: &[&str]| {
+        let o = common::sakk_aws(p, args);
+        assert!(
+            o.status.success(),
+            "sakk {args:?} failed\nstdout:\n{}\nstderr:\n{}",
+            stdout(&o),
+            stderr(&o)
+        );
+        stdout(&o)
+    };
+    aws(&["init"]);
+    aws(&["apply", "--auto-approve"]);
+    common::boto3(&format!("s3.delete_bucket(Bucket='{b}')"));
+    let plan = aws(&["plan"]);
     let (drift, changes) = plan
         .split_once("sakk will perform the following actions:")
         .expect("both sections");
@@ -671,17 +708,22 @@ fn drift_is_shown_separately() {
         drift.contains("Objects have changed outside of sakk"),
         "{plan}"
     );
-    assert!(drift.contains("has been deleted"), "{plan}");
+    assert!(drift.contains("aws_s3_bucket.b has been deleted"), "{plan}");
+    assert!(!drift.contains("aws_s3_bucket.a"), "{plan}");
     assert!(
-        changes.contains("will be created (it was deleted outside sakk)"),
+        changes.contains("aws_s3_bucket.b will be created (it was deleted outside sakk)"),
         "{plan}"
     );
     // --refresh=false trusts the state.
-    assert!(ok(p, &["plan", "--refresh=false"]).contains("No changes."));
-    let r = ok(p, &["refresh", "--auto-approve"]);
+    assert!(aws(&["plan", "--refresh=false"]).contains("No changes."));
+    let r = aws(&["refresh", "--auto-approve"]);
     assert!(
         r.contains("Refresh complete! 1 object(s) changed outside sakk."),
         "{r}"
     );
-    assert_eq!(state_addrs(p).len(), 1);
+    assert_eq!(
+        aws(&["state", "list"]).lines().collect::<Vec<_>>(),
+        vec!["aws_s3_bucket.a"]
+    );
+    aws(&["destroy", "--auto-approve"]);
 }

@@ -5,9 +5,10 @@
 //! configurations and `finish_apply`. Each apply is checked against the call log: it issues
 //! exactly the provider calls its plan lists.
 //!
-//! These port what `tests/engine_apply.rs` and `tests/engine_plan.rs` of the root package check
-//! through the binary with the built-in provider's test hooks (`SAKK_BUILTIN_FAIL`,
-//! `SAKK_BUILTIN_LEDGER`, `SAKK_BUILTIN_SERVICE_LIMIT`).
+//! These replace what `tests/engine_apply.rs` and `tests/engine_plan.rs` of the root package
+//! checked through the binary with the built-in provider's former test hooks (injected
+//! failures, a "ledger" of objects outside the state, a per-service limit); those files list
+//! which test here (or in `ops/tests/saved_plans.rs`) covers each.
 
 mod harness;
 

@@ -2,16 +2,9 @@
 //! hashicorp/time provider), for tests, demos and benchmarks. No network; `time_sleep` really
 //! sleeps.
 //!
-//! Two environment variables turn it into a stand-in for a real API, for crash and failure
-//! tests:
-//! - `SAKK_BUILTIN_LEDGER=DIR`: every object also exists outside the state, as a file
-//!   `DIR/<id>` (written by create, removed by delete, checked by refresh). The id is derived
-//!   from the create's idempotency token, and `find_by_token` finds an object a crashed apply
-//!   created but never recorded, so a re-apply adopts it instead of making a twin.
-//! - `SAKK_BUILTIN_FAIL=ADDR[,ADDR...]`: creates and updates of these instance addresses fail;
-//!   an entry `delete-once:ADDR` makes the first delete of that address in the process fail.
-//! - `SAKK_BUILTIN_SERVICE_LIMIT=N`: the per-service concurrency limit of the built-in types
-//!   (default: none), to test the executor's limits.
+//! Nothing exists outside the state: refresh returns the state's object as it is, and any id
+//! can be imported (as `terraform_data`). Failure, drift and crash tests use the mock provider
+//! (`engine::provider_mock`) in process instead.
 
 use engine::lang::types::Type;
 use engine::lang::value::{Kind, Value};
@@ -114,127 +107,25 @@ impl Provider for Builtin {
         &self.config
     }
     fn service_limit(&self, _service: &str) -> usize {
-        std::env::var("SAKK_BUILTIN_SERVICE_LIMIT")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(usize::MAX)
+        // No API behind it: only --parallelism bounds the operations in flight.
+        usize::MAX
     }
     fn configure<'a>(
         &'a self,
         _config: &'a Value,
     ) -> BoxFuture<'a, ProviderResult<Arc<dyn ProviderInstance>>> {
-        Box::pin(async {
-            let ledger = std::env::var_os("SAKK_BUILTIN_LEDGER")
-                .filter(|v| !v.is_empty())
-                .map(std::path::PathBuf::from);
-            if let Some(dir) = &ledger {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    ProviderError::new("Cannot create the ledger directory")
-                        .detail(format!("{}: {e}", dir.display()))
-                        .hint("check SAKK_BUILTIN_LEDGER")
-                })?;
-            }
-            let entries: Vec<String> = std::env::var("SAKK_BUILTIN_FAIL")
-                .map(|v| {
-                    v.split(',')
-                        .map(|s| s.trim().to_string())
-                        .filter(|s| !s.is_empty())
-                        .collect()
-                })
-                .unwrap_or_default();
-            let (once, fail): (Vec<String>, Vec<String>) = entries
-                .into_iter()
-                .partition(|e| e.starts_with("delete-once:"));
-            let once = once
-                .iter()
-                .filter_map(|e| e.strip_prefix("delete-once:"))
-                .map(str::to_string)
-                .collect();
-            Ok(Arc::new(BuiltinInstance {
-                ledger,
-                fail,
-                fail_delete_once: std::sync::Mutex::new(once),
-            }) as Arc<dyn ProviderInstance>)
-        })
+        Box::pin(async { Ok(Arc::new(BuiltinInstance) as Arc<dyn ProviderInstance>) })
     }
 }
 
-struct BuiltinInstance {
-    /// See the module documentation.
-    ledger: Option<std::path::PathBuf>,
-    fail: Vec<String>,
-    /// `delete-once:` addresses whose delete has not failed yet.
-    fail_delete_once: std::sync::Mutex<Vec<String>>,
-}
+struct BuiltinInstance;
 
 impl BuiltinInstance {
-    fn injected_delete_failure(&self, ctx: &OpContext) -> ProviderResult<()> {
-        let mut once = self
-            .fail_delete_once
-            .lock()
-            .map_err(|_| ProviderError::new("internal lock poisoned"))?;
-        match once.iter().position(|a| a == &ctx.address) {
-            Some(i) => {
-                once.remove(i);
-                Err(
-                    ProviderError::new(format!("deleting {} failed (injected)", ctx.address))
-                        .detail("SAKK_BUILTIN_FAIL has delete-once for this address"),
-                )
-            }
-            None => Ok(()),
-        }
-    }
-
-    fn injected_failure(&self, ctx: &OpContext) -> ProviderResult<()> {
-        if self.fail.iter().any(|a| a == &ctx.address) {
-            return Err(
-                ProviderError::new(format!("{} failed (injected)", ctx.address))
-                    .detail("SAKK_BUILTIN_FAIL names this address")
-                    .hint("unset SAKK_BUILTIN_FAIL and apply again"),
-            );
-        }
-        Ok(())
-    }
-
-    /// The ledger file of an object id (ids are token-derived hex, or uuids).
-    fn ledger_file(&self, id: &str) -> Option<std::path::PathBuf> {
-        let dir = self.ledger.as_ref()?;
-        let safe: String = id
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        Some(dir.join(safe))
-    }
-
-    /// The id an object created with `token` has (ledger mode).
-    fn id_for_token(token: &str) -> String {
-        format!("obj-{}", token.trim_start_matches("sakk-"))
-    }
-
-    fn new_id(&self, type_: &str, ctx: &OpContext) -> String {
-        if self.ledger.is_some() && !ctx.idempotency_token.is_empty() {
-            return Self::id_for_token(&ctx.idempotency_token);
-        }
+    fn new_id(type_: &str) -> String {
         match type_ {
             "time_sleep" => now_rfc3339(),
             _ => uuid::Uuid::new_v4().to_string(),
         }
-    }
-
-    fn ledger_write(&self, id: &str, ctx: &OpContext) -> ProviderResult<()> {
-        let Some(f) = self.ledger_file(id) else {
-            return Ok(());
-        };
-        let tmp = f.with_extension("tmp");
-        std::fs::write(&tmp, format!("{}\n", ctx.address))
-            .and_then(|_| std::fs::rename(&tmp, &f))
-            .map_err(|e| ProviderError::new("Cannot write the ledger").detail(e.to_string()))
     }
 }
 
@@ -396,68 +287,25 @@ impl ProviderInstance for BuiltinInstance {
         current: &'a Value,
         _ctx: &'a OpContext,
     ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
-        Box::pin(async move {
-            // With a ledger, an object whose file is gone was deleted outside sakk; without one,
-            // nothing outside sakk holds these and the state is the truth.
-            if let Some(f) = attr(current, "id")
-                .as_str()
-                .and_then(|id| self.ledger_file(id))
-            {
-                if !f.exists() {
-                    return Ok(None);
-                }
-            }
-            Ok(Some(current.clone()))
-        })
-    }
-
-    fn adopts_by_token(&self, _type: &str) -> bool {
-        self.ledger.is_some()
-    }
-
-    fn find_by_token<'a>(
-        &'a self,
-        _type: &'a str,
-        planned: &'a Value,
-        token: &'a str,
-    ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
-        Box::pin(async move {
-            let id = Self::id_for_token(token);
-            match self.ledger_file(&id) {
-                Some(f) if f.exists() => {
-                    let v = with_attr(planned, "id", Value::string(id));
-                    let v = if v.get_attr("input").is_some() {
-                        with_attr(&v, "output", attr(planned, "input"))
-                    } else {
-                        v
-                    };
-                    Ok(Some(v))
-                }
-                _ => Ok(None),
-            }
-        })
+        // Nothing outside sakk holds these objects: the state is the truth.
+        Box::pin(async move { Ok(Some(current.clone())) })
     }
 
     fn create<'a>(
         &'a self,
         type_: &'a str,
         planned: &'a Value,
-        ctx: &'a OpContext,
+        _ctx: &'a OpContext,
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
-            self.injected_failure(ctx)?;
             match type_ {
                 "terraform_data" => {
-                    let id = self.new_id(type_, ctx);
-                    self.ledger_write(&id, ctx)?;
-                    let v = with_attr(planned, "id", Value::string(id));
+                    let v = with_attr(planned, "id", Value::string(Self::new_id(type_)));
                     Ok(with_attr(&v, "output", attr(planned, "input")))
                 }
                 "time_sleep" => {
                     tokio::time::sleep(duration_attr(planned, "create_duration")?).await;
-                    let id = self.new_id(type_, ctx);
-                    self.ledger_write(&id, ctx)?;
-                    Ok(with_attr(planned, "id", Value::string(id)))
+                    Ok(with_attr(planned, "id", Value::string(Self::new_id(type_))))
                 }
                 other => Err(ProviderError::new(format!(
                     "Unsupported resource type {other}"
@@ -471,37 +319,20 @@ impl ProviderInstance for BuiltinInstance {
         _type: &'a str,
         _prior: &'a Value,
         planned: &'a Value,
-        ctx: &'a OpContext,
+        _ctx: &'a OpContext,
     ) -> BoxFuture<'a, ProviderResult<Value>> {
-        Box::pin(async move {
-            self.injected_failure(ctx)?;
-            Ok(with_attr(planned, "output", attr(planned, "input")))
-        })
+        Box::pin(async move { Ok(with_attr(planned, "output", attr(planned, "input"))) })
     }
 
     fn delete<'a>(
         &'a self,
         type_: &'a str,
         prior: &'a Value,
-        ctx: &'a OpContext,
+        _ctx: &'a OpContext,
     ) -> BoxFuture<'a, ProviderResult<()>> {
         Box::pin(async move {
-            self.injected_delete_failure(ctx)?;
             if type_ == "time_sleep" {
                 tokio::time::sleep(duration_attr(prior, "destroy_duration")?).await;
-            }
-            if let Some(f) = attr(prior, "id")
-                .as_str()
-                .and_then(|id| self.ledger_file(id))
-            {
-                match std::fs::remove_file(&f) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => {
-                        return Err(ProviderError::new("Cannot delete from the ledger")
-                            .detail(e.to_string()))
-                    }
-                }
             }
             Ok(())
         })
@@ -514,13 +345,6 @@ impl ProviderInstance for BuiltinInstance {
         _ctx: &'a OpContext,
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
-            if let Some(f) = self.ledger_file(id) {
-                if !f.exists() {
-                    return Err(ProviderError::new(format!("No object with id \"{id}\""))
-                        .detail(format!("{} does not exist in the ledger", f.display()))
-                        .hint("check the id"));
-                }
-            }
             match type_ {
                 "terraform_data" => Ok(Value::object(vec![
                     ("id".into(), Value::string(id)),
