@@ -1078,7 +1078,6 @@ fn a_change_the_provider_refuses_at_apply_is_reported_and_its_dependents_skipped
 /// (`tests/engine_apply.rs` `failure_keeps_independent_work_skips_dependents_and_rerun_completes`
 /// shows it through the binary).
 #[test]
-#[ignore = "engine bug (engine/src/evaluate/apply.rs): a change whose re-plan or consistency check fails at apply is not counted in ApplyOutcome::failed"]
 fn a_change_the_provider_refuses_at_apply_counts_as_failed() {
     let fx = Fx::new(&[("main.tf", REPLAN_FAILS)]);
     let (a, _) = apply_with_a_failing_replan(&fx);

@@ -440,6 +440,8 @@ impl<'a, 'r> Executor<'a, 'r> {
                 }
                 None => {
                     if diags.len() > before {
+                        // Its configuration, its final plan or the consistency check failed.
+                        self.outcome.failed += 1;
                         self.failed_nodes.insert(n);
                     }
                 }
