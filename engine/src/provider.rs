@@ -191,6 +191,21 @@ pub struct ProviderError {
 }
 
 impl ProviderError {
+    /// The error with every occurrence of a secret replaced by `(sensitive value)` (a provider
+    /// or AWS message may quote an argument).
+    pub fn redact(self, secrets: &[String]) -> ProviderError {
+        if secrets.is_empty() {
+            return self;
+        }
+        let r = |t: &str| crate::lang::marks::redact(t, secrets);
+        ProviderError {
+            summary: r(&self.summary),
+            detail: r(&self.detail),
+            hint: self.hint.as_deref().map(r),
+            attribute: self.attribute,
+        }
+    }
+
     pub fn new(summary: impl Into<String>) -> ProviderError {
         ProviderError {
             summary: summary.into(),

@@ -339,7 +339,6 @@ fn every_action_kind_then_no_changes_then_destroy() {
 /// (`node_resource_abstract_instance.go`, refresh); sakk does not yet, so this reports drift and
 /// a perpetual update.
 #[test]
-#[ignore = "engine bug: refresh drops the marks of config-sensitive values (drift + perpetual update)"]
 fn a_value_marked_sensitive_in_the_configuration_is_not_a_perpetual_change() {
     let mut h = Harness::new(&[(
         "main.tf",

@@ -4,7 +4,9 @@
 use engine::addrs::ResourceInstance;
 use engine::evaluate::apply::{ApplyEvent, ApplyObserver, Intent};
 use engine::evaluate::resources::PriorInstance;
+use engine::lang::marks::{Path, PathStep as MarkStep};
 use engine::lang::types::Type;
+use engine::lang::value::Kind;
 use engine::lang::value::Value;
 use engine::provider::Registry;
 use indexmap::IndexMap;
@@ -121,32 +123,73 @@ pub fn prior_from_state(
     Ok(out)
 }
 
+/// The marks the state recorded (Terraform's `sensitive_attributes` paths, at any depth) put
+/// back on a value read from it.
 fn mark_paths(v: Value, paths: &[Vec<PathStep>]) -> Value {
-    let names: Vec<&str> = paths
+    let paths: Vec<Path> = paths
         .iter()
-        .filter_map(|p| match p.first() {
-            Some(PathStep::GetAttr(a)) => Some(a.as_str()),
-            _ => None,
+        .map(|p| {
+            p.iter()
+                .map_while(|step| match step {
+                    PathStep::GetAttr(a) => Some(MarkStep::Key(a.clone())),
+                    PathStep::Index(i) => match i.get("value") {
+                        Some(serde_json::Value::String(k)) => Some(MarkStep::Key(k.clone())),
+                        Some(n) => n
+                            .as_u64()
+                            .and_then(|n| usize::try_from(n).ok())
+                            .map(MarkStep::Index),
+                        None => None,
+                    },
+                })
+                .collect()
         })
         .collect();
-    if names.is_empty() {
-        return v;
-    }
-    let Some(entries) = v.entries() else {
-        return v;
-    };
-    Value::object(
-        entries
-            .iter()
-            .map(|(k, x)| {
-                if names.contains(&k.as_str()) {
-                    (k.clone(), x.clone().mark_sensitive())
-                } else {
-                    (k.clone(), x.clone())
+    engine::lang::marks::mark_paths(v, &paths)
+}
+
+/// The state's `sensitive_attributes` of a value of type `ty`: every sensitive position as a
+/// path (object attributes as `get_attr`, map keys and list indexes as `index`). A path into an
+/// attribute of dynamic type (stored with its type) stops at the attribute.
+fn state_paths(v: &Value, ty: &Type) -> Vec<Vec<PathStep>> {
+    let mut out: Vec<Vec<PathStep>> = Vec::new();
+    for path in engine::lang::marks::sensitive_paths(v) {
+        let mut steps = Vec::new();
+        let (mut cur, mut t) = (v, Some(ty));
+        for step in &path {
+            if t.is_some_and(Type::is_dynamic) && !steps.is_empty() {
+                break;
+            }
+            let object = matches!(cur.kind(), Kind::Object(_));
+            let next = match step {
+                MarkStep::Key(k) => {
+                    steps.push(match object {
+                        true => PathStep::GetAttr(k.clone()),
+                        false => PathStep::Index(serde_json::json!({"value": k, "type": "string"})),
+                    });
+                    t = t.and_then(|t| match object {
+                        true => t.attribute_types().and_then(|a| a.get(k)),
+                        false => t.element_type(),
+                    });
+                    cur.get_key(k)
                 }
-            })
-            .collect(),
-    )
+                MarkStep::Index(i) => {
+                    steps.push(PathStep::Index(
+                        serde_json::json!({"value": i, "type": "number"}),
+                    ));
+                    t = t.and_then(Type::element_type);
+                    cur.elements().and_then(|e| e.get(*i))
+                }
+            };
+            match next {
+                Some(n) => cur = n,
+                None => break,
+            }
+        }
+        if !out.contains(&steps) {
+            out.push(steps);
+        }
+    }
+    out
 }
 
 /// `private` of a placeholder instance recorded before a create: this prefix and the token.
@@ -178,14 +221,7 @@ pub fn to_instance(
         .to_json_typed(&state_type(providers, type_, v))
         .map_err(|e| format!("cannot store the state: {e}"))?;
     let attributes: serde_json::Value = serde_json::from_str(&json).map_err(|e| e.to_string())?;
-    let sensitive_attributes = match v.entries() {
-        Some(attrs) => attrs
-            .iter()
-            .filter(|(_, x)| x.is_sensitive())
-            .map(|(k, _)| vec![PathStep::GetAttr(k.clone())])
-            .collect(),
-        None => Vec::new(),
-    };
+    let sensitive_attributes = state_paths(v, &state_type(providers, type_, v));
     let mut deps = deps.to_vec();
     deps.sort();
     deps.dedup();
@@ -253,7 +289,7 @@ impl ApplyObserver for Recorder<'_> {
                 deposed: None,
                 schema_version: 0,
                 attributes,
-                sensitive_attributes: Vec::new(),
+                sensitive_attributes: state_paths(&i.planned, &ty),
                 private: Some(format!("{INTENT_PREFIX}{}", i.token)),
                 dependencies: deps,
                 create_before_destroy: false,

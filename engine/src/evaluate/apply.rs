@@ -6,7 +6,7 @@
 //! finish. Every finished operation is reported to the observer at once (the state writer
 //! records it), so a crash loses at most the operations in flight.
 
-use super::resource::{config_value, mark_sensitive};
+use super::resource::{config_value, mark_sensitive, remark, secrets_of};
 use super::resources::Site;
 use super::resources::{PlanMode, ResourceOptions};
 use super::walk::{root_variable_values, EvalOptions, Evaluated, RootOutput, Walk};
@@ -523,7 +523,7 @@ impl<'a, 'r> Executor<'a, 'r> {
                         &ro.runtime,
                         pi.read_data(&r.type_, &config, &ctx),
                     ) {
-                        Ok(v) => run.values.push(Some(mark_sensitive(v, &rt.schema))),
+                        Ok(v) => run.values.push(Some(remark(v, &rt.schema, &[&config]))),
                         Err(e) => {
                             diags.push(
                                 Diagnostic::error(format!("Error reading {addr}: {}", e.summary))
@@ -556,8 +556,9 @@ impl<'a, 'r> Executor<'a, 'r> {
                     prior: prior.as_ref().filter(|_| change.action == Action::Update),
                     config: &config,
                 }) {
-                    Ok(p) => Some(mark_sensitive(p.planned, &rt.schema)),
+                    Ok(p) => Some(remark(p.planned, &rt.schema, &[&config])),
                     Err(e) => {
+                        let e = e.redact(&secrets_of(&[&config]));
                         diags.push(
                             Diagnostic::error(format!(
                                 "Invalid configuration for {addr}: {}",
@@ -678,6 +679,14 @@ impl<'a, 'r> Executor<'a, 'r> {
                     Some(e) => Err(e),
                     None => run_op(&*pi, &op, &ctx).await,
                 };
+                // AWS and provider messages may quote an argument: never a secret.
+                let from: Vec<&Value> = op
+                    .planned
+                    .iter()
+                    .chain(op.config.iter())
+                    .chain(op.change.before.iter())
+                    .collect();
+                let result = result.map_err(|e| e.redact(&secrets_of(&from)));
                 OpDone {
                     node: op.node,
                     service,
@@ -686,7 +695,7 @@ impl<'a, 'r> Executor<'a, 'r> {
                     action: op.change.action,
                     provider: op.change.provider.clone(),
                     deps: op.change.dependencies.clone(),
-                    result: result.map(|v| v.map(|v| mark_sensitive(v, &op.schema))),
+                    result: result.map(|v| v.map(|v| remark(v, &op.schema, &from))),
                     started,
                 }
             }));

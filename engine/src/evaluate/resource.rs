@@ -519,6 +519,29 @@ fn expand_dynamic<'b>(
     }
 }
 
+/// A value a provider returned for an object of `schema`, marked: the schema's sensitive
+/// attributes, the positions where `from` (the configuration, planned or prior value it was
+/// made from) is marked, and every string containing a sensitive string of `from` (what the
+/// provider derived from a secret, such as `tags_all` from `tags`, stays secret).
+pub fn remark(v: Value, schema: &Schema, from: &[&Value]) -> Value {
+    use crate::lang::marks;
+    let mut v = mark_sensitive(v, schema);
+    let mut secrets = Vec::new();
+    for f in from.iter().filter(|f| f.marks_deep().is_sensitive()) {
+        v = marks::mark_paths(v, &marks::sensitive_paths(f));
+        secrets.extend(marks::sensitive_strings(f));
+    }
+    marks::mark_containing(v, &secrets)
+}
+
+/// The sensitive strings of `values`, for keeping them out of messages.
+pub fn secrets_of(values: &[&Value]) -> Vec<String> {
+    values
+        .iter()
+        .flat_map(|v| crate::lang::marks::sensitive_strings(v))
+        .collect()
+}
+
 /// Marks the sensitive attributes of a value of `schema` (state values come back unmarked).
 pub fn mark_sensitive(v: Value, schema: &Schema) -> Value {
     if !schema.attributes.values().any(|a| a.sensitive) && schema.blocks.is_empty() {

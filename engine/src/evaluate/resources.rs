@@ -1,7 +1,7 @@
 //! Resources during the walk: provider configuration, count/for_each expansion, refresh,
 //! planning each instance with its provider, and the value references see.
 
-use super::resource::{config_value, mark_sensitive};
+use super::resource::{config_value, mark_sensitive, remark, secrets_of};
 use super::scope::InstanceRep;
 use super::walk::{count_value, for_each_items, Walk};
 use crate::addrs::{InstanceKey, ModuleInstance, ResourceInstance, Target};
@@ -488,12 +488,17 @@ impl<'c> Walk<'c> {
                 let res: crate::provider::ProviderResult<Option<Value>> = res;
                 match res {
                     Ok(v) => {
+                        // What the provider read, with the marks the state had.
+                        let v = match ro.prior.get(&a) {
+                            Some(p) => v.map(|v| remark(v, &rt.schema, &[&p.value])),
+                            None => v.map(|v| mark_sensitive(v, &rt.schema)),
+                        };
                         if let Some(token) = ro.prior.get(&a).and_then(|p| p.intent.as_ref()) {
                             if let Some(found) = &v {
                                 self.res_state.borrow_mut().adopted.push(Adopted {
                                     addr: a.clone(),
                                     provider: provider_ref.clone(),
-                                    value: mark_sensitive(found.clone(), &rt.schema),
+                                    value: found.clone(),
                                     dependencies: deps.clone(),
                                     how: Adoption::Token(token.clone()),
                                 });
@@ -513,9 +518,13 @@ impl<'c> Walk<'c> {
                                 after: None,
                             });
                         }
-                        refreshed.insert(a, v.map(|v| mark_sensitive(v, &rt.schema)));
+                        refreshed.insert(a, v);
                     }
                     Err(e) => {
+                        let e = match ro.prior.get(&a) {
+                            Some(p) => e.redact(&secrets_of(&[&p.value])),
+                            None => e,
+                        };
                         diags.push(
                             Diagnostic::error(format!("Error refreshing {a}: {}", e.summary))
                                 .at(&r.decl_range)
@@ -623,8 +632,9 @@ impl<'c> Walk<'c> {
                 let v = if config.is_wholly_known() && mode != PlanMode::Destroy {
                     let ctx = noop_ctx(addr.to_string());
                     match block_on(&ro.runtime, pi.read_data(&r.type_, &config, &ctx)) {
-                        Ok(v) => mark_sensitive(v, &rt.schema),
+                        Ok(v) => remark(v, &rt.schema, &[&config]),
                         Err(e) => {
+                            let e = e.redact(&secrets_of(&[&config]));
                             diags.push(
                                 Diagnostic::error(format!("Error reading {addr}: {}", e.summary))
                                     .at(&r.decl_range)
@@ -669,6 +679,7 @@ impl<'c> Walk<'c> {
             }) {
                 Ok(p) => p,
                 Err(e) => {
+                    let e = e.redact(&secrets_of(&[&config]));
                     diags.push(
                         Diagnostic::error(format!(
                             "Invalid configuration for {addr}: {}",
@@ -688,7 +699,7 @@ impl<'c> Walk<'c> {
                     continue;
                 }
             };
-            let mut after = mark_sensitive(planned.planned, &rt.schema);
+            let mut after = remark(planned.planned, &rt.schema, &[&config]);
             let mut replace_paths = planned.requires_replace;
             if let (Some(p), IgnoreChanges::Paths(paths)) = (&prior, &r.lifecycle.ignore_changes) {
                 let names: Vec<String> = paths.iter().filter_map(ignore_path_root).collect();
@@ -730,8 +741,9 @@ impl<'c> Walk<'c> {
                     prior: None,
                     config: &config,
                 }) {
-                    Ok(p) => after = mark_sensitive(p.planned, &rt.schema),
+                    Ok(p) => after = remark(p.planned, &rt.schema, &[&config]),
                     Err(e) => {
+                        let e = e.redact(&secrets_of(&[&config]));
                         diags.push(
                             Diagnostic::error(format!(
                                 "Invalid configuration for {addr}: {}",
@@ -1045,7 +1057,7 @@ impl<'c> Walk<'c> {
                 addr: a.clone(),
                 provider: p.provider.clone(),
                 action: Action::Delete,
-                before: Some(mark_sensitive(current, &rt.schema)),
+                before: Some(remark(current, &rt.schema, &[&p.value])),
                 after: None,
                 reason: Some(if ro.mode == PlanMode::Destroy {
                     Reason::Destroy

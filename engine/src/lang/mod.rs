@@ -8,6 +8,7 @@ pub mod eval;
 pub mod funcs;
 pub mod json;
 mod jsonval;
+pub mod marks;
 pub mod number;
 pub mod parse;
 pub mod refs;

@@ -94,6 +94,15 @@ pub struct Value {
     marks: Marks,
 }
 
+/// A step to a child of a collection (see [`Value::map_children`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step<'a> {
+    /// An element of a list, set or tuple.
+    Index(usize),
+    /// An entry of a map or object.
+    Key(&'a str),
+}
+
 /// A borrowed view of a value's contents, for matching.
 #[derive(Debug, Clone, Copy)]
 pub enum Kind<'a> {
@@ -341,6 +350,62 @@ impl Value {
             other => other.clone(),
         };
         (Value::of(v), all)
+    }
+
+    /// The same value with each direct child replaced by `f(step, child)`: a list, set or
+    /// tuple's elements (step: their index), a map's or object's entries (step: their key).
+    /// Marks, types and container kinds are kept; a primitive is returned as it is.
+    pub fn map_children(&self, mut f: impl FnMut(Step<'_>, &Value) -> Value) -> Value {
+        let v = match &self.v {
+            V::List(c) => V::List(Arc::new(Coll {
+                elem: c.elem.clone(),
+                items: c
+                    .items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| f(Step::Index(i), x))
+                    .collect(),
+            })),
+            V::Set(c) => V::Set(Arc::new(Coll {
+                elem: c.elem.clone(),
+                items: c
+                    .items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| f(Step::Index(i), x))
+                    .collect(),
+            })),
+            V::Tuple(t) => V::Tuple(Arc::new(Seq {
+                items: t
+                    .items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| f(Step::Index(i), x))
+                    .collect(),
+                ty: OnceLock::new(),
+            })),
+            V::Map(m) => V::Map(Arc::new(MapV {
+                elem: m.elem.clone(),
+                items: m
+                    .items
+                    .iter()
+                    .map(|(k, x)| (k.clone(), f(Step::Key(k), x)))
+                    .collect(),
+            })),
+            V::Object(o) => V::Object(Arc::new(ObjV {
+                attrs: o
+                    .attrs
+                    .iter()
+                    .map(|(k, x)| (k.clone(), f(Step::Key(k), x)))
+                    .collect(),
+                ty: OnceLock::new(),
+            })),
+            _ => return self.clone(),
+        };
+        Value {
+            v,
+            marks: self.marks,
+        }
     }
 
     // ---- inspection ----

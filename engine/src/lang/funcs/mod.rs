@@ -238,6 +238,19 @@ impl Function {
     /// cty's `Function.Call`: the generic handling of nulls, unknowns and marks around the
     /// implementation. Arguments must already be converted to the parameter types.
     pub fn call(&self, args: Vec<Value>) -> Result<Value, FuncError> {
+        // An error message may quote an argument: a sensitive one is redacted.
+        let secrets: Vec<String> = args
+            .iter()
+            .filter(|a| a.marks_deep().is_sensitive())
+            .flat_map(crate::lang::marks::sensitive_strings)
+            .collect();
+        self.call_inner(args).map_err(|mut e| {
+            e.message = crate::lang::marks::redact(&e.message, &secrets);
+            e
+        })
+    }
+
+    fn call_inner(&self, args: Vec<Value>) -> Result<Value, FuncError> {
         let ret = self.return_type_for(&args)?;
         let mut marks = Marks::NONE;
         let mut args = args;
