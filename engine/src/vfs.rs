@@ -494,6 +494,7 @@ output "child" {
             root_dir: root.to_path_buf(),
             cwd: root.to_path_buf(),
             fs,
+            max_instances: crate::evaluate::walk::DEFAULT_MAX_INSTANCES,
         };
         let (ev, diags) = evaluate(&config, &graph, &[], &opts);
         assert!(!diags.has_errors(), "{diags:?}");

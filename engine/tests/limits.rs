@@ -1,0 +1,250 @@
+//! Resource limits: `count` and `for_each` asking for more instances than
+//! `EvalOptions::max_instances` (1,000,000 per block by default, over all the instances of the
+//! block's module) are a diagnostic at the argument, with the source line and a hint, planned
+//! without allocating for the instances; and a plan of `count = 1e12` stays small in memory (in
+//! a child process, so other tests do not count).
+
+mod harness;
+
+use harness::{Harness, PlanOpts, Planned};
+
+fn plan(files: &[(&str, &str)], max_instances: Option<usize>) -> Planned {
+    let h = Harness::new(files);
+    h.plan_with(PlanOpts {
+        max_instances,
+        ..Default::default()
+    })
+}
+
+/// The rendered errors of a plan of `main.tf` that must fail.
+fn errors(main: &str, max_instances: Option<usize>) -> String {
+    let p = plan(&[("main.tf", main)], max_instances);
+    let e = p.errors();
+    assert!(
+        !e.is_empty(),
+        "expected errors, got a plan: {:?}",
+        p.actions()
+    );
+    assert!(p.plan.changes.is_empty(), "{:?}", p.actions());
+    e
+}
+
+#[test]
+fn count_1e12_is_a_diagnostic_at_the_argument() {
+    let e = errors("resource \"mock_thing\" \"n\" {\n  count = 1e12\n}\n", None);
+    assert!(e.contains("Invalid count argument"), "{e}");
+    assert!(e.contains("/main.tf:2:11"), "{e}");
+    assert!(e.contains("  2 |   count = 1e12\n"), "{e}");
+    assert!(
+        e.contains("asks for 1000000000000 instances, more than the 1000000 instances sakk expands for one block"),
+        "{e}"
+    );
+    assert!(e.contains("Terraform has no such limit"), "{e}");
+    assert!(
+        e.contains("Hint: use a smaller count, or split the instances over several blocks"),
+        "{e}"
+    );
+}
+
+#[test]
+fn count_just_over_the_default_ceiling_is_a_diagnostic() {
+    let e = errors(
+        "resource \"mock_thing\" \"n\" {\n  count = 1000001\n}\n",
+        None,
+    );
+    assert!(e.contains("/main.tf:2:11"), "{e}");
+    assert!(e.contains("asks for 1000001 instances"), "{e}");
+}
+
+#[test]
+fn count_beyond_i64_is_the_same_diagnostic() {
+    let e = errors(
+        "resource \"mock_thing\" \"n\" {\n  count = 1e400\n}\n",
+        None,
+    );
+    assert!(e.contains("Invalid count argument"), "{e}");
+    assert!(e.contains("asks for 1e+400 instances"), "{e}");
+}
+
+#[test]
+fn for_each_over_range_1e7_is_a_diagnostic() {
+    let e = errors(
+        "resource \"mock_thing\" \"n\" {\n  for_each = range(1e7)\n}\n",
+        None,
+    );
+    // range() itself refuses (cty's 1024-element bound) before any instance is considered.
+    assert!(e.contains("/main.tf:2:14"), "{e}");
+    assert!(e.contains("  2 |   for_each = range(1e7)\n"), "{e}");
+    assert!(e.contains("more than 1024 values were generated"), "{e}");
+}
+
+#[test]
+fn the_ceiling_is_an_option_and_its_value_is_allowed() {
+    let main = "resource \"mock_thing\" \"n\" {\n  count = var.n\n}\nvariable \"n\" {}\n";
+    let h = Harness::new(&[("main.tf", main)]);
+    let at = |n: &str| {
+        h.plan_with(PlanOpts {
+            max_instances: Some(3),
+            vars: vec![format!("n={n}")],
+            ..Default::default()
+        })
+    };
+    let p = at("3");
+    assert!(p.errors().is_empty(), "{}", p.errors());
+    assert_eq!(p.actions().len(), 3);
+    let e = at("4").errors();
+    assert!(
+        e.contains("asks for 4 instances, more than the 3 instances sakk expands for one block"),
+        "{e}"
+    );
+}
+
+#[test]
+fn for_each_maps_and_sets_over_the_ceiling_are_diagnostics() {
+    let e = errors(
+        "resource \"mock_thing\" \"m\" {\n  for_each = { a = 1, b = 2, c = 3 }\n}\n",
+        Some(2),
+    );
+    assert!(e.contains("Invalid for_each argument"), "{e}");
+    assert!(e.contains("/main.tf:2:14"), "{e}");
+    assert!(e.contains("asks for 3 instances, more than the 2"), "{e}");
+    assert!(e.contains("Hint: use a smaller for_each"), "{e}");
+    let e = errors(
+        "resource \"mock_thing\" \"s\" {\n  for_each = toset([\"a\", \"b\", \"c\"])\n}\n",
+        Some(2),
+    );
+    assert!(e.contains("asks for 3 instances"), "{e}");
+}
+
+#[test]
+fn data_sources_have_the_ceiling_too() {
+    let e = errors("data \"mock_lookup\" \"d\" {\n  count = 1e12\n}\n", None);
+    assert!(e.contains("Invalid count argument"), "{e}");
+    assert!(e.contains("/main.tf:2:11"), "{e}");
+}
+
+#[test]
+fn module_calls_have_the_ceiling_too() {
+    let p = plan(
+        &[
+            (
+                "main.tf",
+                "module \"m\" {\n  source = \"./m\"\n  count = 1e12\n}\n",
+            ),
+            ("m/main.tf", ""),
+        ],
+        None,
+    );
+    let e = p.errors();
+    assert!(e.contains("Invalid count argument"), "{e}");
+    assert!(e.contains("/main.tf:3:11"), "{e}");
+    let p = plan(
+        &[
+            (
+                "main.tf",
+                "module \"m\" {\n  source = \"./m\"\n  for_each = toset([\"a\", \"b\", \"c\"])\n}\n",
+            ),
+            ("m/main.tf", ""),
+        ],
+        Some(2),
+    );
+    let e = p.errors();
+    assert!(e.contains("Invalid for_each argument"), "{e}");
+    assert!(e.contains("asks for 3 instances"), "{e}");
+}
+
+#[test]
+fn the_ceiling_counts_the_instances_of_a_block_in_every_instance_of_its_module() {
+    // 1e6 module instances of 1e6 resources each would be 1e12 instances of one block.
+    let files = [
+        (
+            "main.tf",
+            "module \"m\" {\n  source = \"./m\"\n  count = 2\n}\n",
+        ),
+        (
+            "m/main.tf",
+            "resource \"mock_thing\" \"r\" {\n  count = 2\n}\n",
+        ),
+    ];
+    let p = plan(&files, Some(4));
+    assert!(p.errors().is_empty(), "{}", p.errors());
+    assert_eq!(p.actions().len(), 4);
+    let p = plan(&files, Some(3));
+    let e = p.errors().replace('\\', "/");
+    assert!(e.contains("/m/main.tf:2:11"), "{e}");
+    assert!(
+        e.contains("asks for 2 instances, more than the 3 instances sakk expands for one block (it has 2 already, in other instances of its module)"),
+        "{e}"
+    );
+    // Module instances count over every instance of the calling module as well.
+    let files = [
+        (
+            "main.tf",
+            "module \"m\" {\n  source = \"./m\"\n  count = 2\n}\n",
+        ),
+        (
+            "m/main.tf",
+            "module \"n\" {\n  source = \"./n\"\n  count = 2\n}\n",
+        ),
+        ("m/n/main.tf", ""),
+    ];
+    let e = plan(&files, Some(3)).errors();
+    assert!(e.contains("(it has 2 already"), "{e}");
+}
+
+/// The name of the child test, and the variable that tells it it is the child.
+const CHILD: &str = "child_plans_count_1e12";
+const CHILD_ENV: &str = "SAKK_LIMITS_CHILD";
+
+/// Run by [`count_1e12_plans_in_little_memory`] in a process of its own.
+#[test]
+#[ignore = "run in a child process by count_1e12_plans_in_little_memory"]
+fn child_plans_count_1e12() {
+    if std::env::var_os(CHILD_ENV).is_none() {
+        return;
+    }
+    let e = errors("resource \"mock_thing\" \"n\" {\n  count = 1e12\n}\n", None);
+    assert!(e.contains("Invalid count argument"), "{e}");
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let hwm_kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM");
+    println!("max RSS {hwm_kb} kB");
+    assert!(hwm_kb < 100 * 1024, "max RSS {hwm_kb} kB");
+}
+
+/// Plans `count = 1e12` in a child process whose address space is limited to 1 GiB (so a
+/// regression fails rather than taking the machine down) and checks its peak RSS stays under
+/// 100 MiB.
+#[cfg(target_os = "linux")]
+#[test]
+fn count_1e12_plans_in_little_memory() {
+    let exe = std::env::current_exe().expect("test binary");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 1048576 && exec \"$0\" \"$@\"")
+        .arg(exe)
+        .args([
+            "--exact",
+            CHILD,
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_ENV, "1")
+        .output()
+        .expect("run the child");
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("max RSS"),
+        "the child test did not run: {text}"
+    );
+    assert!(text.contains("1 passed"), "{text}");
+}
