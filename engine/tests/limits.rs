@@ -22,7 +22,7 @@ fn errors(main: &str, max_instances: Option<usize>) -> String {
     let e = p.errors();
     assert!(
         !e.is_empty(),
-        "expected errors, got a plan: {:?}",
+        "expected errors from {main}, got a plan: {:?}",
         p.actions()
     );
     assert!(p.plan.changes.is_empty(), "{:?}", p.actions());
@@ -192,19 +192,104 @@ fn the_ceiling_counts_the_instances_of_a_block_in_every_instance_of_its_module()
     assert!(e.contains("(it has 2 already"), "{e}");
 }
 
+/// Expressions with absurd arguments, each planned as `locals { x = EXPR }` and refused with a
+/// diagnostic at the expression or one of its parts, and what the diagnostic says. None needs
+/// much memory to refuse (the child process below plans them all under 100 MiB).
+const ABSURD: &[(&str, &str)] = &[
+    ("range(1e12)", "more than 1024 values were generated"),
+    ("range(0, 1, 1e-9)", "more than 1024 values were generated"),
+    ("format(\"%999999999d\", 1)", "width 999999999 at offset 0 is too large"),
+    ("format(\"%.999999999f\", 1)", "precision 999999999 at offset 0 is too large"),
+    ("formatlist(\"%999999999d\", [1])", "is too large"),
+    ("indent(1e12, \"a\\nb\")", "more than the 100 MiB sakk builds for one string"),
+    ("replace(join(\"\", [for i in range(200): \"a\"]), \"\", format(\"%1000000s\", \"\"))", "more than the 100 MiB"),
+    ("setproduct(range(1000), range(1000), range(1000))", "the product of the given sets is too large"),
+    ("setproduct(range(1024), range(1024), range(1024), range(1024), range(1024), range(1024), range(1024))", "the product of the given sets is too large"),
+    ("cidrsubnets(\"10.0.0.0/8\", 1e12)", "may not extend prefix by more than 32 bits"),
+    ("cidrsubnet(\"::/0\", 128, 99999999999999)", "may not extend prefix by more than 32 bits"),
+    ("jsondecode(join(\"\", concat([for i in range(1000): \"[\"], [for i in range(1000): \"]\"])))", "nested too deeply"),
+    ("file(\"/dev/zero\")", "not a regular file, and longer than 100 MiB"),
+];
+
+fn absurd_main(expr: &str) -> String {
+    format!("locals {{\n  x = {expr}\n}}\noutput \"o\" {{\n  value = local.x\n}}\n")
+}
+
+#[test]
+fn absurd_function_arguments_are_diagnostics() {
+    for (expr, want) in ABSURD {
+        if expr.contains("/dev/zero") && !std::path::Path::new("/dev/zero").exists() {
+            continue;
+        }
+        let e = errors(&absurd_main(expr), None);
+        assert!(e.contains(want), "{expr}: {e}");
+        assert!(e.contains("/main.tf:2:"), "{expr}: {e}");
+        assert!(e.contains(&format!("  2 |   x = {expr}\n")), "{expr}: {e}");
+    }
+}
+
+#[test]
+fn templates_are_bounded_as_a_whole() {
+    let e = errors(
+        &absurd_main("\"%{ for i in range(110) }${format(\"%1000000s\", i)}%{ endfor }\""),
+        None,
+    );
+    assert!(e.contains("Template result too long"), "{e}");
+    assert!(e.contains("/main.tf:2:"), "{e}");
+    assert!(
+        e.contains("more than the 100 MiB sakk builds for one string"),
+        "{e}"
+    );
+}
+
+#[test]
+fn numbers_squared_without_end_become_infinite() {
+    // Each square doubles the length of the number's decimal text: twenty of them used to be a
+    // 43 GB allocation when the result was printed.
+    let mut expr = String::from("1e100000");
+    for _ in 0..20 {
+        expr = format!("[for x in [{expr}]: x * x][0]");
+    }
+    let p = plan(
+        &[(
+            "main.tf",
+            &format!("output \"o\" {{\n  value = tostring({expr})\n}}\n"),
+        )],
+        None,
+    );
+    assert!(p.errors().is_empty(), "{}", p.errors());
+    let o = p.evaluated.outputs.get("o").expect("output o");
+    assert_eq!(o.value.as_str(), Some("+Inf"));
+}
+
 /// The name of the child test, and the variable that tells it it is the child.
-const CHILD: &str = "child_plans_count_1e12";
+const CHILD: &str = "child_plans_absurd_inputs";
 const CHILD_ENV: &str = "SAKK_LIMITS_CHILD";
 
-/// Run by [`count_1e12_plans_in_little_memory`] in a process of its own.
+/// Run by [`absurd_inputs_plan_in_little_memory`] in a process of its own.
 #[test]
-#[ignore = "run in a child process by count_1e12_plans_in_little_memory"]
-fn child_plans_count_1e12() {
+#[ignore = "run in a child process by absurd_inputs_plan_in_little_memory"]
+fn child_plans_absurd_inputs() {
     if std::env::var_os(CHILD_ENV).is_none() {
         return;
     }
     let e = errors("resource \"mock_thing\" \"n\" {\n  count = 1e12\n}\n", None);
     assert!(e.contains("Invalid count argument"), "{e}");
+    let e = errors(
+        "module \"m\" {\n  source = \"./m\"\n  count = 1e12\n}\nresource \"mock_thing\" \"n\" {\n  for_each = range(1e7)\n}\n",
+        None,
+    );
+    assert!(
+        e.contains("Module directory not found") || e.contains("Invalid count"),
+        "{e}"
+    );
+    for (expr, want) in ABSURD {
+        if expr.contains("/dev/zero") {
+            continue; // reads 100 MiB before refusing
+        }
+        let e = errors(&absurd_main(expr), None);
+        assert!(e.contains(want), "{expr}: {e}");
+    }
     let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
     let hwm_kb: u64 = status
         .lines()
@@ -215,12 +300,12 @@ fn child_plans_count_1e12() {
     assert!(hwm_kb < 100 * 1024, "max RSS {hwm_kb} kB");
 }
 
-/// Plans `count = 1e12` in a child process whose address space is limited to 1 GiB (so a
-/// regression fails rather than taking the machine down) and checks its peak RSS stays under
-/// 100 MiB.
+/// Plans `count = 1e12` and the [`ABSURD`] expressions in a child process whose address space
+/// is limited to 1 GiB (so a regression fails rather than taking the machine down) and checks
+/// its peak RSS stays under 100 MiB.
 #[cfg(target_os = "linux")]
 #[test]
-fn count_1e12_plans_in_little_memory() {
+fn absurd_inputs_plan_in_little_memory() {
     let exe = std::env::current_exe().expect("test binary");
     let out = std::process::Command::new("sh")
         .arg("-c")
