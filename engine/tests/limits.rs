@@ -262,6 +262,33 @@ fn numbers_squared_without_end_become_infinite() {
     assert_eq!(o.value.as_str(), Some("+Inf"));
 }
 
+/// A value standing for 10^9 strings, in little memory: each level refers to the one below a
+/// thousand times.
+const LAUGHS: &str = "locals {\n  a = [for i in range(1000): \"xxxxxxxxxx\"]\n  b = [for i in range(1000): local.a]\n  c = [for i in range(1000): local.b]\n}\n";
+
+#[test]
+fn values_made_of_shared_parts_are_refused_where_they_would_be_copied() {
+    let e = errors(
+        &format!("{LAUGHS}output \"o\" {{\n  value = length(flatten(local.c))\n}}\n"),
+        None,
+    );
+    assert!(e.contains("Invalid function argument"), "{e}");
+    assert!(e.contains("/main.tf:7:26"), "{e}");
+    assert!(
+        e.contains("the flattened list would have more than 1000000 elements"),
+        "{e}"
+    );
+    // Referring to it is fine: nothing is copied.
+    let p = plan(
+        &[(
+            "main.tf",
+            &format!("{LAUGHS}output \"o\" {{\n  value = length(local.c)\n}}\n"),
+        )],
+        None,
+    );
+    assert!(p.errors().is_empty(), "{}", p.errors());
+}
+
 /// The name of the child test, and the variable that tells it it is the child.
 const CHILD: &str = "child_plans_absurd_inputs";
 const CHILD_ENV: &str = "SAKK_LIMITS_CHILD";

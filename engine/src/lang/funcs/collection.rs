@@ -478,23 +478,32 @@ fn reverse_impl(a: &[Value]) -> Result<Value, FuncError> {
 
 // ---- flatten ----
 
-fn flatten_into(v: &Value, out: &mut Vec<Value>, marks: &mut Marks) -> bool {
+/// Flattens `v` into `out`: `Ok(false)` when an element is unknown, an error past
+/// [`MAX_ELEMENTS`] (values share their parts, so a small list can stand for billions of
+/// elements once flattened).
+fn flatten_into(v: &Value, out: &mut Vec<Value>, marks: &mut Marks) -> Result<bool, FuncError> {
     let (v, m) = v.clone().unmark();
     *marks |= m;
     for x in elems(&v) {
         let t = x.ty();
         if t.is_list() || t.is_set() || t.is_tuple() {
             if !x.is_known() {
-                return false;
+                return Ok(false);
             }
-            if !flatten_into(x, out, marks) {
-                return false;
+            if !flatten_into(x, out, marks)? {
+                return Ok(false);
             }
         } else {
+            if out.len() >= MAX_ELEMENTS {
+                return Err(FuncError::arg(
+                    0,
+                    format!("the flattened list would have more than {MAX_ELEMENTS} elements"),
+                ));
+            }
             out.push(x.clone());
         }
     }
-    true
+    Ok(true)
 }
 
 fn flatten_ret(a: &[Value]) -> Result<Type, FuncError> {
@@ -508,7 +517,7 @@ fn flatten_ret(a: &[Value]) -> Result<Type, FuncError> {
     }
     let mut out = Vec::new();
     let mut m = Marks::NONE;
-    if !flatten_into(l, &mut out, &mut m) {
+    if !flatten_into(l, &mut out, &mut m)? {
         return Ok(Type::Dynamic);
     }
     Ok(Type::tuple(out.iter().map(Value::ty).collect()))
@@ -518,7 +527,7 @@ fn flatten_impl(a: &[Value]) -> Result<Value, FuncError> {
     let rt = flatten_ret(a)?;
     let mut out = Vec::new();
     let mut m = Marks::NONE;
-    if rt.is_dynamic() || !flatten_into(arg(a, 0), &mut out, &mut m) {
+    if rt.is_dynamic() || !flatten_into(arg(a, 0), &mut out, &mut m)? {
         return Ok(Value::unknown_dynamic().mark(m));
     }
     Ok(Value::tuple(out).mark(m))
