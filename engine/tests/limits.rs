@@ -240,6 +240,22 @@ fn templates_are_bounded_as_a_whole() {
         e.contains("more than the 100 MiB sakk builds for one string"),
         "{e}"
     );
+    // templatefile renders through the same code.
+    let h = Harness::new(&[(
+        "t.tftpl",
+        "%{ for i in range(110) }${format(\"%1000000s\", i)}%{ endfor }",
+    )]);
+    let t = h.path().join("t.tftpl");
+    h.write(
+        "main.tf",
+        &absurd_main(&format!(
+            "templatefile({:?}, {{}})",
+            t.display().to_string()
+        )),
+    );
+    let e = h.plan().errors();
+    assert!(e.contains("Template result too long"), "{e}");
+    assert!(e.contains("/main.tf:2:"), "{e}");
 }
 
 #[test]
