@@ -108,12 +108,33 @@ pub fn os() -> Arc<dyn FileSystem> {
     Arc::new(OsFs)
 }
 
+/// The most bytes read from something that is not a regular file (a device such as
+/// `/dev/zero`, a FIFO), which may never end: 100 MiB. A regular file is read whole, whatever
+/// its size.
+pub const MAX_STREAM_BYTES: u64 = 100 << 20;
+
 impl FileSystem for OsFs {
     fn read(&self, path: &Path) -> Result<Vec<u8>, ReadError> {
         use std::io::Read as _;
-        let mut f = std::fs::File::open(path).map_err(ReadError::Open)?;
+        let f = std::fs::File::open(path).map_err(ReadError::Open)?;
+        let regular = f.metadata().map(|m| m.is_file()).unwrap_or(false);
         let mut buf = Vec::new();
-        f.read_to_end(&mut buf).map_err(ReadError::Read)?;
+        if regular {
+            (&f).read_to_end(&mut buf).map_err(ReadError::Read)?;
+        } else {
+            (&f).take(MAX_STREAM_BYTES + 1)
+                .read_to_end(&mut buf)
+                .map_err(ReadError::Read)?;
+            if buf.len() as u64 > MAX_STREAM_BYTES {
+                return Err(ReadError::Read(io::Error::new(
+                    io::ErrorKind::FileTooLarge,
+                    format!(
+                        "not a regular file, and longer than {} MiB",
+                        MAX_STREAM_BYTES >> 20
+                    ),
+                )));
+            }
+        }
         Ok(buf)
     }
 
@@ -494,6 +515,7 @@ output "child" {
             root_dir: root.to_path_buf(),
             cwd: root.to_path_buf(),
             fs,
+            max_instances: crate::evaluate::walk::DEFAULT_MAX_INSTANCES,
         };
         let (ev, diags) = evaluate(&config, &graph, &[], &opts);
         assert!(!diags.has_errors(), "{diags:?}");

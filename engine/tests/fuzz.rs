@@ -262,6 +262,7 @@ fn run_all(src: &str, funcs: &Registry) {
         root_dir: PathBuf::from("."),
         cwd: PathBuf::from("."),
         fs: engine::vfs::os(),
+        max_instances: engine::evaluate::walk::DEFAULT_MAX_INSTANCES,
     };
     let _ = evaluate(&config, &graph, &[], &opts);
 }

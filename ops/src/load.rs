@@ -69,6 +69,7 @@ pub fn eval_options(dir: &Path, fs: Arc<dyn FileSystem>) -> EvalOptions {
         root_dir: abs.clone(),
         cwd: abs,
         fs,
+        max_instances: engine::evaluate::walk::DEFAULT_MAX_INSTANCES,
     }
 }
 

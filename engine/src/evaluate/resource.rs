@@ -24,6 +24,11 @@ use crate::provider::{Nesting, Schema};
 /// dynamic blocks (`name -> { key, value }`) bound as bare names.
 pub type EvalFn<'a> = dyn Fn(&Expr, &Attrs) -> Result<Value, Diagnostics> + 'a;
 
+/// The most blocks the dynamic blocks of one body generate, nested ones included: an inner
+/// `for_each` is expanded once per outer element, so the count is a product of collection
+/// sizes, and more is a diagnostic rather than an allocation of that size.
+pub const MAX_GENERATED_BLOCKS: usize = 1_000_000;
+
 /// Evaluates `body` into an object of `schema`'s type. `eval` evaluates one expression in the
 /// instance's scope. Every attribute of the schema is present in the result (null when unset,
 /// the schema default for unset optional attributes); sensitive attributes are marked.
@@ -32,6 +37,18 @@ pub fn config_value(
     schema: &Schema,
     what: &str,
     eval: &EvalFn,
+    diags: &mut Diagnostics,
+) -> Option<Value> {
+    config_value_within(body, schema, what, eval, MAX_GENERATED_BLOCKS, diags)
+}
+
+/// [`config_value`], with dynamic blocks generating at most `max_generated` blocks in all.
+pub fn config_value_within(
+    body: &Body,
+    schema: &Schema,
+    what: &str,
+    eval: &EvalFn,
+    max_generated: usize,
     diags: &mut Diagnostics,
 ) -> Option<Value> {
     let reinterpreted;
@@ -50,7 +67,11 @@ pub fn config_value(
         body
     };
     let before = diags.len();
-    let v = body_value(body, schema, what, eval, &Attrs::new(), diags);
+    let mut room = Room {
+        left: max_generated,
+        max: max_generated,
+    };
+    let v = body_value(body, schema, what, eval, &Attrs::new(), &mut room, diags);
     // The content of a dynamic block is evaluated once per element: report each problem once.
     let mut seen: Vec<Diagnostic> = Vec::new();
     for d in diags.0.split_off(before) {
@@ -81,12 +102,20 @@ struct Expanded<'b> {
     unknown: bool,
 }
 
+/// How many more blocks the dynamic blocks of a body may generate, of `max` in all (see
+/// [`MAX_GENERATED_BLOCKS`]).
+struct Room {
+    left: usize,
+    max: usize,
+}
+
 fn body_value(
     body: &Body,
     schema: &Schema,
     what: &str,
     eval: &EvalFn,
     iterators: &Attrs,
+    room: &mut Room,
     diags: &mut Diagnostics,
 ) -> Option<Value> {
     let mut attrs: Vec<(String, Value)> =
@@ -117,7 +146,7 @@ fn body_value(
             Some(_) => {}
         }
     }
-    let expanded = expand_blocks(body, schema, what, eval, iterators, diags);
+    let expanded = expand_blocks(body, schema, what, eval, iterators, room, diags);
     for (name, spec) in &schema.attributes {
         let given = body.attribute(name);
         let v = match given {
@@ -196,7 +225,15 @@ fn body_value(
             let unknown: &EvalFn = &|_, _| Ok(Value::unknown(Type::Dynamic));
             for b in &blocks {
                 let ev: &EvalFn = if b.unknown { unknown } else { eval };
-                body_value(b.body, &spec.schema, &inner_what, ev, &b.iterators, diags);
+                body_value(
+                    b.body,
+                    &spec.schema,
+                    &inner_what,
+                    ev,
+                    &b.iterators,
+                    room,
+                    diags,
+                );
             }
             let v = match spec.nesting {
                 Nesting::Single => Value::unknown(ty),
@@ -208,9 +245,15 @@ fn body_value(
         }
         let mut items = Vec::with_capacity(blocks.len());
         for b in &blocks {
-            if let Some(v) =
-                body_value(b.body, &spec.schema, &inner_what, eval, &b.iterators, diags)
-            {
+            if let Some(v) = body_value(
+                b.body,
+                &spec.schema,
+                &inner_what,
+                eval,
+                &b.iterators,
+                room,
+                diags,
+            ) {
                 items.push(v);
             }
         }
@@ -267,12 +310,13 @@ fn expand_blocks<'b>(
     what: &str,
     eval: &EvalFn,
     iterators: &Attrs,
+    room: &mut Room,
     diags: &mut Diagnostics,
 ) -> Vec<(String, Expanded<'b>)> {
     let mut out = Vec::new();
     for b in &body.blocks {
         if b.kind == "dynamic" {
-            expand_dynamic(b, schema, what, eval, iterators, &mut out, diags);
+            expand_dynamic(b, schema, what, eval, iterators, room, &mut out, diags);
             continue;
         }
         if !schema.blocks.contains_key(&b.kind) {
@@ -318,12 +362,14 @@ fn unsupported_block(kind: &str, at: &Range, schema: &Schema, what: &str) -> Dia
 }
 
 /// Expands one `dynamic "TYPE" { ... }` block into `out`.
+#[allow(clippy::too_many_arguments)]
 fn expand_dynamic<'b>(
     b: &'b Block,
     schema: &Schema,
     what: &str,
     eval: &EvalFn,
     iterators: &Attrs,
+    room: &mut Room,
     out: &mut Vec<(String, Expanded<'b>)>,
     diags: &mut Diagnostics,
 ) {
@@ -476,6 +522,29 @@ fn expand_dynamic<'b>(
         ));
         return;
     }
+    let n = match value.kind() {
+        Kind::List(items) | Kind::Tuple(items) => items.len(),
+        Kind::Set(items) => items.len(),
+        Kind::Map(entries) | Kind::Object(entries) => entries.len(),
+        _ => 0,
+    };
+    if n > room.left {
+        let done = room.max - room.left;
+        let before = if done > 0 {
+            format!(" ({done} generated already by the dynamic blocks around or before this one)")
+        } else {
+            String::new()
+        };
+        diags.push(invalid(
+            format!(
+                "This dynamic block would generate {n} \"{kind}\" blocks, more than the {} sakk generates for one resource or provider block{before}. An inner for_each is expanded once per element of the outer one, so the count is the product of their sizes.",
+                room.max
+            ),
+            "generate fewer blocks: check the sizes of the for_each collections",
+        ));
+        return;
+    }
+    room.left -= n;
     let bind = |key: Value, value: Value| {
         let mut its = iterators.clone();
         its.insert(
@@ -1280,5 +1349,58 @@ mod tests {
             &[],
         );
         assert_eq!(at, "main.tf:3:3 Unsupported argument");
+    }
+
+    #[test]
+    fn dynamic_blocks_generate_a_bounded_number_of_blocks_nested_ones_included() {
+        let src = format!(
+            r#"resource "test_thing" "x" {{
+  name = "n"
+{LIMIT}  dynamic "ingress" {{
+    for_each = range(3)
+    content {{
+      port = ingress.value
+      dynamic "rule" {{
+        for_each = range(4)
+        content {{
+          text = "r"
+        }}
+      }}
+    }}
+  }}
+}}
+"#
+        );
+        let file = parse_body("main.tf".into(), src.into()).expect("test config parses");
+        let scope = vars(&[]);
+        let funcs = Registry::builtins();
+        let ev = |e: &Expr, it: &Attrs| eval(e, &EvalContext::with_vars(&scope, &funcs, it));
+        let within = |max: usize| {
+            let mut diags = Diagnostics::new();
+            let v = config_value_within(&file.blocks[0].body, &schema(), "r", &ev, max, &mut diags);
+            (v, diags)
+        };
+        // 3 ingress blocks and 3 * 4 rule blocks.
+        let (v, diags) = within(15);
+        assert!(diags.is_empty(), "{diags:#?}");
+        let ingress = v
+            .as_ref()
+            .and_then(|v| v.get_attr("ingress"))
+            .expect("ingress");
+        assert_eq!(ingress.length(), Some(3));
+        let (v, diags) = within(14);
+        assert!(v.is_none());
+        assert_eq!(diags.len(), 1, "{diags:#?}");
+        let d = &diags.0[0];
+        assert_eq!(d.summary, "Invalid dynamic for_each value");
+        assert_eq!(
+            d.range.as_ref().map(|r| r.to_string()).as_deref(),
+            Some("main.tf:11:20")
+        );
+        assert!(
+            d.detail.starts_with("This dynamic block would generate 4 \"rule\" blocks, more than the 14 sakk generates for one resource or provider block (11 generated already"),
+            "{}",
+            d.detail
+        );
     }
 }

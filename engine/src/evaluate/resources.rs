@@ -3,7 +3,7 @@
 
 use super::resource::{config_value, mark_sensitive, remark, secrets_of};
 use super::scope::InstanceRep;
-use super::walk::{count_value, for_each_items, Walk};
+use super::walk::Walk;
 use crate::addrs::{InstanceKey, ModuleInstance, ResourceInstance, Target};
 use crate::config::{IgnoreChanges, Mode, Resource};
 use crate::diag::{Diagnostic, Diagnostics};
@@ -329,13 +329,13 @@ impl<'c> Walk<'c> {
         };
         Some(if let Some(e) = &r.count {
             let v = eval(e, diags)?;
-            let k = count_value(&v, e, diags)?;
+            let k = self.resource_count(slot, r, &v, e, diags)?;
             (0..k)
                 .map(|k| (Some(InstanceKey::Int(k)), InstanceRep::Count(k)))
                 .collect()
         } else if let Some(e) = &r.for_each {
             let v = eval(e, diags)?;
-            for_each_items(&v, e, diags)?
+            self.resource_for_each(slot, r, &v, e, diags)?
                 .into_iter()
                 .map(|(k, v)| (Some(InstanceKey::Str(k.clone())), InstanceRep::Each(k, v)))
                 .collect()

@@ -10,7 +10,7 @@ use super::inputs::{InputSource, RawInput, RawValue};
 use super::scope::{EvalScope, InstanceRep};
 use crate::addrs::{InstanceKey, ModuleInstance};
 use crate::config::tree::{Config, ModulePath};
-use crate::config::{Module, ModuleCall, Variable};
+use crate::config::{Module, ModuleCall, Resource, Variable};
 use crate::diag::{Diagnostic, Diagnostics, Range};
 use crate::graph::{Graph, NodeKind};
 use crate::lang::ast::Expr;
@@ -34,7 +34,15 @@ pub struct EvalOptions {
     pub cwd: PathBuf,
     /// What the file functions read through ([`crate::vfs::os`], or a saved plan's snapshot).
     pub fs: std::sync::Arc<dyn crate::vfs::FileSystem>,
+    /// The most instances `count` or `for_each` may give one block, over all the instances of
+    /// its module ([`DEFAULT_MAX_INSTANCES`] normally): more is a diagnostic, not an allocation
+    /// sized by what the configuration wrote.
+    pub max_instances: usize,
 }
+
+/// The default of [`EvalOptions::max_instances`]. Terraform has no such limit, but planning
+/// more instances of one block than this would exhaust memory long before it finished.
+pub const DEFAULT_MAX_INSTANCES: usize = 1_000_000;
 
 /// A root module output after evaluation.
 #[derive(Debug, Clone)]
@@ -100,6 +108,9 @@ pub(super) struct Walk<'c> {
     /// The function library. As in Terraform, relative paths given to file functions are
     /// relative to the working directory (the root module), whatever module calls them.
     pub functions: crate::lang::funcs::Registry,
+    /// Instances made so far of each resource block, (slot, resource key) -> count, over all
+    /// the instances of its module (for [`EvalOptions::max_instances`]).
+    pub block_instances: RefCell<HashMap<(usize, String), usize>>,
 }
 
 /// Evaluates every variable, local, module instance and output of `config`.
@@ -258,6 +269,7 @@ impl<'c> Walk<'c> {
             expansions: HashMap::new(),
             module_objects: RefCell::new(HashMap::new()),
             functions,
+            block_instances: RefCell::new(HashMap::new()),
         }
     }
 
@@ -572,7 +584,7 @@ impl<'c> Walk<'c> {
             let Some(v) = self.eval_in(slot, i, InstanceRep::None, e, diags) else {
                 return Expansion::Count(Vec::new());
             };
-            let Some(n) = count_value(&v, e, diags) else {
+            let Some(n) = count_value(&v, e, self.module_room(child), diags) else {
                 return Expansion::Count(Vec::new());
             };
             let idx = (0..n)
@@ -584,7 +596,7 @@ impl<'c> Walk<'c> {
             let Some(v) = self.eval_in(slot, i, InstanceRep::None, e, diags) else {
                 return Expansion::ForEach(Vec::new());
             };
-            let Some(items) = for_each_items(&v, e, diags) else {
+            let Some(items) = for_each_items(&v, e, self.module_room(child), diags) else {
                 return Expansion::ForEach(Vec::new());
             };
             let idx = items
@@ -601,6 +613,60 @@ impl<'c> Walk<'c> {
             return Expansion::ForEach(idx);
         }
         Expansion::Single(push(self, None, InstanceRep::None))
+    }
+
+    /// The room for more instances of the module call of slot `child` (its instances so far are
+    /// those of the call in other instances of the calling module).
+    fn module_room(&self, child: usize) -> Room {
+        Room {
+            max: self.opts.max_instances,
+            used: self.slots[child].instances.len(),
+        }
+    }
+
+    /// The count of resource `r` in one instance of `slot` ([`count_value`], with room left
+    /// by the instances of `r` in the other instances of its module), counted.
+    pub(super) fn resource_count(
+        &self,
+        slot: usize,
+        r: &Resource,
+        v: &Value,
+        e: &Expr,
+        diags: &mut Diagnostics,
+    ) -> Option<i64> {
+        let key = (slot, crate::config::resource_key(r.mode, &r.type_, &r.name));
+        let room = self.resource_room(&key);
+        let n = count_value(v, e, room, diags)?;
+        self.block_instances
+            .borrow_mut()
+            .insert(key, room.used + n as usize);
+        Some(n)
+    }
+
+    /// The for_each items of resource `r` in one instance of `slot` ([`for_each_items`], with
+    /// room left by the instances of `r` in the other instances of its module), counted.
+    pub(super) fn resource_for_each(
+        &self,
+        slot: usize,
+        r: &Resource,
+        v: &Value,
+        e: &Expr,
+        diags: &mut Diagnostics,
+    ) -> Option<Vec<(String, Value)>> {
+        let key = (slot, crate::config::resource_key(r.mode, &r.type_, &r.name));
+        let room = self.resource_room(&key);
+        let items = for_each_items(v, e, room, diags)?;
+        self.block_instances
+            .borrow_mut()
+            .insert(key, room.used + items.len());
+        Some(items)
+    }
+
+    fn resource_room(&self, key: &(usize, String)) -> Room {
+        Room {
+            max: self.opts.max_instances,
+            used: self.block_instances.borrow().get(key).copied().unwrap_or(0),
+        }
     }
 
     /// The value of `module.NAME` seen from instance `i` of `slot`.
@@ -785,8 +851,44 @@ fn constant(walk: &Walk, e: &Expr, diags: &mut Diagnostics) -> Option<Value> {
     }
 }
 
-/// A count value: a known, whole, non-negative number.
-pub(super) fn count_value(v: &Value, e: &Expr, diags: &mut Diagnostics) -> Option<i64> {
+/// How many instances one block may have: [`EvalOptions::max_instances`], of which `used` are
+/// taken by the block in other instances of its module.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Room {
+    pub max: usize,
+    pub used: usize,
+}
+
+impl Room {
+    fn left(self) -> usize {
+        self.max.saturating_sub(self.used)
+    }
+
+    /// The diagnostic for `arg` (`count` or `for_each`) at `e` asking for `what` (a number of
+    /// instances, in words) when there is not room for it.
+    fn exceeded(self, arg: &str, what: &str, e: &Expr) -> Diagnostic {
+        let others = if self.used > 0 {
+            format!(
+                " (it has {} already, in other instances of its module)",
+                self.used
+            )
+        } else {
+            String::new()
+        };
+        Diagnostic::error(format!("Invalid {arg} argument"))
+            .at(&e.range)
+            .detail(format!(
+                "The given \"{arg}\" argument value asks for {what}, more than the {} instances sakk expands for one block{others}. Terraform has no such limit, but planning this many instances would exhaust memory long before the plan finished.",
+                self.max
+            ))
+            .hint(format!(
+                "use a smaller {arg}, or split the instances over several blocks (the limit is the engine option max_instances)"
+            ))
+    }
+}
+
+/// A count value: a known, whole, non-negative number, with room for that many instances.
+pub(super) fn count_value(v: &Value, e: &Expr, room: Room, diags: &mut Diagnostics) -> Option<i64> {
     let bad = |detail: &str, diags: &mut Diagnostics| {
         diags.push(
             Diagnostic::error("Invalid count argument")
@@ -807,7 +909,17 @@ pub(super) fn count_value(v: &Value, e: &Expr, diags: &mut Diagnostics) -> Optio
         _ => {
             let n = convert(v, &Type::Number).ok();
             match n.as_ref().and_then(|n| n.as_number().cloned()) {
-                Some(n) if n.is_integer() && !n.is_negative() => n.to_i64().or_else(|| bad("The given \"count\" argument value is too large.", diags)),
+                Some(n) if n.is_integer() && !n.is_negative() => match n.to_i64() {
+                    Some(k) if u64::try_from(k).is_ok_and(|k| k <= room.left() as u64) => Some(k),
+                    Some(k) => {
+                        diags.push(room.exceeded("count", &format!("{k} instances"), e));
+                        None
+                    }
+                    None => {
+                        diags.push(room.exceeded("count", &format!("{} instances", n.text_g(10)), e));
+                        None
+                    }
+                },
                 Some(n) if n.is_negative() => bad("The given \"count\" argument value is unsuitable: must be greater than or equal to zero.", diags),
                 Some(_) => bad("The given \"count\" argument value is unsuitable: value must be a whole number.", diags),
                 None => bad(&format!("The given \"count\" argument value is unsuitable: number required, got {}.", v.ty().friendly_name()), diags),
@@ -816,10 +928,12 @@ pub(super) fn count_value(v: &Value, e: &Expr, diags: &mut Diagnostics) -> Optio
     }
 }
 
-/// The (key, value) pairs of a for_each value: a map, an object, or a set of strings.
+/// The (key, value) pairs of a for_each value: a map, an object, or a set of strings, with room
+/// for that many instances.
 pub(super) fn for_each_items(
     v: &Value,
     e: &Expr,
+    room: Room,
     diags: &mut Diagnostics,
 ) -> Option<Vec<(String, Value)>> {
     let bad = |summary: &str, detail: String, diags: &mut Diagnostics| {
@@ -838,6 +952,14 @@ pub(super) fn for_each_items(
         Kind::Unknown if diags.has_errors() => None,
         Kind::Unknown => bad("Invalid for_each argument", "The \"for_each\" value depends on resource attributes that cannot be determined until apply, so sakk cannot predict how many instances will be created. To work around this, use --target to first apply only the resources that the for_each depends on, then apply the rest.".into(), diags),
         Kind::Null => bad("Invalid for_each argument", "The given \"for_each\" argument value is unsuitable: the given \"for_each\" argument value is null. A map, or set of strings is allowed.".into(), diags),
+        Kind::Map(m) | Kind::Object(m) if m.len() > room.left() => {
+            diags.push(room.exceeded("for_each", &format!("{} instances", m.len()), e));
+            None
+        }
+        Kind::Set(items) if items.len() > room.left() => {
+            diags.push(room.exceeded("for_each", &format!("{} instances", items.len()), e));
+            None
+        }
         Kind::Map(m) | Kind::Object(m) => {
             Some(m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         }

@@ -614,6 +614,9 @@ fn template(parts: &[TemplatePart], ctx: &EvalContext) -> R {
         let (s, m) = s.unmark();
         marks |= m;
         buf.push_str(s.as_str().unwrap_or_default());
+        if buf.len() > super::funcs::MAX_STRING_BYTES {
+            return Err(template_too_long(range).into());
+        }
     }
     if diags.has_errors() {
         return Err(diags);
@@ -624,6 +627,18 @@ fn template(parts: &[TemplatePart], ctx: &EvalContext) -> R {
         Value::unknown(Type::String)
     };
     Ok(v.mark(marks))
+}
+
+/// A template (or a `%{ for }` in one) whose result would be over
+/// [`super::funcs::MAX_STRING_BYTES`].
+fn template_too_long(range: &Range) -> Diagnostic {
+    Diagnostic::error("Template result too long")
+        .at(range)
+        .detail(format!(
+            "This template would produce more than the {} MiB sakk builds for one string.",
+            super::funcs::MAX_STRING_BYTES >> 20
+        ))
+        .hint("make it produce less text: check what it repeats, and the collections its for directives go over")
 }
 
 fn template_if(cond: &Expr, then: &[TemplatePart], other: &[TemplatePart], ctx: &EvalContext) -> R {
@@ -708,6 +723,9 @@ fn template_for(
                     let (s, m) = s.unmark();
                     marks |= m;
                     buf.push_str(s.as_str().unwrap_or_default());
+                    if buf.len() > super::funcs::MAX_STRING_BYTES {
+                        return Err(template_too_long(range).into());
+                    }
                 }
             }
             Err(d) => diags.extend(d),

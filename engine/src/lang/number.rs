@@ -21,6 +21,13 @@ pub const FLOAT_PREC: u32 = 53;
 /// Largest decimal exponent accepted when parsing, to keep parsing cheap on hostile input.
 const MAX_DEC_EXP: i64 = 100_000;
 
+/// Magnitudes of `2^MAX_EXP` and more overflow to an infinity, and those under `2^-MAX_EXP`
+/// underflow to zero, as Go's `big.Float` does at `2^(2^31-1)`, but far sooner: arithmetic
+/// could otherwise square its way to numbers whose decimal text takes more memory than the
+/// machine has (`1e100000 * 1e100000`, squared twenty times, was a 43 GB allocation when
+/// printed). `2^MAX_EXP` is about `10^315652`, beyond what a literal can say.
+const MAX_EXP: i64 = 1 << 20;
+
 #[derive(Clone, Debug)]
 enum Form {
     Zero,
@@ -97,11 +104,15 @@ impl Number {
             };
         }
         let (mant, exp) = round(mant, exp, prec, sticky);
-        Number {
-            neg,
-            form: Form::Finite { mant, exp },
-            prec,
-        }
+        let top = bitlen(&mant).saturating_add(exp);
+        let form = if top > MAX_EXP {
+            Form::Inf
+        } else if top <= -MAX_EXP {
+            Form::Zero
+        } else {
+            Form::Finite { mant, exp }
+        };
+        Number { neg, form, prec }
     }
 
     pub fn zero() -> Number {
@@ -909,5 +920,33 @@ mod tests {
         assert_eq!(p("1").text_g(10), "1");
         assert_eq!(p("1234567890123").text_g(10), "1.23456789e+12");
         assert_eq!(p("0.5").text_g(10), "0.5");
+    }
+
+    #[test]
+    fn magnitudes_from_2_pow_max_exp_overflow_and_below_its_inverse_underflow() {
+        let two = Number::from_i64(2);
+        let top = Number::finite(false, BigUint::one(), MAX_EXP - 1, INT_PREC, false);
+        assert!(!top.is_inf());
+        assert!(top.mul(&two).unwrap().is_inf());
+        let low = Number::finite(true, BigUint::one(), -MAX_EXP, INT_PREC, false);
+        assert!(!low.is_zero());
+        let under = low.div(&two).unwrap();
+        assert!(under.is_zero() && under.is_neg());
+        // Squaring a big literal stays exact for a while, then overflows instead of growing
+        // numbers too long to print.
+        let mut x = p("1e100000");
+        let sq = x.mul(&x).unwrap();
+        assert_eq!(sq.to_string().len(), 200_000);
+        for _ in 0..20 {
+            x = x.mul(&x).unwrap();
+        }
+        assert!(x.is_inf() && !x.is_neg());
+        assert_eq!(x.to_string(), "+Inf");
+        let mut t = p("1e-100000");
+        for _ in 0..20 {
+            t = t.mul(&t).unwrap();
+        }
+        assert!(t.is_zero());
+        assert_eq!(t.to_string(), "0");
     }
 }

@@ -558,10 +558,17 @@ impl Value {
     // ---- JSON ----
 
     /// The value as JSON, as `terraform output -json` prints it: numbers exact and unquoted,
-    /// strings escaped as Go's encoding/json does. Fails for unknown values.
+    /// strings escaped as Go's encoding/json does. Fails for unknown values, and for a text over
+    /// [`crate::lang::funcs::MAX_STRING_BYTES`] (see [`Value::to_json_within`]).
     pub fn to_json(&self) -> Result<String, String> {
+        self.to_json_within(crate::lang::funcs::MAX_STRING_BYTES)
+    }
+
+    /// [`Value::to_json`], failing rather than writing more than `limit` bytes (give or take
+    /// the last scalar).
+    pub fn to_json_within(&self, limit: usize) -> Result<String, String> {
         let mut out = String::new();
-        write_json(self, &mut out)?;
+        write_json(self, &mut out, limit)?;
         Ok(out)
     }
 
@@ -571,7 +578,7 @@ impl Value {
     /// [`Value::from_json_typed`] gives the same value (a map stays a map).
     pub fn to_json_typed(&self, ty: &Type) -> Result<String, String> {
         let mut out = String::new();
-        write_json_typed(self, ty, &mut out)?;
+        write_json_typed(self, ty, &mut out, MAX_TYPED_JSON_BYTES)?;
         Ok(out)
     }
 
@@ -862,7 +869,7 @@ fn write_json_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
-fn write_json(v: &Value, out: &mut String) -> Result<(), String> {
+fn write_json(v: &Value, out: &mut String, limit: usize) -> Result<(), String> {
     match &v.v {
         V::Unknown(_) => return Err("value is not known".into()),
         V::Null(_) => out.push_str("null"),
@@ -875,52 +882,75 @@ fn write_json(v: &Value, out: &mut String) -> Result<(), String> {
             out.push_str(&n.text_f());
         }
         V::String(s) => write_json_string(s, out),
-        V::List(c) | V::Set(c) => write_json_seq(&c.items, out)?,
-        V::Tuple(s) => write_json_seq(&s.items, out)?,
-        V::Map(m) => write_json_map(&m.items, out)?,
-        V::Object(o) => write_json_map(&o.attrs, out)?,
+        V::List(c) | V::Set(c) => write_json_seq(&c.items, out, limit)?,
+        V::Tuple(s) => write_json_seq(&s.items, out, limit)?,
+        V::Map(m) => write_json_map(&m.items, out, limit)?,
+        V::Object(o) => write_json_map(&o.attrs, out, limit)?,
     }
     Ok(())
 }
 
-fn write_json_typed(v: &Value, ty: &Type, out: &mut String) -> Result<(), String> {
+fn write_json_typed(v: &Value, ty: &Type, out: &mut String, limit: usize) -> Result<(), String> {
     if !ty.has_dynamic_types() || v.is_null() && *ty != Type::Dynamic {
-        return write_json(v, out);
+        return write_json(v, out, limit);
     }
     match (ty, &v.v) {
         (Type::Dynamic, _) => {
             out.push_str("{\"value\":");
-            write_json(v, out)?;
+            write_json(v, out, limit)?;
             out.push_str(",\"type\":");
             out.push_str(&v.ty().to_json().to_string());
             out.push('}');
             Ok(())
         }
         (Type::List(e) | Type::Set(e), V::List(c) | V::Set(c)) => {
-            write_json_seq_with(&c.items, out, |_, x, out| write_json_typed(x, e, out))
+            write_json_seq_with(&c.items, out, limit, |_, x, out| {
+                write_json_typed(x, e, out, limit)
+            })
         }
-        (Type::Tuple(ts), V::Tuple(t)) => write_json_seq_with(&t.items, out, |i, x, out| {
-            write_json_typed(x, ts.get(i).unwrap_or(&Type::Dynamic), out)
+        (Type::Tuple(ts), V::Tuple(t)) => write_json_seq_with(&t.items, out, limit, |i, x, out| {
+            write_json_typed(x, ts.get(i).unwrap_or(&Type::Dynamic), out, limit)
         }),
-        (Type::Map(e), V::Map(m)) => {
-            write_json_map_with(&m.items, out, |_, x, out| write_json_typed(x, e, out))
+        (Type::Map(e), V::Map(m)) => write_json_map_with(&m.items, out, limit, |_, x, out| {
+            write_json_typed(x, e, out, limit)
+        }),
+        (Type::Object(attrs), V::Object(o)) => {
+            write_json_map_with(&o.attrs, out, limit, |k, x, out| {
+                write_json_typed(x, attrs.get(k).unwrap_or(&Type::Dynamic), out, limit)
+            })
         }
-        (Type::Object(attrs), V::Object(o)) => write_json_map_with(&o.attrs, out, |k, x, out| {
-            write_json_typed(x, attrs.get(k).unwrap_or(&Type::Dynamic), out)
-        }),
-        _ => write_json(v, out),
+        _ => write_json(v, out, limit),
     }
 }
 
 type JsonResult = Result<(), String>;
 
-fn write_json_seq(items: &[Value], out: &mut String) -> JsonResult {
-    write_json_seq_with(items, out, |_, x, out| write_json(x, out))
+/// The most JSON [`Value::to_json_typed`] writes for one value (a resource instance's
+/// attributes in the state): 1 GiB, far beyond any real attribute, so the state of an apply is
+/// never refused for its size but a value made of shared parts cannot exhaust memory.
+const MAX_TYPED_JSON_BYTES: usize = 1 << 30;
+
+/// Values share their parts, so a small value can stand for an enormous text (a list of a
+/// thousand references to a list of a thousand references to ...): the writers stop at a limit
+/// rather than run out of memory.
+fn check_json_len(out: &str, limit: usize) -> JsonResult {
+    if out.len() > limit {
+        return Err(format!(
+            "the JSON text would be longer than {} MiB",
+            limit >> 20
+        ));
+    }
+    Ok(())
+}
+
+fn write_json_seq(items: &[Value], out: &mut String, limit: usize) -> JsonResult {
+    write_json_seq_with(items, out, limit, |_, x, out| write_json(x, out, limit))
 }
 
 fn write_json_seq_with(
     items: &[Value],
     out: &mut String,
+    limit: usize,
     mut item: impl FnMut(usize, &Value, &mut String) -> JsonResult,
 ) -> JsonResult {
     out.push('[');
@@ -929,18 +959,20 @@ fn write_json_seq_with(
             out.push(',');
         }
         item(i, x, out)?;
+        check_json_len(out, limit)?;
     }
     out.push(']');
     Ok(())
 }
 
-fn write_json_map(items: &Attrs, out: &mut String) -> JsonResult {
-    write_json_map_with(items, out, |_, x, out| write_json(x, out))
+fn write_json_map(items: &Attrs, out: &mut String, limit: usize) -> JsonResult {
+    write_json_map_with(items, out, limit, |_, x, out| write_json(x, out, limit))
 }
 
 fn write_json_map_with(
     items: &Attrs,
     out: &mut String,
+    limit: usize,
     mut item: impl FnMut(&str, &Value, &mut String) -> JsonResult,
 ) -> JsonResult {
     out.push('{');
@@ -951,6 +983,7 @@ fn write_json_map_with(
         write_json_string(k, out);
         out.push(':');
         item(k, x, out)?;
+        check_json_len(out, limit)?;
     }
     out.push('}');
     Ok(())
@@ -1204,5 +1237,17 @@ mod tests {
             d.ty().to_json().to_string(),
             r#"["object",{"x":["tuple",["number","string"]],"y":"dynamic"}]"#
         );
+    }
+
+    #[test]
+    fn json_of_shared_parts_stops_at_the_limit() {
+        // 10^3 references to 10^3 references to a string: 10^6 strings, one allocation each.
+        let a = Value::tuple(vec![Value::string("xxxxxxxxxx"); 1000]);
+        let b = Value::tuple(vec![a.clone(); 1000]);
+        let e = b.to_json_within(100_000).unwrap_err();
+        assert_eq!(e, "the JSON text would be longer than 0 MiB");
+        let e = Value::tuple(vec![b; 1000]).to_json().unwrap_err();
+        assert_eq!(e, "the JSON text would be longer than 100 MiB");
+        assert_eq!(a.to_json_within(100_000).map(|j| j.len()), Ok(13_001));
     }
 }

@@ -37,6 +37,7 @@ pub fn eval_options(dir: &Path) -> EvalOptions {
         root_dir: dir.to_path_buf(),
         cwd: dir.to_path_buf(),
         fs: engine::vfs::os(),
+        max_instances: engine::evaluate::walk::DEFAULT_MAX_INSTANCES,
     }
 }
 
@@ -274,6 +275,8 @@ pub struct PlanOpts {
     pub imports: Vec<(String, String)>,
     /// `--var NAME=VALUE`
     pub vars: Vec<String>,
+    /// [`EvalOptions::max_instances`] (the default when `None`).
+    pub max_instances: Option<usize>,
 }
 
 impl Default for PlanOpts {
@@ -285,6 +288,7 @@ impl Default for PlanOpts {
             replace: Vec::new(),
             imports: Vec::new(),
             vars: Vec::new(),
+            max_instances: None,
         }
     }
 }
@@ -509,7 +513,10 @@ impl Harness {
         let cli: Vec<CliInput> = o.vars.iter().map(|v| CliInput::Var(v.clone())).collect();
         let (inputs, id) = gather(dir, &[], &cli, &mut sources);
         diags.extend(id);
-        let opts = eval_options(dir);
+        let mut opts = eval_options(dir);
+        if let Some(m) = o.max_instances {
+            opts.max_instances = m;
+        }
         let targets: Vec<Target> = o
             .targets
             .iter()

@@ -4,7 +4,7 @@
 //! setproduct, setsubtract, setunion, slice, sort, sum, transpose, values, zipmap, and the
 //! removed `list` and `map`.
 
-use super::{int_arg, FuncError, Function, Param, Registry};
+use super::{int_arg, FuncError, Function, Param, Registry, MAX_ELEMENTS};
 use crate::lang::convert::{convert, unify, unify_safe};
 use crate::lang::number::Number;
 use crate::lang::types::Type;
@@ -478,23 +478,32 @@ fn reverse_impl(a: &[Value]) -> Result<Value, FuncError> {
 
 // ---- flatten ----
 
-fn flatten_into(v: &Value, out: &mut Vec<Value>, marks: &mut Marks) -> bool {
+/// Flattens `v` into `out`: `Ok(false)` when an element is unknown, an error past
+/// [`MAX_ELEMENTS`] (values share their parts, so a small list can stand for billions of
+/// elements once flattened).
+fn flatten_into(v: &Value, out: &mut Vec<Value>, marks: &mut Marks) -> Result<bool, FuncError> {
     let (v, m) = v.clone().unmark();
     *marks |= m;
     for x in elems(&v) {
         let t = x.ty();
         if t.is_list() || t.is_set() || t.is_tuple() {
             if !x.is_known() {
-                return false;
+                return Ok(false);
             }
-            if !flatten_into(x, out, marks) {
-                return false;
+            if !flatten_into(x, out, marks)? {
+                return Ok(false);
             }
         } else {
+            if out.len() >= MAX_ELEMENTS {
+                return Err(FuncError::arg(
+                    0,
+                    format!("the flattened list would have more than {MAX_ELEMENTS} elements"),
+                ));
+            }
             out.push(x.clone());
         }
     }
-    true
+    Ok(true)
 }
 
 fn flatten_ret(a: &[Value]) -> Result<Type, FuncError> {
@@ -508,7 +517,7 @@ fn flatten_ret(a: &[Value]) -> Result<Type, FuncError> {
     }
     let mut out = Vec::new();
     let mut m = Marks::NONE;
-    if !flatten_into(l, &mut out, &mut m) {
+    if !flatten_into(l, &mut out, &mut m)? {
         return Ok(Type::Dynamic);
     }
     Ok(Type::tuple(out.iter().map(Value::ty).collect()))
@@ -518,7 +527,7 @@ fn flatten_impl(a: &[Value]) -> Result<Value, FuncError> {
     let rt = flatten_ret(a)?;
     let mut out = Vec::new();
     let mut m = Marks::NONE;
-    if rt.is_dynamic() || !flatten_into(arg(a, 0), &mut out, &mut m) {
+    if rt.is_dynamic() || !flatten_into(arg(a, 0), &mut out, &mut m)? {
         return Ok(Value::unknown_dynamic().mark(m));
     }
     Ok(Value::tuple(out).mark(m))
@@ -1015,9 +1024,19 @@ fn setproduct_impl(a: &[Value]) -> Result<Value, FuncError> {
         }
         lists.push(xs);
     }
-    let total: usize = lists.iter().map(Vec::len).product();
-    if total > 1 << 20 {
-        return Err(FuncError::new("the product of the given sets is too large"));
+    // Every element is a tuple of one value per argument: count them all, without overflow,
+    // blaming the argument that takes the product over the limit.
+    let mut total = 1usize;
+    for (i, l) in lists.iter().enumerate() {
+        total = total.saturating_mul(l.len());
+        if total.saturating_mul(lists.len()) > MAX_ELEMENTS {
+            return Err(FuncError::arg(
+                i,
+                format!(
+                    "the product of the given sets is too large: more than {MAX_ELEMENTS} values"
+                ),
+            ));
+        }
     }
     let mut out: Vec<Vec<Value>> = vec![Vec::new()];
     for l in &lists {
@@ -1615,5 +1634,21 @@ mod tests {
             r("setproduct", vec![strs(&["a", "b"]), tup(vec![n("1")])]),
             "tolist([   [     \"a\",     1,   ],   [     \"b\",     1,   ], ])"
         );
+    }
+
+    #[test]
+    fn setproduct_counts_every_value_of_its_result_without_overflow() {
+        let pair = || tup(vec![n("1"), n("2")]);
+        // 2^20 tuples of 20 values: over the limit, blamed on the argument that takes it over
+        // (the 16th: 2^16 * 20 values).
+        let e = call_err("setproduct", &vec![pair(); 20]);
+        assert_eq!(e.arg, Some(15));
+        assert!(e.message.contains("more than 1000000 values"), "{e:?}");
+        // A product that would overflow usize is the same error, not a panic.
+        let big: Vec<Value> = (0..1024).map(Value::int).collect();
+        let e = call_err("setproduct", &vec![tup(big); 10]);
+        assert_eq!(e.arg, Some(1));
+        let v = call("setproduct", &vec![pair(); 4]).expect("16 tuples");
+        assert_eq!(v.length(), Some(16));
     }
 }

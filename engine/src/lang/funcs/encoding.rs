@@ -2,7 +2,7 @@
 //! urlencode, jsonencode/jsondecode, csvdecode, yamlencode/yamldecode (Terraform's
 //! lang/funcs/encoding.go, cty's stdlib json.go and csv.go, go-cty-yaml).
 
-use super::{str_arg, FuncError, Function, Impl, Param, Registry};
+use super::{str_arg, FuncError, Function, Impl, Param, Registry, MAX_ELEMENTS};
 use crate::lang::number::Number;
 use crate::lang::types::Type;
 use crate::lang::value::{go_quote, Attrs, Kind, Value};
@@ -527,6 +527,7 @@ fn go_json_check(s: &str) -> Result<(), String> {
     let mut p = GoJson {
         b: s.as_bytes(),
         i: 0,
+        depth: 0,
     };
     let c = p.peek().ok_or("EOF")?;
     p.value(c, " looking for beginning of value")?;
@@ -541,7 +542,14 @@ fn go_json_check(s: &str) -> Result<(), String> {
 struct GoJson<'a> {
     b: &'a [u8],
     i: usize,
+    /// Arrays and objects open around `i`: recursion, so bounded like [`jsonval`]'s parser.
+    ///
+    /// [`jsonval`]: crate::lang::jsonval
+    depth: usize,
 }
+
+/// How deep arrays and objects may nest in `jsondecode`'s input (what the value parser allows).
+const JSON_MAX_DEPTH: usize = 512;
 
 fn quote_char(c: u8) -> String {
     match c {
@@ -573,7 +581,16 @@ impl GoJson<'_> {
 
     /// A value starting at `c` (already peeked); `ctx` is Go's context for a bad first byte.
     fn value(&mut self, c: u8, ctx: &str) -> Result<(), String> {
-        match c {
+        if matches!(c, b'{' | b'[') {
+            self.depth += 1;
+            if self.depth > JSON_MAX_DEPTH {
+                return Err(format!(
+                    "invalid JSON at offset {}: nested too deeply",
+                    self.i
+                ));
+            }
+        }
+        let r = match c {
             b'{' => {
                 self.i += 1;
                 self.object()
@@ -584,7 +601,11 @@ impl GoJson<'_> {
             }
             b'}' | b']' | b',' | b':' => Err(invalid(c, ctx)),
             _ => self.scalar(),
+        };
+        if matches!(c, b'{' | b'[') {
+            self.depth -= 1;
         }
+        r
     }
 
     fn object(&mut self) -> Result<(), String> {
@@ -1190,6 +1211,28 @@ struct YamlDec<'a> {
     p: yaml_rust2::parser::Parser<std::str::Chars<'a>>,
     anchors: HashMap<usize, Value>,
     pending: Vec<usize>,
+    /// Values brought in by aliases so far, counted as if copied (see [`values_in`]).
+    aliased: usize,
+}
+
+/// The values in `v`, itself included, counted up to just over `limit`. Aliases share values,
+/// so a small document can stand for an enormous one ("billion laughs"): go-yaml refuses
+/// "excessive aliasing", and so does `yamldecode`, past [`MAX_ELEMENTS`] aliased values.
+fn values_in(v: &Value, limit: usize) -> usize {
+    let mut n = 0usize;
+    let mut stack = vec![v];
+    while let Some(x) = stack.pop() {
+        n += 1;
+        if n > limit {
+            break;
+        }
+        if let Some(items) = x.elements() {
+            stack.extend(items.iter());
+        } else if let Some(ents) = x.entries() {
+            stack.extend(ents.values());
+        }
+    }
+    n
 }
 
 type YEvent = (yaml_rust2::Event, yaml_rust2::scanner::Marker);
@@ -1229,10 +1272,17 @@ impl YamlDec<'_> {
                         "cannot refer to anchor from inside its own definition",
                     ));
                 }
-                self.anchors
+                let v = self
+                    .anchors
                     .get(&id)
                     .cloned()
-                    .ok_or_else(|| at(&mark, "reference to undefined anchor"))
+                    .ok_or_else(|| at(&mark, "reference to undefined anchor"))?;
+                let left = MAX_ELEMENTS.saturating_sub(self.aliased);
+                self.aliased = self.aliased.saturating_add(values_in(&v, left));
+                if self.aliased > MAX_ELEMENTS {
+                    return Err(at(&mark, "document contains excessive aliasing"));
+                }
+                Ok(v)
             }
             Event::SequenceStart(anchor, tag) => {
                 if let Some(t) = &tag {
@@ -1336,6 +1386,7 @@ fn yaml_decode(src: &str) -> Result<Value, String> {
         p: yaml_rust2::parser::Parser::new_from_str(src),
         anchors: HashMap::new(),
         pending: Vec::new(),
+        aliased: 0,
     };
     let (e, m) = d.next()?;
     if !matches!(e, Event::StreamStart) {
@@ -1977,5 +2028,30 @@ mod tests {
         );
         let rt = yaml_decode(&yenc(&j(r#"{"k":["v",1]}"#))).unwrap();
         assert_eq!(rt.to_json().unwrap(), r#"{"k":["v",1]}"#);
+    }
+
+    #[test]
+    fn decoding_is_bounded_in_depth_and_in_aliasing() {
+        // Deep JSON used to overflow the stack of the syntax check (an abort).
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let e = call_err("jsondecode", &[s(&deep)]);
+        assert!(e.message.contains("nested too deeply"), "{e:?}");
+        let ok = format!("{}{}", "[".repeat(500), "]".repeat(500));
+        assert!(call("jsondecode", &[s(&ok)]).is_ok());
+        // "Billion laughs": each anchor aliases the previous one ten times.
+        let mut y = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        let names: Vec<char> = ('a'..='l').collect();
+        for w in names.windows(2) {
+            let refs = vec![format!("*{}", w[0]); 10].join(", ");
+            y.push_str(&format!("{}: &{} [{refs}]\n", w[1], w[1]));
+        }
+        let e = call_err("yamldecode", &[s(&y)]);
+        assert!(
+            e.message.ends_with("document contains excessive aliasing"),
+            "{e:?}"
+        );
+        // A few aliases are fine.
+        let v = call("yamldecode", &[s("a: &a [1, 2]\nb: *a\nc: *a\n")]).expect("aliases");
+        assert_eq!(v.length(), Some(3));
     }
 }

@@ -265,6 +265,9 @@ pub(crate) fn read_file_bytes(ctx: &FuncCtx, path: &str) -> Result<Vec<u8>, Func
             ),
         ),
         ReadError::Open(e) => FuncError::arg(0, format!("open {full}: {}", go_errno(&e))),
+        ReadError::Read(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+            FuncError::arg(0, format!("failed to read {path}: {e}"))
+        }
         ReadError::Read(_) => FuncError::arg(0, format!("failed to read {path}")),
     })
 }

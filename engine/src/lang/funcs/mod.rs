@@ -379,6 +379,28 @@ impl Registry {
     }
 }
 
+// ---- limits ----
+
+/// The most values a function builds in one result (`setproduct` counts every element of every
+/// tuple it makes): more is an error, not an allocation sized by the arguments.
+pub const MAX_ELEMENTS: usize = 1_000_000;
+
+/// The most bytes of string a function (`format`, `formatlist`, `indent`, `replace`) or a string
+/// template builds: 100 MiB.
+pub const MAX_STRING_BYTES: usize = 100 << 20;
+
+/// The message for a string result that would be `n` bytes long (over [`MAX_STRING_BYTES`]),
+/// or longer than the limit when `n` is not worked out.
+pub fn string_too_long(n: Option<usize>) -> String {
+    let mib = MAX_STRING_BYTES >> 20;
+    match n {
+        Some(n) => format!(
+            "the result would be {n} bytes long, more than the {mib} MiB sakk builds for one string"
+        ),
+        None => format!("the result would be longer than the {mib} MiB sakk builds for one string"),
+    }
+}
+
 // ---- helpers for implementations ----
 
 /// The string in argument `i`. [`Function::call`] hands an implementation its arguments

@@ -2,7 +2,9 @@
 //! indent, join, lower, regex, regexall, replace, split, strrev, substr, title, trim,
 //! trimprefix, trimsuffix, trimspace, upper.
 
-use super::{int_arg, str_arg, FuncError, Function, Impl, Param, Registry};
+use super::{
+    int_arg, str_arg, string_too_long, FuncError, Function, Impl, Param, Registry, MAX_STRING_BYTES,
+};
 use crate::lang::convert::convert;
 use crate::lang::number::Number;
 use crate::lang::types::Type;
@@ -92,7 +94,14 @@ fn chomp_impl(a: &[Value]) -> Result<Value, FuncError> {
 fn indent_impl(a: &[Value]) -> Result<Value, FuncError> {
     let n = int_arg(a, 0).map_err(FuncError::new)?;
     let s = str_arg(a, 1)?;
-    let pad = " ".repeat(n.clamp(0, 1 << 20) as usize);
+    // The padding goes after every newline: refuse before building more than the limit.
+    let n = usize::try_from(n.max(0)).unwrap_or(usize::MAX);
+    let lines = s.bytes().filter(|&b| b == b'\n').count();
+    let len = lines.saturating_mul(n).saturating_add(s.len());
+    if len > MAX_STRING_BYTES {
+        return Err(FuncError::arg(0, string_too_long(Some(len))));
+    }
+    let pad = " ".repeat(if lines == 0 { 0 } else { n });
     Ok(Value::string(s.replace('\n', &format!("\n{pad}"))))
 }
 fn title_impl(a: &[Value]) -> Result<Value, FuncError> {
@@ -338,7 +347,32 @@ fn replace_impl(a: &[Value]) -> Result<Value, FuncError> {
     let rep = str_arg(a, 2)?;
     if sub.len() > 1 && sub.starts_with('/') && sub.ends_with('/') {
         let re = go_regex(&sub[1..sub.len() - 1]).map_err(FuncError::new)?;
-        return Ok(Value::string(re.replace_all(s, rep).into_owned()));
+        // `Regex::replace_all`, checking the length as it goes (every match may expand `rep`).
+        let mut out = String::new();
+        let mut last = 0;
+        for caps in re.captures_iter(s) {
+            let Some(m) = caps.get(0) else { continue };
+            out.push_str(&s[last..m.start()]);
+            caps.expand(rep, &mut out);
+            last = m.end();
+            if out.len() > MAX_STRING_BYTES {
+                return Err(FuncError::arg(2, string_too_long(None)));
+            }
+        }
+        out.push_str(&s[last..]);
+        return Ok(Value::string(out));
+    }
+    // The length of the result: every occurrence of `sub` (every rune boundary when it is
+    // empty) becomes `rep`.
+    let occurrences = if sub.is_empty() {
+        s.chars().count() + 1
+    } else {
+        s.matches(sub).count()
+    };
+    let len = (s.len() - occurrences.saturating_mul(sub.len()).min(s.len()))
+        .saturating_add(occurrences.saturating_mul(rep.len()));
+    if len > MAX_STRING_BYTES {
+        return Err(FuncError::arg(2, string_too_long(Some(len))));
     }
     if sub.is_empty() {
         // Go's strings.Replace with an empty old string inserts `rep` around every rune.
@@ -440,6 +474,10 @@ pub(crate) fn format_str(f: &str, args: &[Value]) -> Result<String, FuncError> {
         v.raw = f[start..p].to_string();
         highest = highest.max(v.arg);
         format_append(&v, &mut out, args)?;
+        // Each verb is at most MAX_WIDTH wide, but there may be many.
+        if out.len() > MAX_STRING_BYTES {
+            return Err(FuncError::arg(0, string_too_long(None)));
+        }
         next_arg = v.arg + 1;
     }
     if highest < args.len() {
@@ -939,6 +977,7 @@ fn formatlist_impl(a: &[Value]) -> Result<Value, FuncError> {
         None => 1,
     };
     let mut out = Vec::with_capacity(n);
+    let mut total = 0usize;
     'results: for k in 0..n {
         let mut fargs = Vec::with_capacity(rest.len());
         for arg in rest {
@@ -958,7 +997,13 @@ fn formatlist_impl(a: &[Value]) -> Result<Value, FuncError> {
             fargs.push(v);
         }
         match format_str(f, &fargs) {
-            Ok(s) => out.push(Value::string(s)),
+            Ok(s) => {
+                total = total.saturating_add(s.len());
+                if total > MAX_STRING_BYTES {
+                    return Err(FuncError::arg(0, string_too_long(None)));
+                }
+                out.push(Value::string(s))
+            }
             Err(e) => {
                 return Err(FuncError::new(format!(
                     "error on format iteration {k}: {}",
@@ -1223,5 +1268,53 @@ mod tests {
             "ERR[0]: invalid regexp pattern: cannot mix both named and unnamed capture groups"
         );
         assert_eq!(r("regexall", vec![s("z"), s("ab")]), "tolist([])");
+    }
+
+    /// Results sized by a number the configuration wrote are refused past
+    /// [`MAX_STRING_BYTES`], blaming that argument, before anything that size is built.
+    #[test]
+    fn strings_sized_by_arguments_are_bounded() {
+        let e = call_err("indent", &[n("1e12"), s("a\nb")]);
+        assert_eq!(e.arg, Some(0));
+        assert!(
+            e.message
+                .starts_with("the result would be 1000000000003 bytes long, more than the 100 MiB"),
+            "{e:?}"
+        );
+        // indent's padding is not clamped: what fits is exact.
+        let v = call_str("indent", &[n("2000000"), s("a\nb")]);
+        assert_eq!(v.len(), 2_000_003);
+        assert_eq!(
+            call_str("indent", &[n("1e12"), s("no newline")]),
+            "no newline"
+        );
+        // replace multiplies the occurrences by the replacement's length.
+        let long = "x".repeat(1 << 20);
+        let e = call_err("replace", &[s(&"a".repeat(200)), s(""), s(&long)]);
+        assert_eq!(e.arg, Some(2));
+        assert!(e.message.contains("210763976 bytes"), "{e:?}");
+        let e = call_err("replace", &[s(&"ab".repeat(200)), s("a"), s(&long)]);
+        assert_eq!(e.arg, Some(2));
+        let e = call_err("replace", &[s(&"ab".repeat(200)), s("/a/"), s(&long)]);
+        assert_eq!(e.arg, Some(2));
+        assert!(
+            e.message
+                .starts_with("the result would be longer than the 100 MiB"),
+            "{e:?}"
+        );
+        assert_eq!(
+            call_str("replace", &[s("abab"), s("/(a)/"), s("<$1>")]),
+            "<a>b<a>b"
+        );
+        assert_eq!(call_str("replace", &[s("ab"), s(""), s("-")]), "-a-b-");
+        // Each verb is at most 1,000,000 wide; many of them are bounded as a whole.
+        let many = "%1000000[1]s".repeat(110);
+        let e = call_err("format", &[s(&many), s("x")]);
+        assert_eq!(e.arg, Some(0));
+        assert!(e.message.starts_with("the result would be longer"), "{e:?}");
+        let items: Vec<Value> = (0..110).map(|k| s(&k.to_string())).collect();
+        let e = call_err("formatlist", &[s("%1000000s"), lst(items)]);
+        assert_eq!(e.arg, Some(0));
+        assert!(e.message.starts_with("the result would be longer"), "{e:?}");
     }
 }
