@@ -585,7 +585,7 @@ async fn foreign_files_and_field_errors() {
     assert_eq!(e.attribute.as_deref(), Some("metadata.lables"));
     assert!(e
         .summary
-        .starts_with("argocd_application: invalid manifest"));
+        .starts_with("argocd_application \"Bad_Name\": invalid manifest"));
     let cfg = config(
         &p,
         "kubeflow_profile",

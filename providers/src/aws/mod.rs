@@ -219,7 +219,9 @@ impl ProviderInstance for AwsInstance {
         let (r, schema) = self.resource(req.type_)?;
         let mut plan = resource::standard_plan(schema, req.prior, req.config, &self.default_tags);
         r.customize_plan(&mut plan)?;
-        Ok(resource::finish_plan(plan))
+        let mut resp = resource::finish_plan(plan);
+        resp.planned = value::carry_tag_marks(resp.planned, req.config);
+        Ok(resp)
     }
 
     fn read<'a>(
@@ -244,7 +246,8 @@ impl ProviderInstance for AwsInstance {
         Box::pin(async move {
             let (r, schema) = self.resource(type_)?;
             let cx = self.ctx(schema, ctx);
-            retry::observe(r.create(&cx, planned)).await
+            let v = retry::observe(r.create(&cx, planned)).await?;
+            Ok(value::carry_tag_marks(v, planned))
         })
     }
 
@@ -258,7 +261,8 @@ impl ProviderInstance for AwsInstance {
         Box::pin(async move {
             let (r, schema) = self.resource(type_)?;
             let cx = self.ctx(schema, ctx);
-            retry::observe(r.update(&cx, prior, planned)).await
+            let v = retry::observe(r.update(&cx, prior, planned)).await?;
+            Ok(value::carry_tag_marks(v, planned))
         })
     }
 

@@ -236,6 +236,46 @@ pub fn merge_tags(
     all
 }
 
+/// `tags` and `tags_all` of `v` with the sensitive marks of the `tags` of `from` (the
+/// configuration or planned value they were made from): a tag whose value is sensitive stays
+/// sensitive in both, under the same key, and a sensitive `tags` makes both sensitive. Values
+/// rebuilt from strings (`tags_all` merges the default tags in) lose their marks otherwise, and
+/// a secret in a tag would then flow on unmarked (into a GitOps manifest, an output).
+pub fn carry_tag_marks(v: Value, from: &Value) -> Value {
+    let Some(tags) = from.get_attr("tags").filter(|t| t.has_marks_deep()) else {
+        return v;
+    };
+    let Some(attrs) = v.entries() else { return v };
+    let top = tags.marks();
+    let attrs: Vec<(String, Value)> = attrs
+        .iter()
+        .map(|(k, x)| {
+            if k != "tags" && k != "tags_all" {
+                return (k.clone(), x.clone());
+            }
+            let x = match x.entries() {
+                Some(items) => {
+                    let (outer, marks) = x.clone().unmark();
+                    let items: Vec<(String, Value)> = items
+                        .iter()
+                        .map(|(tk, tv)| {
+                            let m = tags.get_key(tk).map_or(tv.marks(), Value::marks_deep);
+                            (tk.clone(), tv.clone().mark(m))
+                        })
+                        .collect();
+                    let elem = outer.ty().element_type().cloned().unwrap_or(Type::String);
+                    Value::map(elem, items).mark(marks | top)
+                }
+                // Unknown (or null): sensitive when anything in tags is.
+                None if !x.is_known() => x.clone().mark(tags.marks_deep()),
+                None => x.clone().mark(top),
+            };
+            (k.clone(), x)
+        })
+        .collect();
+    Value::object(attrs)
+}
+
 /// The `tags` and `tags_all` of a refreshed object from the tags AWS reports: `tags` are those
 /// not supplied only by default_tags (a key the resource sets itself stays in `tags`). A
 /// resource whose state had null tags and has no own tags keeps null tags.
@@ -340,6 +380,54 @@ pub fn keep_equivalent_json(prior: Option<&str>, from_aws: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tag_marks_are_carried_to_tags_all() {
+        let tags = Value::map(
+            Type::String,
+            vec![
+                ("pw".into(), Value::string("hunter2").mark_sensitive()),
+                ("team".into(), Value::string("data")),
+            ],
+        );
+        let defaults: BTreeMap<String, String> = [("env".to_string(), "prod".to_string())].into();
+        let all = map_value(&merge_tags(&defaults, &str_map(Some(&tags))));
+        assert!(!all.has_marks_deep(), "rebuilt from strings: no marks");
+        let planned = Value::object(vec![
+            ("id".into(), Value::string("r")),
+            ("tags".into(), tags.clone().unmark_deep().0),
+            ("tags_all".into(), all),
+        ]);
+        let from = Value::object(vec![("tags".into(), tags.clone())]);
+        let v = carry_tag_marks(planned, &from);
+        for a in ["tags", "tags_all"] {
+            let m = v.get_attr(a).expect("attribute");
+            assert!(!m.is_sensitive(), "{a}: only the element");
+            assert!(m.get_key("pw").is_some_and(Value::is_sensitive), "{a}");
+            assert!(!m.get_key("team").is_some_and(Value::is_sensitive), "{a}");
+        }
+        assert_eq!(
+            v.get_attr("tags_all")
+                .and_then(|m| m.get_key("env"))
+                .and_then(Value::as_str),
+            Some("prod")
+        );
+        assert!(!v.get_attr("id").is_some_and(Value::has_marks_deep));
+        // A sensitive tags map, and an unknown tags_all.
+        let unknown = Value::object(vec![(
+            "tags_all".into(),
+            Value::unknown(Type::map(Type::String)),
+        )]);
+        assert!(carry_tag_marks(unknown.clone(), &from)
+            .get_attr("tags_all")
+            .is_some_and(Value::is_sensitive));
+        let whole = Value::object(vec![("tags".into(), tags.unmark_deep().0.mark_sensitive())]);
+        let v = carry_tag_marks(unknown, &whole);
+        assert!(v.get_attr("tags_all").is_some_and(Value::is_sensitive));
+        // Nothing sensitive: unchanged.
+        let plain = Value::object(vec![("tags".into(), Value::null(Type::map(Type::String)))]);
+        assert!(carry_tag_marks(plain.clone(), &plain).raw_equal(&plain));
+    }
 
     #[test]
     fn json_normalisation_ignores_layout() {

@@ -6,6 +6,7 @@
 //! for github.com); ssh uses the agent, then `ssh_key_file` / `SSH_KEY_PATH`, then the default key
 //! files. Tokens and URL passwords never appear in messages.
 
+use super::guard::Secrets;
 use super::render::header_address;
 use engine::provider::ProviderError;
 use git2::{
@@ -384,7 +385,8 @@ pub struct Published {
     pub pushed: Option<Oid>,
     /// Commits made by this call (kept ones re-made and this apply's).
     pub commits: usize,
-    /// Addresses whose files were left alone (a file sakk did not write is in the way).
+    /// Addresses whose files were left alone (a file sakk did not write is in the way; every
+    /// address of the apply when a file would hold a secret).
     pub refused: Vec<(String, ProviderError)>,
 }
 
@@ -621,23 +623,121 @@ fn push(
     }
 }
 
+/// What to do about a value that lost its sensitive mark on the way to a file.
+const LOST_MARK_HINT: &str = "a sensitive value lost its mark on the way to the manifest (e.g. \
+     through a computed attribute of another resource): do not put the secret in the manifest, \
+     commit a reference to it (a Kubernetes Secret's name, an ExternalSecret with an AWS Secrets \
+     Manager ARN); if the value is meant to be public, use nonsensitive() where it is set";
+
+/// The refusals of the changesets whose files (paths, texts) or kept commit messages contain a
+/// string that is sensitive in this apply ([`Secrets::find`]): (address, error), the address
+/// empty for a commit kept from an earlier run. Nothing about the secret itself is said.
+fn scan(
+    changesets: &[Changeset],
+    secrets: &Secrets,
+    cache: &Path,
+    target: &str,
+) -> Vec<(String, ProviderError)> {
+    let mut hits = Vec::new();
+    for cs in changesets {
+        match cs {
+            Changeset::Apply(staged) => {
+                for (p, (addr, text)) in &staged.files {
+                    // A secret in the path: the message names the file by its address only.
+                    let (found, file) = match secrets.find_raw(p) {
+                        Some(o) => (Some(o), "the path of its file".to_string()),
+                        None => (text.as_deref().and_then(|t| secrets.find(t)), p.clone()),
+                    };
+                    if let Some(origin) = found {
+                        hits.push((
+                            addr.clone(),
+                            ProviderError::new(format!(
+                                "{addr}: {file} would contain a secret: nothing was committed"
+                            ))
+                            .detail(format!(
+                                "the file holds a value that is sensitive in this apply (seen as \
+                                 {origin}), without its sensitive mark"
+                            ))
+                            .hint(LOST_MARK_HINT),
+                        ));
+                    }
+                }
+            }
+            Changeset::Kept { message, ops } => {
+                let found = secrets.find_raw(message).or_else(|| {
+                    ops.iter().find_map(|(p, c)| {
+                        secrets.find_raw(p).or_else(|| {
+                            c.as_deref()
+                                .and_then(|b| secrets.find(&String::from_utf8_lossy(b)))
+                        })
+                    })
+                });
+                if let Some(origin) = found {
+                    hits.push((
+                        String::new(),
+                        ProviderError::new(
+                            "a commit kept from an earlier failed push contains a secret: \
+                             nothing was committed",
+                        )
+                        .detail(format!(
+                            "the kept commit holds a value that is sensitive in this apply (seen \
+                             as {origin})"
+                        ))
+                        .hint(format!(
+                            "drop the kept commit: git --git-dir {} update-ref -d {}, and fix \
+                             the configuration; then apply again",
+                            cache.display(),
+                            pending_ref(target)
+                        )),
+                    ));
+                }
+            }
+        }
+    }
+    hits
+}
+
 /// Commits this apply's changes (after any commits kept from a failed push) on top of the remote
 /// target branch (or the tracked branch when the target does not exist yet) and pushes them,
 /// fetching and re-applying on a rejected push, at most `attempts` times. On failure the commits
 /// stay in the cache (`refs/sakk/pending/<target>`) for the next run.
+///
+/// Before anything is committed, every file and kept commit is scanned for `secrets`: when one
+/// holds a secret, nothing is committed and every address of the apply is refused.
 pub fn publish(
     cache: &Path,
     settings: &PublishSettings,
     staged: Staged,
+    secrets: &Secrets,
 ) -> Result<Published, ProviderError> {
     let repo = open_cache(cache)?;
     let target = settings.target.as_str();
     let mut changesets = kept_changesets(&repo, target)?;
+    let addresses: Vec<String> = staged.changes.keys().cloned().collect();
     if !staged.is_empty() {
         changesets.push(Changeset::Apply(staged));
     }
     if changesets.is_empty() {
         return Ok(Published::default());
+    }
+    let mut refused = scan(&changesets, secrets, cache, target);
+    if !refused.is_empty() {
+        for a in addresses {
+            if !refused.iter().any(|(r, _)| *r == a) {
+                refused.push((
+                    a.clone(),
+                    ProviderError::new(format!(
+                        "{a}: not committed: another file of this apply would contain a secret"
+                    ))
+                    .hint("fix the resource named in the other error, then apply again"),
+                ));
+            }
+        }
+        return Ok(Published {
+            pushed: None,
+            commits: 0,
+            refused,
+        });
     }
     let attempts = settings.attempts.max(1);
     let mut last_refusal = String::new();
@@ -718,6 +818,52 @@ pub fn view_tip(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scan_refuses_files_paths_and_kept_commits_with_a_secret() {
+        let mut secrets = Secrets::default();
+        secrets.add("hunter2-secret", "spec.x of argocd_application \"db\"");
+        let cache = Path::new("/cache");
+        let mut staged = Staged::default();
+        staged.write(
+            "a.x",
+            "apps/a.yaml",
+            "# Managed by sakk: a.x\nv: ok\n".into(),
+        );
+        let clean = [Changeset::Apply(staged.clone())];
+        assert!(scan(&clean, &secrets, cache, "main").is_empty());
+        staged.write(
+            "a.y",
+            "apps/b.yaml",
+            "# Managed by sakk: a.y\nv: |\n  line\n  hunter2-secret\n".into(),
+        );
+        staged.write("a.z", "apps/hunter2-secret.yaml", "v: ok\n".into());
+        let hits = scan(&[Changeset::Apply(staged)], &secrets, cache, "main");
+        let addrs: Vec<&str> = hits.iter().map(|(a, _)| a.as_str()).collect();
+        assert_eq!(addrs, vec!["a.y", "a.z"]);
+        assert!(hits[0]
+            .1
+            .detail
+            .contains("spec.x of argocd_application \"db\""));
+        assert!(!format!("{hits:?}").contains("hunter2-secret"));
+        let kept = Changeset::Kept {
+            message: "sakk: 1 added".into(),
+            ops: [(
+                "apps/c.yaml".to_string(),
+                Some(b"v: hunter2-secret\n".to_vec()),
+            )]
+            .into(),
+        };
+        let hits = scan(&[kept], &secrets, cache, "main");
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].0, "");
+        assert!(hits[0]
+            .1
+            .hint
+            .as_deref()
+            .is_some_and(|h| h.contains("update-ref -d refs/sakk/pending/main")));
+        assert!(scan(&clean, &Secrets::default(), cache, "main").is_empty());
+    }
 
     #[test]
     fn redaction() {

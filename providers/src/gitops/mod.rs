@@ -6,8 +6,15 @@
 //! - Planning renders and checks each manifest (CRD schemas in `providers/schemas/`, metadata
 //!   rules, no sensitive values) and reads the local clone; the planned value carries the file
 //!   `path` and its YAML `content`, so a plan shows file-level changes ([`diff`] renders them).
-//! - `create`/`update`/`delete` stage file changes; [`ProviderInstance::finish_apply`] makes the
-//!   single commit and pushes it ([`git::publish`]).
+//! - `create`/`update`/`delete` check and render again and stage file changes;
+//!   [`ProviderInstance::finish_apply`] makes the single commit and pushes it ([`git::publish`]).
+//! - Secrets never reach Git: a value that carries a sensitive mark anywhere in a manifest (or
+//!   in its `path`, or in the provider settings that are committed: branch, path_prefix,
+//!   author) is refused at plan and again at apply, unless it is a reference to a secret
+//!   (`secret_references`, an AWS Secrets Manager ARN, a Secret's name). `nonsensitive()` is the
+//!   explicit opt-out. As a last line ([`guard`]), the sensitive strings the instance was shown
+//!   are looked for in every file before the commit, so a value whose mark got lost on the way
+//!   is still not committed.
 //! - Files sakk writes start with a header naming the resource address; files without it are
 //!   never overwritten or deleted.
 //!
@@ -16,6 +23,7 @@
 
 pub mod diff;
 pub mod git;
+pub mod guard;
 pub mod render;
 pub mod schema;
 pub mod tree;
@@ -220,6 +228,22 @@ impl GitOps {
     }
 }
 
+/// A provider setting that is written to Git (a branch name, the path prefix of the files, the
+/// commit author): refused when sensitive.
+fn committed_str(v: &Value, name: &str) -> ProviderResult<Option<String>> {
+    if v.get_attr(name).is_some_and(Value::has_marks_deep) {
+        return Err(ProviderError::new(format!(
+            "provider \"gitops\": {name} is sensitive, and would be committed to Git"
+        ))
+        .detail(format!(
+            "{name} is written to the repository (in file paths, branch names or commits)"
+        ))
+        .attribute(name)
+        .hint("use a value that is not secret; if it is meant to be public, wrap it in nonsensitive()"));
+    }
+    cfg_str(v, name)
+}
+
 fn cfg_str(v: &Value, name: &str) -> ProviderResult<Option<String>> {
     match v.get_attr(name) {
         None => Ok(None),
@@ -324,13 +348,31 @@ impl Provider for GitOps {
             })
             .await
             .map_err(|e| ProviderError::new("the Git task failed").detail(e.to_string()))??;
+            let secrets = config_secrets(config);
             Ok(Arc::new(GitOpsInstance {
                 settings,
                 view: Mutex::new(View { repo: view, tip }),
                 staged: Mutex::new(git::Staged::default()),
+                secrets: Mutex::new(secrets.clone()),
+                config_secrets: secrets,
             }) as Arc<dyn ProviderInstance>)
         })
     }
+}
+
+/// The sensitive parts of the provider configuration that must never reach a file: the
+/// credentials of a sensitive repository URL.
+fn config_secrets(config: &Value) -> guard::Secrets {
+    let mut out = guard::Secrets::default();
+    if let Some(r) = config.get_attr("repository").filter(|r| r.has_marks_deep()) {
+        let (plain, _) = r.clone().unmark_deep();
+        if let Some(url) = plain.as_str() {
+            for c in guard::url_credentials(url) {
+                out.add(&c, "the credentials of the provider's repository");
+            }
+        }
+    }
+    out
 }
 
 fn settings(config: &Value) -> ProviderResult<Settings> {
@@ -354,13 +396,13 @@ fn settings(config: &Value) -> ProviderResult<Settings> {
         }
     };
     let display = git::redact(&url);
-    let branch = cfg_str(config, "branch")?.unwrap_or_else(|| "main".to_string());
+    let branch = committed_str(config, "branch")?.unwrap_or_else(|| "main".to_string());
     check_branch(&branch, "branch")?;
-    let gitops_branch = cfg_str(config, "gitops_branch")?;
+    let gitops_branch = committed_str(config, "gitops_branch")?;
     if let Some(b) = &gitops_branch {
         check_branch(b, "gitops_branch")?;
     }
-    let prefix = cfg_str(config, "path_prefix")?.unwrap_or_default();
+    let prefix = committed_str(config, "path_prefix")?.unwrap_or_default();
     let prefix = prefix.trim_matches('/').to_string();
     if !prefix.is_empty() {
         render::check_repo_path(&format!("{prefix}/x.yaml")).map_err(|e| {
@@ -407,8 +449,8 @@ fn settings(config: &Value) -> ProviderResult<Settings> {
         },
         branch,
         gitops_branch,
-        author_name: cfg_str(config, "author_name")?.unwrap_or_else(|| "sakk".to_string()),
-        author_email: cfg_str(config, "author_email")?
+        author_name: committed_str(config, "author_name")?.unwrap_or_else(|| "sakk".to_string()),
+        author_email: committed_str(config, "author_email")?
             .unwrap_or_else(|| "sakk@localhost".to_string()),
         cache,
         attempts,
@@ -443,6 +485,11 @@ struct GitOpsInstance {
     settings: Settings,
     view: Mutex<View>,
     staged: Mutex<git::Staged>,
+    /// The sensitive strings seen since the last commit, looked for in the files before the
+    /// next one ([`guard`]).
+    secrets: Mutex<guard::Secrets>,
+    /// Those of the provider configuration (kept across applies).
+    config_secrets: guard::Secrets,
 }
 
 fn lock_error() -> ProviderError {
@@ -476,6 +523,17 @@ fn value_path(v: &Value) -> Option<String> {
 }
 
 impl GitOpsInstance {
+    /// Remembers the sensitive values of a resource's configuration (or planned value) that
+    /// the manifest check refuses, for the scan before the commit.
+    fn remember_secrets(&self, type_: &str, value: &Value) -> ProviderResult<()> {
+        if !value.has_marks_deep() {
+            return Ok(());
+        }
+        let mut s = self.secrets.lock().map_err(|_| lock_error())?;
+        render::collect_secrets(type_, value, &mut s);
+        Ok(())
+    }
+
     fn read_view(&self, path: &str) -> ProviderResult<Option<String>> {
         let v = self.view.lock().map_err(|_| lock_error())?;
         Ok(git::read_file(&v.repo, v.tip, path))
@@ -548,6 +606,7 @@ fn foreign_file(path: &str) -> ProviderError {
 
 impl ProviderInstance for GitOpsInstance {
     fn plan(&self, req: PlanRequest<'_>) -> ProviderResult<PlanResponse> {
+        self.remember_secrets(req.type_, req.config)?;
         let r = render::render(req.type_, req.config, &self.settings.layout)?;
         let mut planned = with_attr(req.config, "path", str_or_unknown(r.path.as_ref()));
         planned = with_attr(&planned, "id", str_or_unknown(r.path.as_ref()));
@@ -595,6 +654,7 @@ impl ProviderInstance for GitOpsInstance {
         ctx: &'a OpContext,
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
+            self.remember_secrets(type_, planned)?;
             let (path, text, state) = self.render_known(type_, planned, &ctx.address)?;
             self.check_owner(&path, &ctx.address)?;
             let mut st = self.staged.lock().map_err(|_| lock_error())?;
@@ -612,6 +672,7 @@ impl ProviderInstance for GitOpsInstance {
         ctx: &'a OpContext,
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
+            self.remember_secrets(type_, planned)?;
             let (path, text, state) = self.render_known(type_, planned, &ctx.address)?;
             self.check_owner(&path, &ctx.address)?;
             let mut st = self.staged.lock().map_err(|_| lock_error())?;
@@ -707,6 +768,11 @@ impl ProviderInstance for GitOpsInstance {
                 Ok(mut g) => std::mem::take(&mut *g),
                 Err(_) => return Err(vec![(String::new(), lock_error())]),
             };
+            // What this apply was shown (and the configuration's own), then a fresh start.
+            let secrets = match self.secrets.lock() {
+                Ok(mut g) => std::mem::replace(&mut *g, self.config_secrets.clone()),
+                Err(_) => return Err(vec![(String::new(), lock_error())]),
+            };
             let addresses: Vec<String> = staged.changes.keys().cloned().collect();
             let fail_all = |e: ProviderError| -> Vec<(String, ProviderError)> {
                 if addresses.is_empty() {
@@ -725,9 +791,10 @@ impl ProviderInstance for GitOpsInstance {
             check_branch(&target, "gitops_branch").map_err(fail_all)?;
             let ps = publish_settings(&self.settings, &target, ctx.state_serial, &ctx.plan_source);
             let cache = self.settings.cache.clone();
-            let result = tokio::task::spawn_blocking(move || git::publish(&cache, &ps, staged))
-                .await
-                .map_err(|e| ProviderError::new("the Git task failed").detail(e.to_string()));
+            let result =
+                tokio::task::spawn_blocking(move || git::publish(&cache, &ps, staged, &secrets))
+                    .await
+                    .map_err(|e| ProviderError::new("the Git task failed").detail(e.to_string()));
             match result.and_then(|r| r) {
                 Ok(published) => {
                     if target == self.settings.branch {

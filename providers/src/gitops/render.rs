@@ -2,9 +2,10 @@
 //! checks (CRD schema, metadata, secrets), its default file name, and the header that marks a
 //! file as written by sakk.
 
+use super::guard::Secrets;
 use super::schema::Crd;
 use super::tree::{self, Issue, Node, Path, SecretPolicy};
-use engine::lang::value::Value;
+use engine::lang::value::{Kind, Value};
 use engine::provider::ProviderError;
 use regex::Regex;
 use std::sync::OnceLock;
@@ -92,18 +93,42 @@ fn attr<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
 
 /// Sensitive values allowed in a manifest: explicit `secret_references` paths, and values that
 /// are references by their nature (a Secrets Manager / SSM ARN, a Secret's name or key).
-struct Policy {
+pub(crate) struct Policy {
     explicit: Vec<String>,
+}
+
+impl Policy {
+    /// The policy of a resource: its `secret_references`.
+    pub(crate) fn of(cfg: &Value) -> Policy {
+        let explicit = match attr(cfg, "secret_references").and_then(Value::elements) {
+            Some(xs) => xs
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect(),
+            None => Vec::new(),
+        };
+        Policy { explicit }
+    }
 }
 
 fn secret_arn() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
+        // The whole value is the ARN (nothing after it: no document with an ARN in front).
         Regex::new(
-            r"^arn:aws[a-z-]*:(secretsmanager|ssm):[a-z0-9-]+:[0-9]{12}:(secret:|parameter/)",
+            r"^arn:aws[a-z-]*:(secretsmanager|ssm):[a-z0-9-]+:[0-9]{12}:(secret:[A-Za-z0-9/_+=.@-]+|parameter/[A-Za-z0-9/_.-]+)$",
         )
         .unwrap_or_else(|e| panic!("static regex: {e}"))
     })
+}
+
+/// A value that can be a reference (a Secret's name or key, a secret store's key, property or
+/// kind): one short line of name characters, not a document.
+fn reference_like(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._/:@+=".contains(c))
 }
 
 impl SecretPolicy for Policy {
@@ -117,19 +142,22 @@ impl SecretPolicy for Policy {
             return true;
         }
         let (plain, _) = v.clone().unmark_deep();
-        if plain.as_str().is_some_and(|s| secret_arn().is_match(s)) {
+        let Some(s) = plain.as_str() else {
+            return false;
+        };
+        if secret_arn().is_match(s) {
             return true;
         }
         let last = path.last_key().unwrap_or("");
         if matches!(last, "secretName" | "existingSecret" | "existingSecretName") {
-            return plain.as_str().is_some();
+            return reference_like(s);
         }
         let parent = path.parent_key().unwrap_or("");
         matches!(
             parent,
             "secretKeyRef" | "secretRef" | "secretStoreRef" | "remoteRef" | "existingSecretRef"
         ) && matches!(last, "name" | "key" | "property" | "kind" | "version")
-            && plain.as_str().is_some()
+            && reference_like(s)
     }
 }
 
@@ -556,14 +584,7 @@ fn app_of_apps_object(
 /// The checked Kubernetes object of a resource (unknown parts as [`Node::Unknown`]), or the
 /// problems found, each naming its field.
 pub fn object(type_: &str, cfg: &Value, layout: &Layout) -> Result<Node, Vec<Issue>> {
-    let explicit = match attr(cfg, "secret_references").and_then(Value::elements) {
-        Some(xs) => xs
-            .iter()
-            .filter_map(|x| x.as_str().map(str::to_string))
-            .collect(),
-        None => Vec::new(),
-    };
-    let policy = Policy { explicit };
+    let policy = Policy::of(cfg);
     let mut issues = Vec::new();
     let root = Path::default();
     let obj = match type_ {
@@ -616,8 +637,34 @@ pub fn object(type_: &str, cfg: &Value, layout: &Layout) -> Result<Node, Vec<Iss
     }
 }
 
-/// Turns problems into one provider error naming every field.
-pub fn issues_error(type_: &str, issues: &[Issue]) -> ProviderError {
+/// How errors name a manifest: its type, and its name when it is known and not sensitive
+/// (`argocd_application "db"`).
+pub fn label(type_: &str, cfg: &Value) -> String {
+    fn plain(v: Option<&Value>) -> Option<&Value> {
+        v.filter(|x| !x.is_marked() && !x.is_null())
+    }
+    let name = match type_ {
+        MANIFEST => plain(attr(cfg, "manifest"))
+            .and_then(|m| plain(m.get_key("metadata")))
+            .and_then(|m| plain(m.get_key("name"))),
+        APP_OF_APPS => plain(attr(cfg, "name")),
+        _ => plain(attr(cfg, "metadata")).and_then(|m| plain(m.get_key("name"))),
+    };
+    match name.and_then(Value::as_str) {
+        Some(n) => format!("{type_} {}", engine::lang::value::go_quote(n)),
+        None => type_.to_string(),
+    }
+}
+
+/// The hint of every refusal of a sensitive value.
+pub const SECRET_HINT: &str = "if this value is meant to be public, wrap it in nonsensitive() \
+     where the configuration sets it; otherwise keep the secret out of Git and commit a reference \
+     to it: a Kubernetes Secret's name (secretKeyRef, a chart's existingSecret) or an external \
+     secret store (an ExternalSecret whose remoteRef is an AWS Secrets Manager ARN); if this \
+     sensitive value already is such a reference, list its path in secret_references";
+
+/// Turns problems into one provider error naming the manifest (`label`) and every field.
+pub fn issues_error(label: &str, issues: &[Issue]) -> ProviderError {
     let secret = issues
         .iter()
         .any(|i| i.message.starts_with("would commit a secret"));
@@ -627,19 +674,18 @@ pub fn issues_error(type_: &str, issues: &[Issue]) -> ProviderError {
         .collect::<Vec<_>>()
         .join("\n");
     let mut e = if secret {
-        ProviderError::new(format!("{type_}: would commit a secret to Git"))
+        ProviderError::new(format!("{label}: would commit a secret to Git"))
             .detail(detail)
-            .hint(
-                "put a reference in the manifest instead of the secret (a Secret's name, an AWS \
-                 Secrets Manager ARN for External Secrets); if this sensitive value is such a \
-                 reference, list its path in secret_references",
-            )
+            .hint(SECRET_HINT)
     } else {
-        ProviderError::new(format!("{type_}: invalid manifest"))
+        ProviderError::new(format!("{label}: invalid manifest"))
             .detail(detail)
             .hint("field names are Kubernetes' own (camelCase, as in the YAML): see the CRD of the kind")
     };
-    if let Some(first) = issues.first() {
+    let first = issues
+        .iter()
+        .find(|i| !secret || i.message.starts_with("would commit a secret"));
+    if let Some(first) = first {
         if !first.path.is_empty() {
             e = e.attribute(first.path.clone());
         }
@@ -649,12 +695,25 @@ pub fn issues_error(type_: &str, issues: &[Issue]) -> ProviderError {
 
 /// Renders a resource: its checked object, file path and YAML document.
 pub fn render(type_: &str, cfg: &Value, layout: &Layout) -> Result<Rendered, ProviderError> {
-    let obj = object(type_, cfg, layout).map_err(|i| issues_error(type_, &i))?;
-    let path = match attr(cfg, "path") {
+    let label = label(type_, cfg);
+    let (obj, mut issues) = match object(type_, cfg, layout) {
+        Ok(o) => (Some(o), Vec::new()),
+        Err(i) => (None, i),
+    };
+    let given_path = attr(cfg, "path");
+    if given_path.is_some_and(Value::has_marks_deep) {
+        // The file's name is committed too.
+        issues.push(Issue::new(&Path::root("path"), tree::SENSITIVE_VALUE));
+    }
+    let obj = match obj {
+        Some(o) if issues.is_empty() => o,
+        _ => return Err(issues_error(&label, &issues)),
+    };
+    let path = match given_path {
         Some(p) => match p.as_str() {
             Some(s) => {
                 check_repo_path(s).map_err(|e| {
-                    ProviderError::new(format!("{type_}: invalid path"))
+                    ProviderError::new(format!("{label}: invalid path"))
                         .detail(format!("path: {e}"))
                         .attribute("path")
                 })?;
@@ -666,6 +725,62 @@ pub fn render(type_: &str, cfg: &Value, layout: &Layout) -> Result<Rendered, Pro
     };
     let content = obj.is_wholly_known().then(|| tree::to_yaml(&obj));
     Ok(Rendered { path, content })
+}
+
+/// The attributes of `gitops_app_of_apps` that reach Git (the manifest and its file name).
+const APP_OF_APPS_COMMITTED: [&str; 11] = [
+    "name",
+    "namespace",
+    "project",
+    "source_path",
+    "repo_url",
+    "target_revision",
+    "destination_server",
+    "destination_namespace",
+    "automated",
+    "recurse",
+    "path",
+];
+
+/// Remembers (in `out`) the sensitive values of a resource's configuration that the manifest
+/// check refuses, wherever they are nested, for the scan of the files before the commit
+/// ([`Secrets::find`]). References the policy allows are written to the files, so they are not
+/// remembered.
+pub fn collect_secrets(type_: &str, cfg: &Value, out: &mut Secrets) {
+    let policy = Policy::of(cfg);
+    let label = label(type_, cfg);
+    let roots: &[&str] = match type_ {
+        MANIFEST => &["manifest", "path"],
+        APP_OF_APPS => &APP_OF_APPS_COMMITTED,
+        _ => &["metadata", "spec", "path"],
+    };
+    for name in roots {
+        if let Some(v) = attr(cfg, name) {
+            collect(v, &Path::root(name), &policy, &label, out);
+        }
+    }
+}
+
+fn collect(v: &Value, path: &Path, policy: &Policy, label: &str, out: &mut Secrets) {
+    if v.is_sensitive() {
+        if !policy.allows(path, v) {
+            out.add_value(v, &format!("{path} of {label}"));
+        }
+        return;
+    }
+    match v.kind() {
+        Kind::List(xs) | Kind::Set(xs) | Kind::Tuple(xs) => {
+            for (i, x) in xs.iter().enumerate() {
+                collect(x, &path.index(i), policy, label, out);
+            }
+        }
+        Kind::Map(m) | Kind::Object(m) => {
+            for (k, x) in m {
+                collect(x, &path.key(k), policy, label, out);
+            }
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]

@@ -153,6 +153,10 @@ pub trait SecretPolicy {
     fn allows(&self, path: &Path, v: &Value) -> bool;
 }
 
+/// The problem of a sensitive value the policy does not allow.
+pub const SENSITIVE_VALUE: &str =
+    "would commit a secret to Git: the value is sensitive, or derived from a sensitive value";
+
 /// Converts a configuration value to a tree. Nulls inside objects and maps are dropped (an unset
 /// optional field); a sensitive value is an issue unless `policy` allows it.
 pub fn from_value(
@@ -163,10 +167,7 @@ pub fn from_value(
 ) -> Node {
     if v.is_sensitive() {
         if !policy.allows(path, v) {
-            issues.push(Issue::new(
-                path,
-                "would commit a secret to Git: this value is sensitive",
-            ));
+            issues.push(Issue::new(path, SENSITIVE_VALUE));
             return Node::Unknown;
         }
         let (plain, _) = v.clone().unmark_deep();
