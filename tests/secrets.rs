@@ -146,3 +146,99 @@ fn error_messages_that_quote_an_argument_redact_the_secret() {
         );
     }
 }
+
+/// The reported bypass through the binary: a manifest value taken from another resource's
+/// provider-computed `tags_all["pw"]` is refused, in the first apply and in a second one, and
+/// the Git history (`git log -p --all` of the remote) never holds the secret.
+#[test]
+fn the_gitops_guard_refuses_a_secret_through_a_computed_attribute() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let seed = tmp.path().join("seed");
+    std::fs::create_dir_all(&seed).expect("mkdir");
+    git(&seed, &["init", "-q", "-b", "main"]);
+    std::fs::write(seed.join("README.md"), "# fleet\n").expect("write");
+    git(&seed, &["add", "."]);
+    git(&seed, &["commit", "-qm", "initial"]);
+    let remote = tmp.path().join("remote.git");
+    git(
+        tmp.path(),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            seed.to_str().unwrap(),
+            remote.to_str().unwrap(),
+        ],
+    );
+    let gitops = |values: &str| {
+        format!(
+            r#"
+provider "gitops" {{
+  repository = "file://{}"
+  branch     = "main"
+}}
+resource "argocd_application" "db" {{
+  metadata = {{ name = "db" }}
+  spec = {{
+    project = "default"
+    source = {{
+      repoURL        = "https://charts.example.com"
+      chart          = "db"
+      targetRevision = "1.0.0"
+      helm           = {{ values = {values} }}
+    }}
+    destination = {{ server = "https://kubernetes.default.svc", namespace = "db" }}
+  }}
+}}
+"#,
+            remote.display()
+        )
+    };
+    let (role, bucket) = (unique("sakk-leak-role"), unique("sakk-leak"));
+    let work = tmp.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let write = |values: &str| {
+        std::fs::write(
+            work.join("main.tf"),
+            config(&role, &bucket, &gitops(values)),
+        )
+        .unwrap()
+    };
+    let mut printed = String::new();
+    // First apply: the role exists with its tags; the manifest with a public value commits.
+    write("\"replicas: 1\"");
+    for args in [&["init"][..], &["apply", "--auto-approve"]] {
+        let (out, code) = run_all(&work, args);
+        assert_eq!(code, Some(0), "{out}");
+        printed.push_str(&out);
+    }
+    // Second apply: the manifest now takes the password through tags_all (read back from the
+    // state of the first apply): refused, nothing committed.
+    write("aws_iam_role.r.tags_all[\"pw\"]");
+    let (out, code) = run_all(&work, &["apply", "--auto-approve"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("secret"), "{out}");
+    printed.push_str(&out);
+    // In one apply from scratch too.
+    let (out, code) = run_all(&work, &["destroy", "--auto-approve"]);
+    printed.push_str(&out);
+    assert_eq!(code, Some(0), "{out}");
+    let (out, code) = run_all(&work, &["apply", "--auto-approve"]);
+    printed.push_str(&out);
+    assert_eq!(code, Some(1), "{out}");
+    let history = git(&remote, &["log", "-p", "--all"]);
+    assert!(
+        history.contains("replicas: 1"),
+        "the public manifest was committed: {history}"
+    );
+    assert!(
+        !history.contains(SECRET),
+        "the secret reached Git:\n{history}"
+    );
+    assert!(
+        !printed.contains(SECRET),
+        "a command printed the secret:\n{printed}"
+    );
+    let (out, _) = run_all(&work, &["destroy", "--auto-approve"]);
+    assert!(!out.contains(SECRET), "{out}");
+}
