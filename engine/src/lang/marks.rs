@@ -28,10 +28,8 @@ fn collect(v: &Value, path: &mut Path, out: &mut Vec<Path>) {
         return;
     }
     match v.kind() {
-        Kind::Set(items) => {
-            if items.iter().any(|x| x.marks_deep().is_sensitive()) {
-                out.push(path.clone());
-            }
+        Kind::Set(items) if items.iter().any(|x| x.marks_deep().is_sensitive()) => {
+            out.push(path.clone());
         }
         Kind::List(items) | Kind::Tuple(items) => {
             for (i, x) in items.iter().enumerate() {
@@ -179,10 +177,7 @@ mod tests {
         let back = mark_paths(plain, &paths);
         assert_eq!(sensitive_paths(&back), paths);
         assert!(!back.get_attr("id").is_some_and(Value::is_sensitive));
-        assert_eq!(
-            mark_paths(Value::string("x"), &[vec![]]).is_sensitive(),
-            true
-        );
+        assert!(mark_paths(Value::string("x"), &[vec![]]).is_sensitive());
     }
 
     #[test]
