@@ -245,3 +245,51 @@ fn s3_backend_at_a_blackhole_fails_init_within_30s() {
     assert!(e.contains("region us-east-1"), "{e}");
     assert_no_debug(&e);
 }
+
+/// A plan refreshing many objects from a blackhole: one read timeout for all of them, not one
+/// each (the engine also reads failed refreshes again, one by one: those fail at once).
+#[test]
+fn plan_refreshing_twenty_buckets_from_a_blackhole_fails_within_30s() {
+    let ep = blackhole();
+    let names: Vec<String> = (0..20).map(|i| format!("b{i}")).collect();
+    let mut tf = String::from("provider \"aws\" {\n  region = \"us-east-1\"\n}\n");
+    let mut resources = Vec::new();
+    for n in &names {
+        tf.push_str(&format!(
+            "resource \"aws_s3_bucket\" \"{n}\" {{\n  bucket = \"sakk-{n}\"\n}}\n"
+        ));
+        resources.push(serde_json::json!({
+            "mode": "managed", "type": "aws_s3_bucket", "name": n,
+            "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
+            "instances": [{"schema_version": 0, "attributes": {
+                "id": format!("sakk-{n}"), "bucket": format!("sakk-{n}"), "force_destroy": false}}]
+        }));
+    }
+    let state = serde_json::json!({
+        "version": 4, "terraform_version": "1.5.7", "serial": 1,
+        "lineage": "11111111-2222-4333-8444-555555555555", "outputs": {}, "resources": resources
+    });
+    let p = project(&[("main.tf", &tf), ("s.json", &state.to_string())]);
+    let (o, _) = run(p.path(), &ep, &["state", "push", "s.json"]);
+    assert!(o.status.success(), "push: {}", stderr(&o));
+    let (o, took) = run(p.path(), &ep, &["plan"]);
+    let e = stderr(&o);
+    eprintln!(
+        "plan of 20 buckets against {ep}: {took:?}\n{}",
+        e.lines().take(12).collect::<Vec<_>>().join("\n")
+    );
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(took < BOUND, "took {took:?}");
+    assert!(
+        e.matches("cannot reach the AWS endpoint").count() >= 20,
+        "{e}"
+    );
+    assert_no_debug(&e);
+    // Not left locked: a locking command without refresh (no AWS call) goes through.
+    let (o, _) = run(
+        p.path(),
+        &ep,
+        &["plan", "--refresh=false", "--lock-timeout=0s"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+}

@@ -10,8 +10,9 @@
 //!   whose endpoint cannot be reached at all (connection refused, connect or read timeout, DNS,
 //!   no route) stops retrying after [`UNREACHABLE_ATTEMPTS`] attempts or [`UNREACHABLE_BUDGET`],
 //!   whichever comes first (an endpoint that answered before in this process gets
-//!   [`WENT_AWAY_BUDGET`]; one already found unreachable gets a single attempt). So an
-//!   unreachable endpoint fails a call within ~25 s instead of ~10 minutes of backoff.
+//!   [`WENT_AWAY_BUDGET`]; one found unreachable by another call less than [`DEAD_HOLD`] ago
+//!   fails at once, later it gets a single attempt). So an unreachable endpoint fails a call
+//!   within ~25 s instead of ~10 minutes of backoff.
 //! - [`NetError`]: what the guard puts in place of such a failure (and of a credentials
 //!   failure): one short paragraph naming the endpoint, the reason, the region and the credential
 //!   source, with a hint; [`find`] gets it back out of an `SdkError`. No `Debug` dump.
@@ -36,7 +37,7 @@ use aws_smithy_types::retry::RetryConfig;
 use aws_smithy_types::timeout::TimeoutConfig;
 use aws_types::region::Region;
 use aws_types::SdkConfig;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -54,6 +55,10 @@ pub const UNREACHABLE_ATTEMPTS: u32 = 3;
 pub const UNREACHABLE_BUDGET: Duration = Duration::from_secs(8);
 /// The same for an endpoint that answered earlier in this process (a blip is likelier).
 pub const WENT_AWAY_BUDGET: Duration = Duration::from_secs(30);
+/// For this long after a call found an endpoint unreachable, other calls to it fail at once
+/// without being sent (a plan refreshing 200 objects does not wait 15 s for each); after it, a
+/// call gets one attempt.
+pub const DEAD_HOLD: Duration = Duration::from_secs(30);
 
 /// The timeouts of every client: [`CONNECT_TIMEOUT`], [`READ_TIMEOUT`], [`ATTEMPT_TIMEOUT`].
 pub fn timeout_config() -> TimeoutConfig {
@@ -112,8 +117,8 @@ struct Shared {
     source: Mutex<Option<String>>,
     /// Endpoints that answered (anything) in this process.
     reached: Mutex<HashSet<String>>,
-    /// Endpoints whose last call failed because they could not be reached.
-    dead: Mutex<HashSet<String>>,
+    /// Endpoints whose last call failed because they could not be reached: when, and why.
+    dead: Mutex<HashMap<String, (Instant, Reason)>>,
 }
 
 /// The network state of one set of clients (one provider configuration, one backend): which
@@ -469,9 +474,36 @@ fn classify(
     Some(Failure::Unreachable(reason))
 }
 
+/// A call not sent: its endpoint failed another call moments ago.
+#[derive(Debug)]
+struct KnownUnreachable {
+    reason: Reason,
+    ago: Duration,
+}
+
+impl fmt::Display for KnownUnreachable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "not sent: the endpoint failed another call {:.0}s ago ({})",
+            self.ago.as_secs_f64(),
+            self.reason
+        )
+    }
+}
+
+impl StdError for KnownUnreachable {}
+
+fn known_unreachable<'a>(e: &'a (dyn StdError + 'static)) -> Option<&'a KnownUnreachable> {
+    chain(e).find_map(|x| x.downcast_ref::<KnownUnreachable>())
+}
+
 /// Classifies an attempt's or operation's error (see [`classify`]).
 fn classify_orchestrator(e: &OrchestratorError<OpError>, cfg: &ConfigBag) -> Option<Failure> {
-    if e.is_operation_error() || e.is_interceptor_error() || e.is_response_error() {
+    if e.is_interceptor_error() {
+        return known_unreachable(e).map(|k| Failure::Unreachable(k.reason.clone()));
+    }
+    if e.is_operation_error() || e.is_response_error() {
         return None;
     }
     classify(e, e.is_timeout_error(), cfg.load::<TimeoutConfig>())
@@ -490,6 +522,8 @@ pub struct NetError {
     credentials: String,
     attempts: u32,
     elapsed: Duration,
+    /// Not sent: another call found the endpoint unreachable this long ago.
+    skipped: Option<Duration>,
     source: BoxError,
 }
 
@@ -546,6 +580,11 @@ impl NetError {
     pub fn detail(&self) -> String {
         let region = self.region.as_deref().unwrap_or("(none)");
         match &self.failure {
+            Failure::Unreachable(_) if self.skipped.is_some() => format!(
+                "region {region}, credentials from {}; not sent: another call found this endpoint unreachable {:.0}s ago",
+                self.credentials,
+                self.skipped.unwrap_or_default().as_secs_f64()
+            ),
             Failure::Unreachable(_) => format!(
                 "region {region}, credentials from {}; gave up after {} attempt{} in {:.1}s",
                 self.credentials,
@@ -656,8 +695,18 @@ impl Intercept for NetGuard {
             started: Instant::now(),
             endpoint: None,
         });
-        st.endpoint = Some(endpoint_of(context.request().uri()));
+        let ep = endpoint_of(context.request().uri());
+        st.endpoint = Some(ep.clone());
         cfg.interceptor_state().store_put(st);
+        if let Some((when, reason)) = lock(&self.shared.dead).get(&ep) {
+            let ago = when.elapsed();
+            if ago < DEAD_HOLD {
+                return Err(Box::new(KnownUnreachable {
+                    reason: reason.clone(),
+                    ago,
+                }));
+            }
+        }
         Ok(())
     }
 
@@ -691,7 +740,7 @@ impl Intercept for NetGuard {
         let st = Self::op_state(cfg);
         let elapsed = st.as_ref().map_or(Duration::ZERO, |s| s.started.elapsed());
         let ep = st.and_then(|s| s.endpoint).unwrap_or_default();
-        let stop = if lock(&self.shared.dead).contains(&ep) {
+        let stop = if lock(&self.shared.dead).contains_key(&ep) {
             true
         } else if lock(&self.shared.reached).contains(&ep) {
             elapsed >= WENT_AWAY_BUDGET
@@ -724,9 +773,13 @@ impl Intercept for NetGuard {
         };
         let st = Self::op_state(cfg);
         let endpoint = st.as_ref().and_then(|s| s.endpoint.clone());
-        if let (Failure::Unreachable(_), Some(ep)) = (&failure, &endpoint) {
+        let skipped = match context.output_or_error() {
+            Some(Err(err)) => known_unreachable(err).map(|k| k.ago),
+            _ => None,
+        };
+        if let (Failure::Unreachable(r), Some(ep), None) = (&failure, &endpoint, skipped) {
             lock(&self.shared.reached).remove(ep);
-            lock(&self.shared.dead).insert(ep.clone());
+            lock(&self.shared.dead).insert(ep.clone(), (Instant::now(), r.clone()));
         }
         let operation = cfg
             .load::<Metadata>()
@@ -773,6 +826,7 @@ impl Intercept for NetGuard {
             credentials,
             attempts,
             elapsed,
+            skipped,
             source: Box::new(old),
         });
         *err = match kind {

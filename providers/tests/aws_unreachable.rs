@@ -90,11 +90,55 @@ async fn closed_port_fails_at_once_and_a_dead_endpoint_is_not_retried_again() {
     assert!(took < Duration::from_secs(10), "took {took:?}");
     assert_clear(&e, ep, "connection refused");
     assert!(e.detail.contains("3 attempts"), "{}", e.detail);
-    // The endpoint is known to be unreachable now: the next call tries once.
+    // The endpoint is known to be unreachable now: the next call fails without being sent.
     let (e, took) = create_bucket(inst.as_ref()).await;
-    assert!(took < Duration::from_secs(10), "took {took:?}");
+    assert!(took < Duration::from_secs(1), "took {took:?}");
     assert_clear(&e, ep, "connection refused");
-    assert!(e.detail.contains("after 1 attempt "), "{}", e.detail);
+    assert!(
+        e.detail
+            .contains("not sent: another call found this endpoint unreachable"),
+        "{}",
+        e.detail
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn many_calls_to_a_blackhole_wait_for_one_timeout_not_one_each() {
+    dummy_credentials();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((conn, _)) = listener.accept().await {
+            held.push(conn);
+        }
+    });
+    let ep = format!("http://{addr}");
+    let inst = instance(&ep).await;
+    let start = Instant::now();
+    // As a plan refreshing many objects: a concurrent batch, then one by one (the engine
+    // reads failed refreshes again, in sequence).
+    let batch: Vec<_> = (0..8)
+        .map(|_| {
+            let inst = inst.clone();
+            tokio::spawn(async move { create_bucket(inst.as_ref()).await })
+        })
+        .collect();
+    for b in batch {
+        let (e, _) = b.await.expect("join");
+        assert_clear(&e, &ep, "no response");
+    }
+    for _ in 0..8 {
+        let (e, took) = create_bucket(inst.as_ref()).await;
+        assert!(took < Duration::from_secs(1), "took {took:?}");
+        assert_clear(&e, &ep, "no response");
+    }
+    let took = start.elapsed();
+    task.abort();
+    eprintln!("16 calls to a blackhole: {took:?}");
+    assert!(took < BOUND, "took {took:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
