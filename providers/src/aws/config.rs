@@ -5,20 +5,20 @@
 //! `AWS_ENDPOINT_URL` (and the per-service `AWS_ENDPOINT_URL_<SERVICE>`) are honoured by
 //! `aws-config`; the `endpoints { }` block overrides them per service. Every client uses the SDK's
 //! standard retry strategy (exponential backoff with jitter for throttling, 5xx and transient
-//! connection errors) and a [`RetryObserver`](super::retry::RetryObserver) that lets creates
-//! tell "already exists because our own earlier attempt went through" from a real conflict.
+//! connection errors), the timeouts and the unreachable-endpoint bound of [`awsnet`] (connect
+//! 5 s, first byte 15 s; an endpoint that cannot be reached fails the call in well under 30 s,
+//! with an error naming the endpoint, region and credential source), and a
+//! [`RetryObserver`](super::retry::RetryObserver) that lets creates tell "already exists because
+//! our own earlier attempt went through" from a real conflict.
 
 use super::retry::RetryObserver;
 use super::value::{opt_str, str_map, Obj};
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 use aws_config::BehaviorVersion;
 use engine::lang::types::Type;
 use engine::lang::value::Value;
 use engine::provider::{Attribute, Block, Nesting, ProviderError, ProviderResult, Schema};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
-use std::time::Duration;
 
 /// The services whose endpoint can be overridden in `endpoints { }`.
 pub const ENDPOINT_SERVICES: &[&str] = &[
@@ -58,7 +58,7 @@ pub fn config_schema() -> Schema {
         .attr(
             "max_retries",
             Attribute::optional(Type::Number)
-                .describe("Maximum attempts per API call (throttling, 5xx); default 25"),
+                .describe("Maximum attempts per API call (throttling, 5xx, dropped connections); default 25. An endpoint that cannot be reached at all gets at most 3 attempts"),
         )
         .block(
             "assume_role",
@@ -205,6 +205,8 @@ pub struct Clients {
     pub sdk: aws_config::SdkConfig,
     pub region: String,
     pub endpoints: BTreeMap<String, String>,
+    /// Timeouts' and errors' state: credential source, endpoints reached or not.
+    pub net: awsnet::Net,
     pub s3: OnceLock<aws_sdk_s3::Client>,
     pub dynamodb: OnceLock<aws_sdk_dynamodb::Client>,
     pub iam: OnceLock<aws_sdk_iam::Client>,
@@ -216,14 +218,16 @@ pub struct Clients {
 }
 
 /// Builds (once) and returns the client of one service: `aws_client!(clients, field, crate, "svc")`.
-/// Applies the endpoint override of `endpoints { svc = ... }` and the retry observer.
+/// Applies the endpoint override of `endpoints { svc = ... }`, the retry observer and the
+/// network guard ([`awsnet::NetGuard`]).
 #[macro_export]
 macro_rules! aws_client {
     ($clients:expr, $field:ident, $krate:ident, $svc:expr) => {{
         let c: &$crate::aws::config::Clients = $clients;
         c.$field.get_or_init(|| {
             let mut b = $krate::config::Builder::from(&c.sdk)
-                .interceptor($crate::aws::retry::RetryObserver);
+                .interceptor($crate::aws::retry::RetryObserver)
+                .interceptor(c.net.guard());
             if let Some(url) = c.endpoint($svc) {
                 b = b.endpoint_url(url);
             }
@@ -236,18 +240,8 @@ impl Clients {
     /// Loads credentials and region through the standard chain.
     pub async fn load(cfg: &AwsConfig) -> ProviderResult<Clients> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(
-                RetryConfig::standard()
-                    .with_max_attempts(cfg.max_attempts)
-                    .with_initial_backoff(Duration::from_millis(200))
-                    .with_max_backoff(Duration::from_secs(20)),
-            )
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(10))
-                    .operation_attempt_timeout(Duration::from_secs(120))
-                    .build(),
-            );
+            .retry_config(awsnet::retry_config(cfg.max_attempts))
+            .timeout_config(awsnet::timeout_config());
         if let Some(r) = &cfg.region {
             loader = loader.region(aws_config::Region::new(r.clone()));
         }
@@ -264,9 +258,18 @@ impl Clients {
                     .hint("set `region` in the provider \"aws\" block, or AWS_REGION"))
             }
         };
+        let net = awsnet::Net::new(cfg.profile.as_deref());
         if let Some(ar) = &cfg.assume_role {
+            // STS is called while a service call waits for credentials: bounded tighter.
+            let (timeouts, retries) = awsnet::credentials_call_config();
+            let sts = sdk
+                .clone()
+                .into_builder()
+                .timeout_config(timeouts)
+                .retry_config(retries)
+                .build();
             let mut b = aws_config::sts::AssumeRoleProvider::builder(ar.role_arn.clone())
-                .configure(&sdk)
+                .configure(&sts)
                 .session_name(
                     ar.session_name
                         .clone()
@@ -282,11 +285,14 @@ impl Clients {
                     aws_credential_types::provider::SharedCredentialsProvider::new(provider),
                 )
                 .build();
+            net.set_assumed_role(&ar.role_arn);
         }
+        let sdk = net.wrap_credentials(sdk);
         Ok(Clients {
             sdk,
             region,
             endpoints: cfg.endpoints.clone(),
+            net,
             s3: OnceLock::new(),
             dynamodb: OnceLock::new(),
             iam: OnceLock::new(),
@@ -314,7 +320,9 @@ impl Clients {
 
     pub fn s3(&self) -> &aws_sdk_s3::Client {
         self.s3.get_or_init(|| {
-            let mut b = aws_sdk_s3::config::Builder::from(&self.sdk).interceptor(RetryObserver);
+            let mut b = aws_sdk_s3::config::Builder::from(&self.sdk)
+                .interceptor(RetryObserver)
+                .interceptor(self.net.guard());
             if let Some(url) = self.endpoint("s3") {
                 b = b.endpoint_url(url);
             }

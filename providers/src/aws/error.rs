@@ -1,10 +1,11 @@
 //! AWS errors as [`ProviderError`]s: the operation, the resource address, the AWS error code and
 //! message, and what to check. Credentials never appear: messages come from the service's error
-//! body or the SDK's error chain, neither of which carries secrets.
+//! body or the SDK's error chain (its `Display` only, never `Debug`), neither of which carries
+//! secrets. A call that could not reach its endpoint or get credentials carries an
+//! [`awsnet::NetError`] (endpoint, reason, region, credential source), shown as it is.
 
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use engine::provider::ProviderError;
 
@@ -23,7 +24,10 @@ where
             .unwrap_or_else(|| format!("HTTP {}", status.unwrap_or(0)));
         return (c.to_string(), msg);
     }
-    let full = scrub(&DisplayErrorContext(e).to_string());
+    if let Some(n) = awsnet::find(e) {
+        return (n.code().to_string(), n.to_string());
+    }
+    let full = scrub(&awsnet::short_chain(e, 400));
     let code = match e {
         SdkError::ServiceError(_) => match status {
             Some(400) => "BadRequest",
@@ -96,6 +100,12 @@ pub fn aws_error<E>(op: &str, address: &str, e: &SdkError<E, HttpResponse>) -> P
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
+    if let Some(n) = awsnet::find(e) {
+        // The engine puts the address in front of the summary already.
+        return ProviderError::new(format!("{} during {op}", n.summary()))
+            .detail(n.detail())
+            .hint(n.hint());
+    }
     let (code, message) = code_and_message(e);
     ProviderError::new(format!("{address}: AWS {op} failed"))
         .detail(format!("{code}: {message}"))

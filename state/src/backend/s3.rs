@@ -9,7 +9,6 @@ use crate::lock::LockInfo;
 use crate::model::State;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
-use aws_smithy_types::error::display::DisplayErrorContext;
 use md5::{Digest, Md5};
 use std::collections::HashMap;
 use std::future::Future;
@@ -54,8 +53,18 @@ impl Drop for S3Backend {
 fn aws_error<E, R>(op: String, e: &SdkError<E, R>, what: &str) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + HttpStatus,
+    R: std::fmt::Debug + HttpStatus + 'static,
 {
+    // Unreachable endpoint or no credentials: the network guard's short message (endpoint,
+    // reason, region, credential source).
+    if let Some(n) = awsnet::find(e) {
+        return Error::Aws {
+            op,
+            code: n.code().into(),
+            message: format!("{}; {}", n.summary(), n.detail()),
+            hint: n.hint(),
+        };
+    }
     let status = match e {
         SdkError::ServiceError(se) => se.raw().status_code(),
         _ => 0,
@@ -68,7 +77,7 @@ where
                 .unwrap_or_else(|| format!("HTTP {status}")),
         ),
         (None, _) => {
-            let full = without_debug(DisplayErrorContext(e).to_string());
+            let full = awsnet::short_chain(e, 400);
             let code = match e {
                 SdkError::ServiceError(_) => match status {
                     301 => "PermanentRedirect",
@@ -158,14 +167,20 @@ impl S3Backend {
             .map_err(|e| Error::Other(format!("cannot start the AWS client runtime: {e}")))?;
         let c = cfg.clone();
         let sdk = run_on(&rt, async move {
+            // Timeouts and the unreachable-endpoint bound as for the provider's clients: a
+            // backend that cannot be reached fails in well under 30 s.
             let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-                .region(aws_config::Region::new(c.region.clone()));
+                .region(aws_config::Region::new(c.region.clone()))
+                .retry_config(awsnet::retry_config(5))
+                .timeout_config(awsnet::timeout_config());
             if let Some(p) = &c.profile {
                 loader = loader.profile_name(p);
             }
             loader.load().await
         });
-        let mut s3b = aws_sdk_s3::config::Builder::from(&sdk);
+        let net = awsnet::Net::new(cfg.profile.as_deref());
+        let sdk = net.wrap_credentials(sdk);
+        let mut s3b = aws_sdk_s3::config::Builder::from(&sdk).interceptor(net.guard());
         let env_endpoint = std::env::var_os("AWS_ENDPOINT_URL").is_some()
             || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
         if let Some(ep) = &cfg.s3_endpoint {
@@ -174,7 +189,7 @@ impl S3Backend {
         if cfg.use_path_style || cfg.s3_endpoint.is_some() || env_endpoint {
             s3b = s3b.force_path_style(true);
         }
-        let mut db = aws_sdk_dynamodb::config::Builder::from(&sdk);
+        let mut db = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(net.guard());
         if let Some(ep) = &cfg.dynamodb_endpoint {
             db = db.endpoint_url(ep);
         }
@@ -346,6 +361,8 @@ impl S3Backend {
     async fn put_async(&self, workspace: &str, bytes: Vec<u8>) -> Result<()> {
         let key = self.object_key(workspace);
         let digest = md5_hex(&bytes);
+        // The read timeout covers the upload: a large state gets more time.
+        let timeouts = awsnet::timeout_config_for_upload(bytes.len());
         let mut req = self
             .s3
             .put_object()
@@ -366,13 +383,17 @@ impl S3Backend {
                 }
             }
         }
-        req.send().await.map_err(|e| {
-            aws_error(
-                format!("S3 PutObject s3://{}/{key}", self.cfg.bucket),
-                &e,
-                &self.bucket_what(),
-            )
-        })?;
+        req.customize()
+            .config_override(aws_sdk_s3::config::Builder::default().timeout_config(timeouts))
+            .send()
+            .await
+            .map_err(|e| {
+                aws_error(
+                    format!("S3 PutObject s3://{}/{key}", self.cfg.bucket),
+                    &e,
+                    &self.bucket_what(),
+                )
+            })?;
         if let Some(table) = &self.cfg.dynamodb_table {
             let id = format!("{}-md5", self.lock_id(workspace));
             self.ddb
@@ -610,9 +631,18 @@ impl S3Backend {
         };
         use aws_credential_types::provider::ProvideCredentials;
         if let Err(e) = provider.provide_credentials().await {
-            return Err(no_credentials(without_debug(
-                DisplayErrorContext(&e).to_string(),
-            )));
+            let p = awsnet::describe_credentials(&e);
+            return Err(Error::Aws {
+                op: "loading AWS credentials".into(),
+                code: if p.none_found {
+                    "NoCredentials"
+                } else {
+                    "CredentialsError"
+                }
+                .into(),
+                message: format!("{}: {}", p.summary, p.detail),
+                hint: p.hint,
+            });
         }
         // The bucket.
         let b = &self.cfg.bucket;
@@ -796,23 +826,6 @@ impl S3Backend {
             }
         }
         Ok(done)
-    }
-}
-
-/// `DisplayErrorContext` ends with the error's Debug form in parentheses; users need only the
-/// chain of messages before it.
-fn without_debug(s: String) -> String {
-    let cut = s
-        .char_indices()
-        .filter(|(i, c)| *c == '(' && s[..*i].ends_with(' '))
-        .find(|(i, _)| {
-            s[i + 1..].starts_with(|c: char| c.is_ascii_uppercase())
-                && s.ends_with(')')
-                && s[i + 1..].contains("{")
-        });
-    match cut {
-        Some((i, _)) => s[..i].trim_end().to_string(),
-        None => s,
     }
 }
 

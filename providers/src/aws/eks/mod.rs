@@ -43,10 +43,12 @@ impl Clients {
     /// (an SdkConfig with a replay HTTP client) use this.
     pub fn from_sdk(sdk: aws_config::SdkConfig) -> Clients {
         let region = sdk.region().map(|r| r.to_string()).unwrap_or_default();
+        let net = awsnet::Net::default();
         Clients {
-            sdk,
+            sdk: net.wrap_credentials(sdk),
             region,
             endpoints: BTreeMap::new(),
+            net,
             s3: Default::default(),
             dynamodb: Default::default(),
             iam: Default::default(),
