@@ -483,6 +483,7 @@ impl<'c> Walk<'c> {
                 }
             });
             let results = block_on(&ro.runtime, futures_join_all(reads));
+            let mut refresh_failed = false;
             for (a, res) in results {
                 let a: ResourceInstance = a;
                 let res: crate::provider::ProviderResult<Option<Value>> = res;
@@ -521,6 +522,8 @@ impl<'c> Walk<'c> {
                         refreshed.insert(a, v);
                     }
                     Err(e) => {
+                        // Failed, not gone: it must not be read again as an orphan.
+                        self.res_state.borrow_mut().seen.insert(a.clone());
                         let e = match ro.prior.get(&a) {
                             Some(p) => e.redact(&secrets_of(&[&p.value])),
                             None => e,
@@ -533,9 +536,12 @@ impl<'c> Walk<'c> {
                                     "check the credentials and that the object is reachable".into()
                                 })),
                         );
-                        return None;
+                        refresh_failed = true;
                     }
                 }
+            }
+            if refresh_failed {
+                return None;
             }
         }
 
