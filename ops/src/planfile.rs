@@ -159,12 +159,8 @@ impl SavedPlan {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn digest(body: &[u8]) -> String {
-    hex(&Sha256::digest(body))
+    hex::encode(Sha256::digest(body))
 }
 
 fn mac(key: &[u8], body: &[u8]) -> Result<Hmac<Sha256>> {
@@ -181,7 +177,7 @@ pub fn encode(saved: &SavedPlan, key: Option<&[u8]>) -> Result<Vec<u8>> {
     let sig = match key {
         Some(k) => format!(
             "hmac-sha256 {}",
-            hex(&mac(k, &body)?.finalize().into_bytes())
+            hex::encode(mac(k, &body)?.finalize().into_bytes())
         ),
         None => "unsigned".into(),
     };
@@ -263,7 +259,7 @@ pub fn decode(bytes: &[u8], key: Option<&[u8]>) -> std::result::Result<SavedPlan
             return Err("it is not signed, and SAKK_PLAN_KEY is set: only plans signed with that key are applied".into())
         }
         (Some(k), Some(hexsig)) => {
-            let given = unhex(hexsig).ok_or("it is damaged: its signature is not hex")?;
+            let given = hex::decode(hexsig).map_err(|_| "it is damaged: its signature is not hex")?;
             mac(k, body)
                 .map_err(|e| e.to_string())?
                 .verify_slice(&given)
@@ -272,16 +268,6 @@ pub fn decode(bytes: &[u8], key: Option<&[u8]>) -> std::result::Result<SavedPlan
         (None, _) => {}
     }
     serde_json::from_slice(body).map_err(|e| format!("it is damaged: {e}"))
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| s.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
-        .collect()
 }
 
 #[cfg(test)]
