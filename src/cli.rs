@@ -451,6 +451,13 @@ pub struct ApplyArgs {
     /// How many operations may run at once
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub parallelism: usize,
+    /// How often a long operation reports its elapsed time ("Still creating... [1m10s elapsed]")
+    #[arg(
+        long = "progress-interval",
+        default_value = "10s",
+        value_name = "DURATION"
+    )]
+    pub progress_interval: String,
     /// Do not ask for confirmation
     #[arg(long = "auto-approve")]
     pub auto_approve: bool,
@@ -508,6 +515,7 @@ const LONG_OPTIONS: &[&str] = &[
     "lock",
     "lock-timeout",
     "parallelism",
+    "progress-interval",
     "target",
     "replace",
     "refresh",

@@ -248,8 +248,7 @@ fn progress_lines_and_json_events() {
     )]);
     let p = d.path();
     let o = cmd(p)
-        .env("SAKK_PROGRESS_INTERVAL_MS", "400")
-        .args(["apply", "--auto-approve"])
+        .args(["apply", "--auto-approve", "--progress-interval=400ms"])
         .output()
         .expect("run");
     let out = stdout(&o);
@@ -267,8 +266,12 @@ fn progress_lines_and_json_events() {
     )
     .unwrap();
     let o = cmd(p)
-        .env("SAKK_PROGRESS_INTERVAL_MS", "300")
-        .args(["apply", "--auto-approve", "--json"])
+        .args([
+            "apply",
+            "--auto-approve",
+            "--json",
+            "--progress-interval=300ms",
+        ])
         .output()
         .expect("run");
     assert!(o.status.success());

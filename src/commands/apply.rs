@@ -44,6 +44,13 @@ fn planned(args: &ApplyArgs, rt: &tokio::runtime::Runtime, p: &Project) -> ops::
 }
 
 fn apply_locked(args: &ApplyArgs, ui: &Ui, rt: &tokio::runtime::Runtime, p: &Project) -> u8 {
+    let progress_interval = match state::lock::parse_duration(&args.progress_interval) {
+        Ok(d) => d,
+        Err(e) => {
+            ui.error(&format!("--progress-interval: {e}"));
+            return 1;
+        }
+    };
     let planned = match planned(args, rt, p) {
         Ok(pl) => pl,
         Err(e) => return super::fail(ui, &e),
@@ -78,11 +85,7 @@ fn apply_locked(args: &ApplyArgs, ui: &Ui, rt: &tokio::runtime::Runtime, p: &Pro
     let events = move |e: &ApplyEvent| print_event(e, json);
     let o = ops::apply::ApplyOptions {
         parallelism: args.parallelism,
-        progress_interval: std::env::var("SAKK_PROGRESS_INTERVAL_MS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .map(Duration::from_millis)
-            .unwrap_or(Duration::from_secs(10)),
+        progress_interval,
         cancel,
         abandon,
         events: &events,
