@@ -378,6 +378,14 @@ pub trait ProviderInstance: Send + Sync {
     }
 }
 
+/// The wall-clock time an idempotency token was drawn (`sakk-<unix seconds, hex>-<hash>`), None
+/// for tokens of another form.
+pub fn token_time(token: &str) -> Option<std::time::SystemTime> {
+    let secs = token.strip_prefix("sakk-")?.split('-').next()?;
+    let secs = u64::from_str_radix(secs, 16).ok()?;
+    Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+}
+
 /// A provider: its types, and how to configure it.
 pub trait Provider: Send + Sync {
     /// The local name used in configuration (`aws`, `gitops`, `terraform`).
@@ -445,5 +453,19 @@ impl Registry {
                 p.resource_types().contains_key(type_) || p.data_types().contains_key(type_)
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod token_tests {
+    use super::token_time;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn token_time_reads_the_seconds_back() {
+        let t = token_time("sakk-6751a2f0-0123456789abcdef").expect("time");
+        assert_eq!(t, UNIX_EPOCH + Duration::from_secs(0x6751a2f0));
+        assert_eq!(token_time("terraform-x"), None);
+        assert_eq!(token_time("sakk-zz-1"), None);
     }
 }

@@ -156,3 +156,133 @@ async fn operations_converge_through_faults_without_duplicates() {
         "too few faults injected: {total}"
     );
 }
+
+/// Creates that AWS does not make idempotent (CreateVpc, CreateSubnet, CreateSecurityGroup,
+/// CreateRouteTable, CreateUserPool, CreateUserPoolClient, CreateGroup) through the same faults,
+/// responses dropped after moto acted included: each is sent once per attempt and looked up by
+/// its intent after a failure, so every configuration object is exactly one AWS object.
+#[tokio::test(flavor = "multi_thread")]
+async fn non_idempotent_creates_through_faults_make_no_twins() {
+    let Some(ep) = moto() else { return };
+    let proxy = faulty_proxy::start(
+        &ep,
+        Faults {
+            http_500: 6,
+            throttle: 6,
+            drop_before: 5,
+            drop_after: 15,
+        },
+        7,
+    )
+    .await;
+    let inst: Arc<dyn ProviderInstance> = instance_with(&proxy.url, &[], Some(30)).await;
+    let run = uniq();
+    let s = |x: &str| Value::string(x);
+    let mut tasks = Vec::new();
+    for i in 0..3 {
+        let inst = inst.clone();
+        let run = run.clone();
+        tasks.push(tokio::spawn(async move {
+            let vpc = cfg(
+                "aws_vpc",
+                &[
+                    ("cidr_block", s(&format!("10.{}.0.0/16", 60 + i))),
+                    ("tags", tags(&[("run", &run)])),
+                ],
+            );
+            let vpc = apply(inst.as_ref(), "aws_vpc", None, &vpc).await.0;
+            let vpc_id = attr(&vpc, "id");
+            let mut out = vec![("aws_vpc", vpc)];
+            let deps = [
+                (
+                    "aws_subnet",
+                    cfg(
+                        "aws_subnet",
+                        &[
+                            ("vpc_id", s(&vpc_id)),
+                            ("cidr_block", s(&format!("10.{}.1.0/24", 60 + i))),
+                            ("tags", tags(&[("run", &run)])),
+                        ],
+                    ),
+                ),
+                (
+                    "aws_security_group",
+                    cfg(
+                        "aws_security_group",
+                        &[
+                            ("vpc_id", s(&vpc_id)),
+                            ("name", s(&format!("sg-{i}-{run}"))),
+                            ("tags", tags(&[("run", &run)])),
+                        ],
+                    ),
+                ),
+                (
+                    "aws_route_table",
+                    cfg(
+                        "aws_route_table",
+                        &[("vpc_id", s(&vpc_id)), ("tags", tags(&[("run", &run)]))],
+                    ),
+                ),
+            ];
+            for (t, c) in deps {
+                out.push((t, apply(inst.as_ref(), t, None, &c).await.0));
+            }
+            out
+        }));
+    }
+    let pool = cfg(
+        "aws_cognito_user_pool",
+        &[("name", s(&format!("pool-{run}")))],
+    );
+    let pool = apply(inst.as_ref(), "aws_cognito_user_pool", None, &pool)
+        .await
+        .0;
+    let pool_id = attr(&pool, "id");
+    let mut states = vec![("aws_cognito_user_pool", pool)];
+    for i in 0..3 {
+        for (t, name) in [
+            ("aws_cognito_user_pool_client", format!("client-{i}")),
+            ("aws_cognito_user_group", format!("group-{i}")),
+        ] {
+            let c = cfg(t, &[("user_pool_id", s(&pool_id)), ("name", s(&name))]);
+            states.push((t, apply(inst.as_ref(), t, None, &c).await.0));
+        }
+    }
+    for t in tasks {
+        states.extend(t.await.expect("create task"));
+    }
+    let stats = proxy.stats.summary();
+    let counts = boto(&ep, &format!(
+        "e=c('ec2'); f=[{{'Name':'tag:run','Values':['{run}']}}]\n\
+         vpcs=len(e.describe_vpcs(Filters=f)['Vpcs'])\n\
+         subnets=len(e.describe_subnets(Filters=f)['Subnets'])\n\
+         sgs=len([g for g in e.describe_security_groups()['SecurityGroups'] if g['GroupName'].endswith('{run}')])\n\
+         rts=len(e.describe_route_tables(Filters=f)['RouteTables'])\n\
+         cg=c('cognito-idp')\n\
+         pools=len([p for p in cg.list_user_pools(MaxResults=60)['UserPools'] if p['Name']=='pool-{run}'])\n\
+         clients=len(cg.list_user_pool_clients(UserPoolId='{pool_id}', MaxResults=60)['UserPoolClients'])\n\
+         groups=len(cg.list_groups(UserPoolId='{pool_id}')['Groups'])\n\
+         print(vpcs, subnets, sgs, rts, pools, clients, groups)"
+    ));
+    assert_eq!(
+        counts, "3 3 3 3 1 3 3",
+        "twins or missing objects ({stats})"
+    );
+    assert!(
+        proxy
+            .stats
+            .dropped_after
+            .load(std::sync::atomic::Ordering::SeqCst)
+            > 0,
+        "no response was dropped after moto acted: {stats}"
+    );
+    for (t, st) in states.iter().rev() {
+        inst.delete(t, st, &op(&format!("{t}.destroy")))
+            .await
+            .unwrap_or_else(|e| panic!("destroy {t}: {e}"));
+    }
+    eprintln!(
+        "fault injection (non-idempotent creates): {}",
+        proxy.stats.summary()
+    );
+}

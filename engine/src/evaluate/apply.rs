@@ -1082,12 +1082,20 @@ async fn run_op(
     }
 }
 
-/// A token unique to this operation: stable text derived from the address and the start time.
+/// A token unique to this operation: `sakk-`, the wall-clock second it was drawn (hex), `-`, and
+/// a hash of the address and the start time. Providers read the time back
+/// ([`crate::provider::token_time`]) to tell an object a cut-off create made (created after the
+/// token was drawn) from an older one of the same name.
 fn uuid_like(addr: &str, started: Instant) -> String {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     addr.hash(&mut h);
     started.hash(&mut h);
-    std::time::SystemTime::now().hash(&mut h);
-    format!("{:016x}", h.finish())
+    let now = std::time::SystemTime::now();
+    now.hash(&mut h);
+    let secs = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format!("{secs:x}-{:016x}", h.finish())
 }

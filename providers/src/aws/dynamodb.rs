@@ -6,8 +6,8 @@
 //! the attribute set only describes keys and a change of it replaces the table.
 
 use super::error::{invalid, is_code};
-use super::resource::{Ctx, Plan, Poll, Resource, SdkResult};
-use super::retry::was_retried;
+use super::intent::system_time;
+use super::resource::{Ctx, Plan, Poll, Recovery, Resource, SdkResult};
 use super::value::{s, tag_diff, Obj, State};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, PointInTimeRecoverySpecification,
@@ -503,6 +503,47 @@ impl Resource for Table {
         })
     }
 
+    fn recovery(&self) -> Recovery {
+        Recovery::Name
+    }
+    fn find_id<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        planned: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Option<String>>> {
+        Box::pin(async move {
+            let name = table_name(cx, planned)?;
+            let c = cx.clients.dynamodb();
+            let r = c.describe_table().table_name(&name).send().await;
+            let Some(t) = r
+                .found(cx, "DescribeTable", |e| {
+                    is_code(e, &["ResourceNotFoundException"])
+                })?
+                .and_then(|o| o.table)
+            else {
+                return Ok(None);
+            };
+            let Some(arn) = t.table_arn() else {
+                return Ok(None);
+            };
+            let r = c.list_tags_of_resource().resource_arn(arn).send().await;
+            let Some(out) = r.found(cx, "ListTagsOfResource", |e| {
+                is_code(e, &["ResourceNotFoundException"])
+            })?
+            else {
+                return Ok(None);
+            };
+            let tags = out
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect();
+            match cx.ours(&tags, t.creation_date_time().and_then(system_time)) {
+                true => Ok(Some(name)),
+                false => Err(cx.not_ours("DynamoDB table", &name, &name)),
+            }
+        })
+    }
     fn create<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
@@ -539,7 +580,7 @@ impl Resource for Table {
                 );
             }
             let mut tags = Vec::new();
-            for (k, v) in cx.tags_all(planned) {
+            for (k, v) in cx.create_tags(planned) {
                 tags.push(
                     Tag::builder()
                         .key(k)
@@ -563,8 +604,11 @@ impl Resource for Table {
                 .set_deletion_protection_enabled(o.bool("deletion_protection_enabled"))
                 .set_tags(if tags.is_empty() { None } else { Some(tags) });
             if let Err(e) = req.send().await {
-                // A lost response to our own first attempt comes back as "in use" on the retry.
-                if !(was_retried() && is_code(&e, &["ResourceInUseException"])) {
+                // A lost response (the SDK's retry found the name taken) or a cut-off earlier
+                // attempt: adopted when the table is ours.
+                let ours = is_code(&e, &["ResourceInUseException"])
+                    && matches!(self.find_id(cx, planned).await, Ok(Some(_)));
+                if !ours {
                     return Err(cx.err("CreateTable", &e));
                 }
             }

@@ -6,8 +6,8 @@
 //! the same policy as the configured one keeps the configured spelling, so layout is not drift.
 
 use super::error::{invalid, is_code};
-use super::resource::{Ctx, DataSource, Plan, Resource, SdkResult};
-use super::retry::was_retried;
+use super::intent::system_time;
+use super::resource::{Ctx, DataSource, Plan, Recovery, Resource, SdkResult};
 use super::value::{
     json_equivalent, keep_equivalent_json, opt_s, s, set_of_strings, tag_diff, tags_schema,
     url_decode, Obj, State,
@@ -236,6 +236,28 @@ impl Resource for Role {
             self.fetch(cx, &name, current).await
         })
     }
+    fn recovery(&self) -> Recovery {
+        Recovery::Name
+    }
+    fn find_id<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        planned: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Option<String>>> {
+        Box::pin(async move {
+            let name = Obj(planned)
+                .str("name")
+                .unwrap_or_else(|| cx.generated_name());
+            let r = cx.clients.iam().get_role().role_name(&name).send().await;
+            let Some(role) = r.found(cx, "GetRole", no_such_entity)?.and_then(|o| o.role) else {
+                return Ok(None);
+            };
+            match cx.ours(&tag_map(role.tags()), system_time(role.create_date())) {
+                true => Ok(Some(name)),
+                false => Err(cx.not_ours("IAM role", &name, &name)),
+            }
+        })
+    }
     fn create<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
@@ -244,7 +266,7 @@ impl Resource for Role {
         Box::pin(async move {
             let o = Obj(planned);
             let name = o.str("name").unwrap_or_else(|| cx.generated_name());
-            let tags = cx.tags_all(planned);
+            let tags = cx.create_tags(planned);
             let req = cx
                 .clients
                 .iam()
@@ -261,7 +283,11 @@ impl Resource for Role {
                     Some(iam_tags(cx, &tags)?)
                 });
             if let Err(e) = req.send().await {
-                if !(was_retried() && is_code(&e, &["EntityAlreadyExists"])) {
+                // A lost response (the SDK's retry found the name taken) or a cut-off earlier
+                // attempt: adopted when the role is ours.
+                let ours = is_code(&e, &["EntityAlreadyExists"])
+                    && matches!(self.find_id(cx, planned).await, Ok(Some(_)));
+                if !ours {
                     return Err(cx.err("CreateRole", &e));
                 }
             }
@@ -526,6 +552,35 @@ impl Resource for Policy {
             self.fetch(cx, &arn, current).await
         })
     }
+    fn recovery(&self) -> Recovery {
+        Recovery::Name
+    }
+    fn find_id<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        planned: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Option<String>>> {
+        Box::pin(async move {
+            let o = Obj(planned);
+            let name = o.str("name").unwrap_or_else(|| cx.generated_name());
+            let path = o.str("path").unwrap_or_else(|| "/".into());
+            let Some(arn) = self.find_arn(cx, &name, &path).await? else {
+                return Ok(None);
+            };
+            let r = cx.clients.iam().get_policy().policy_arn(&arn).send().await;
+            let Some(p) = r
+                .found(cx, "GetPolicy", no_such_entity)?
+                .and_then(|o| o.policy)
+            else {
+                return Ok(None);
+            };
+            let created = p.create_date().and_then(system_time);
+            match cx.ours(&tag_map(p.tags()), created) {
+                true => Ok(Some(arn)),
+                false => Err(cx.not_ours("IAM policy", &name, &arn)),
+            }
+        })
+    }
     fn create<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
@@ -535,7 +590,7 @@ impl Resource for Policy {
             let o = Obj(planned);
             let name = o.str("name").unwrap_or_else(|| cx.generated_name());
             let path = o.str("path").unwrap_or_else(|| "/".into());
-            let tags = cx.tags_all(planned);
+            let tags = cx.create_tags(planned);
             let res = cx
                 .clients
                 .iam()
@@ -553,8 +608,11 @@ impl Resource for Policy {
                 .await;
             let arn = match res {
                 Ok(out) => out.policy().and_then(|p| p.arn()).map(str::to_string),
-                Err(e) if was_retried() && is_code(&e, &["EntityAlreadyExists"]) => {
-                    self.find_arn(cx, &name, &path).await?
+                Err(e) if is_code(&e, &["EntityAlreadyExists"]) => {
+                    match self.find_id(cx, planned).await {
+                        Ok(Some(arn)) => Some(arn),
+                        _ => return Err(cx.err("CreatePolicy", &e)),
+                    }
                 }
                 Err(e) => return Err(cx.err("CreatePolicy", &e)),
             };
@@ -749,6 +807,9 @@ impl Resource for RolePolicyAttachment {
             })
         })
     }
+    fn recovery(&self) -> Recovery {
+        Recovery::Idempotent
+    }
     fn create<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
@@ -930,6 +991,37 @@ impl Resource for OpenIdConnectProvider {
             self.fetch(cx, &arn, current).await
         })
     }
+    fn recovery(&self) -> Recovery {
+        Recovery::Name
+    }
+    /// The provider of the planned URL (one per URL and account).
+    fn find_id<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        planned: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Option<String>>> {
+        Box::pin(async move {
+            let url = Obj(planned).str("url").unwrap_or_default();
+            let Some(arn) = self.find(cx, &url).await? else {
+                return Ok(None);
+            };
+            let r = cx
+                .clients
+                .iam()
+                .get_open_id_connect_provider()
+                .open_id_connect_provider_arn(&arn)
+                .send()
+                .await;
+            let Some(out) = r.found(cx, "GetOpenIDConnectProvider", no_such_entity)? else {
+                return Ok(None);
+            };
+            let created = out.create_date().and_then(system_time);
+            match cx.ours(&tag_map(out.tags()), created) {
+                true => Ok(Some(arn)),
+                false => Err(cx.not_ours("OpenID Connect provider", &url, &arn)),
+            }
+        })
+    }
     fn create<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
@@ -938,7 +1030,7 @@ impl Resource for OpenIdConnectProvider {
         Box::pin(async move {
             let o = Obj(planned);
             let url = o.str("url").unwrap_or_default();
-            let tags = cx.tags_all(planned);
+            let tags = cx.create_tags(planned);
             let thumbs = o.str_list("thumbprint_list");
             let res = cx
                 .clients
@@ -960,8 +1052,11 @@ impl Resource for OpenIdConnectProvider {
                 .await;
             let arn = match res {
                 Ok(out) => out.open_id_connect_provider_arn().map(str::to_string),
-                Err(e) if was_retried() && is_code(&e, &["EntityAlreadyExists"]) => {
-                    self.find(cx, &url).await?
+                Err(e) if is_code(&e, &["EntityAlreadyExists"]) => {
+                    match self.find_id(cx, planned).await {
+                        Ok(Some(arn)) => Some(arn),
+                        _ => return Err(cx.err("CreateOpenIDConnectProvider", &e)),
+                    }
                 }
                 Err(e) => return Err(cx.err("CreateOpenIDConnectProvider", &e)),
             };

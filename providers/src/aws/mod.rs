@@ -16,6 +16,7 @@ pub mod ec2;
 pub mod eks;
 pub mod error;
 pub mod iam;
+pub mod intent;
 pub mod resource;
 pub mod retry;
 pub mod route53;
@@ -303,6 +304,11 @@ impl ProviderInstance for AwsInstance {
             let cx = self.ctx(schema, ctx);
             retry::observe(d.read(&cx, config)).await
         })
+    }
+
+    /// Every AWS type finds a cut-off create's object again (or repeating it is harmless).
+    fn adopts_by_token(&self, type_: &str) -> bool {
+        self.resources.contains_key(type_)
     }
 
     fn find_by_token<'a>(

@@ -14,6 +14,7 @@
 
 use super::config::Clients;
 use super::error::aws_error;
+pub use super::intent::Recovery;
 use super::value::{map_value, merge_tags, same, split_tags, str_map, Obj, State};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -371,14 +372,37 @@ pub trait Resource: Send + Sync + 'static {
         })
     }
 
-    /// Finds what a cut-off create with this idempotency token made. Default: unsupported.
-    fn find_by_token<'a>(
+    /// How the object of a cut-off create is found again (see [`super::intent`]).
+    fn recovery(&self) -> Recovery;
+
+    /// The ID of the object a cut-off create of `planned` made, found by this operation's token
+    /// (`cx.token()`) as [`Resource::recovery`] says; None when there is none (the create is
+    /// made again). An object that holds the name but is not ours is an error
+    /// ([`Ctx::not_ours`]). Default (idempotent creates): None.
+    fn find_id<'a>(
         &'a self,
         _cx: &'a Ctx<'a>,
         _planned: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Option<String>>> {
+        Box::pin(async { Ok(None) })
+    }
+
+    /// The state of what a cut-off create with this token made: [`Resource::find_id`], read.
+    fn find_by_token<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        planned: &'a Value,
         _token: &'a str,
     ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
-        Box::pin(async { Ok(None) })
+        Box::pin(async move {
+            match self.find_id(cx, planned).await? {
+                Some(id) => {
+                    let stub = cx.state_from(planned).with("id", Value::string(id)).build();
+                    self.read(cx, &stub).await
+                }
+                None => Ok(None),
+            }
+        })
     }
 }
 

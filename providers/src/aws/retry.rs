@@ -14,6 +14,7 @@ use aws_smithy_runtime_api::client::interceptors::context::{
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::retry::RetryConfig;
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -28,6 +29,14 @@ struct Counts {
 
 tokio::task_local! {
     static COUNTS: Arc<Counts>;
+    /// Set by [`once`]: the calls of the scope are sent once, without the SDK's retries.
+    static SINGLE_ATTEMPT: bool;
+}
+
+/// Runs `f` (one SDK call) with the SDK's retries off: a create that AWS does not make
+/// idempotent must not be sent twice by the SDK (see [`super::intent`]).
+pub async fn once<F: Future>(f: F) -> F::Output {
+    SINGLE_ATTEMPT.scope(true, f).await
 }
 
 /// Runs `f` with a fresh retry record.
@@ -61,8 +70,15 @@ impl Intercept for RetryObserver {
     fn read_before_execution(
         &self,
         _context: &BeforeSerializationInterceptorContextRef<'_>,
-        _cfg: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
+        if SINGLE_ATTEMPT.try_with(|s| *s).unwrap_or(false) {
+            // The standard retry strategy reads its configuration from the bag on every
+            // decision: one attempt at most for this call.
+            if let Some(rc) = cfg.load::<RetryConfig>().cloned() {
+                cfg.interceptor_state().store_put(rc.with_max_attempts(1));
+            }
+        }
         let _ = COUNTS.try_with(|c| {
             c.executions.fetch_add(1, Ordering::SeqCst);
             c.attempts.store(0, Ordering::SeqCst);

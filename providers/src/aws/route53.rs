@@ -8,7 +8,7 @@
 
 use super::config::Clients;
 use super::error::{aws_error, invalid, is_code};
-use super::resource::{Ctx, DataSource, Plan, Poll, Resource, SdkResult};
+use super::resource::{Ctx, DataSource, Plan, Poll, Recovery, Resource, SdkResult};
 use super::value::{opt_s, s, set_of_strings, tag_diff, Obj, State};
 use aws_sdk_route53::types::{
     AliasTarget, Change, ChangeAction, ChangeBatch, ChangeStatus, HostedZoneConfig, ResourceRecord,
@@ -397,6 +397,9 @@ impl Resource for Zone {
             self.fetch(cx, &clean_zone_id(&id), current).await
         })
     }
+    fn recovery(&self) -> Recovery {
+        Recovery::Token
+    }
     fn create<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
@@ -406,7 +409,7 @@ impl Resource for Zone {
             let o = Obj(planned);
             let name = o.str("name").unwrap_or_default();
             let vpcs = o.blocks("vpc");
-            let token = &cx.op.idempotency_token;
+            let token = cx.token();
             let c = cx.clients.route53();
             // A re-run of a crashed apply: the zone with this CallerReference is ours.
             if let Some(id) = find_zone_by_token(cx, token).await? {
@@ -1016,17 +1019,12 @@ impl Record {
         let set = self.record_set(cx, planned, &fq)?;
         if let Err(e) = self.change(cx, &zone_id, action.clone(), set.clone()).await {
             // CREATE of a record that exists: with allow_overwrite it would be UPSERT; a lost
-            // response to our own earlier attempt leaves exactly our record there.
+            // response to our own attempt (or a cut-off earlier one) leaves exactly our record.
             let same = match self.find(cx, &zone_id, &fq, &rtype).await? {
-                Some(r) => {
-                    r == set
-                        || (r.ttl() == set.ttl()
-                            && r.resource_records() == set.resource_records()
-                            && r.alias_target() == set.alias_target())
-                }
+                Some(r) => same_record(&r, &set),
                 None => false,
             };
-            if !(action == ChangeAction::Create && same && super::retry::was_retried()) {
+            if !(action == ChangeAction::Create && same) {
                 let mut e = e;
                 if e.detail.contains("already exists") {
                     e = e.hint("a record with this name and type already exists: set allow_overwrite = true, or import it (ZONEID_NAME_TYPE)");
@@ -1042,6 +1040,15 @@ impl Record {
             ))),
         }
     }
+}
+
+/// Whether the record AWS has is the set a create would write (records have no tags or dates:
+/// the same content is how a cut-off create's record is recognised).
+fn same_record(r: &ResourceRecordSet, set: &ResourceRecordSet) -> bool {
+    r == set
+        || (r.ttl() == set.ttl()
+            && r.resource_records() == set.resource_records()
+            && r.alias_target() == set.alias_target())
 }
 
 impl Resource for Record {
@@ -1132,6 +1139,35 @@ impl Resource for Record {
                 .find(cx, &zone_id, &fq, &rtype)
                 .await?
                 .map(|r| self.state_of(cx, current, &zone_id, &fq, &r)))
+        })
+    }
+    fn recovery(&self) -> Recovery {
+        Recovery::Name
+    }
+    /// The record of the planned name and type, when its content is what the create writes
+    /// (another content: not ours, an error naming it and its import ID).
+    fn find_by_token<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        planned: &'a Value,
+        _token: &'a str,
+    ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
+        Box::pin(async move {
+            let o = Obj(planned);
+            let zone_id = clean_zone_id(&o.str("zone_id").unwrap_or_default());
+            let name = o.str("name").unwrap_or_default();
+            let rtype = o.str("type").unwrap_or_default();
+            let Some(fq) = fqdn(cx, &zone_id, &name).await? else {
+                return Ok(None);
+            };
+            let Some(r) = self.find(cx, &zone_id, &fq, &rtype).await? else {
+                return Ok(None);
+            };
+            if same_record(&r, &self.record_set(cx, planned, &fq)?) {
+                return Ok(Some(self.state_of(cx, planned, &zone_id, &fq, &r)));
+            }
+            let id = format!("{zone_id}_{}_{rtype}", fq.trim_end_matches('.'));
+            Err(cx.not_ours("Route 53 record", &fq, &id))
         })
     }
     fn create<'a>(

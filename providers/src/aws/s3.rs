@@ -2,8 +2,8 @@
 //! `aws_s3_bucket_server_side_encryption_configuration`, `aws_s3_bucket_public_access_block`.
 
 use super::error::{code_of, invalid, is_code};
-use super::resource::{Ctx, Plan, Resource, SdkResult};
-use super::retry::was_retried;
+use super::intent::system_time;
+use super::resource::{Ctx, Plan, Recovery, Resource, SdkResult};
 use super::value::{opt_s, s, Obj};
 use aws_sdk_s3::types::{
     BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, Delete, MfaDelete,
@@ -90,6 +90,18 @@ fn tag_set(cx: &Ctx<'_>, tags: &BTreeMap<String, String>) -> ProviderResult<Tagg
 // aws_s3_bucket
 
 pub struct Bucket;
+
+/// The bucket's name: `bucket`, else `bucket_prefix` or `terraform-` and characters of the
+/// operation's token (the same on every attempt of one create).
+fn bucket_name(cx: &Ctx<'_>, planned: &Value) -> String {
+    let o = Obj(planned);
+    let token: String = cx.token().replace('-', "");
+    match (o.str("bucket"), o.str("bucket_prefix")) {
+        (Some(b), _) => b,
+        (None, Some(p)) => format!("{p}{}", token.chars().take(26).collect::<String>()),
+        (None, None) => format!("terraform-{}", token.chars().take(24).collect::<String>()),
+    }
+}
 
 impl Bucket {
     async fn put_tags(
@@ -304,32 +316,54 @@ impl Resource for Bucket {
         })
     }
 
+    fn recovery(&self) -> Recovery {
+        Recovery::Name
+    }
+    /// The bucket of the planned name, when it is in this account and its intent tag (written
+    /// right after CreateBucket) or its creation date says this create made it.
+    fn find_id<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        planned: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Option<String>>> {
+        Box::pin(async move {
+            let bucket = bucket_name(cx, planned);
+            let c = cx.clients.s3();
+            let out = c
+                .list_buckets()
+                .prefix(&bucket)
+                .send()
+                .await
+                .map_err(|e| cx.err("ListBuckets", &e))?;
+            let Some(b) = out
+                .buckets()
+                .iter()
+                .find(|b| b.name() == Some(bucket.as_str()))
+            else {
+                return Ok(None);
+            };
+            let tags = match c.get_bucket_tagging().bucket(&bucket).send().await {
+                Ok(t) => t
+                    .tag_set()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect(),
+                Err(e) if is_code(&e, &["NoSuchTagSet", "NoSuchTagSetError"]) => BTreeMap::new(),
+                Err(e) => return Err(cx.err("GetBucketTagging", &e)),
+            };
+            match cx.ours(&tags, b.creation_date().and_then(system_time)) {
+                true => Ok(Some(bucket)),
+                false => Err(cx.not_ours("S3 bucket", &bucket, &bucket)),
+            }
+        })
+    }
     fn create<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
         planned: &'a Value,
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
-            let o = Obj(planned);
-            let bucket = match (o.str("bucket"), o.str("bucket_prefix")) {
-                (Some(b), _) => b,
-                (None, Some(p)) => format!(
-                    "{p}{}",
-                    &cx.op.idempotency_token.replace('-', "")[..]
-                        .chars()
-                        .take(26)
-                        .collect::<String>()
-                ),
-                (None, None) => format!(
-                    "terraform-{}",
-                    uuid::Uuid::new_v4()
-                        .simple()
-                        .to_string()
-                        .chars()
-                        .take(24)
-                        .collect::<String>()
-                ),
-            };
+            let bucket = bucket_name(cx, planned);
             let c = cx.clients.s3();
             let mut req = c.create_bucket().bucket(&bucket);
             if cx.region() != "us-east-1" {
@@ -340,9 +374,11 @@ impl Resource for Bucket {
                 );
             }
             if let Err(e) = req.send().await {
-                let ours = is_code(&e, &["BucketAlreadyOwnedByYou"])
-                    || (was_retried() && is_code(&e, &["BucketAlreadyExists"]));
-                if !(ours && was_retried()) {
+                // A lost response (the SDK's retry found the name taken) or a cut-off earlier
+                // attempt: adopted when the bucket is ours.
+                let ours = is_code(&e, &["BucketAlreadyOwnedByYou", "BucketAlreadyExists"])
+                    && matches!(self.find_id(cx, planned).await, Ok(Some(_)));
+                if !ours {
                     let mut err = cx.err("CreateBucket", &e);
                     if code_of(&e) == Some("BucketAlreadyExists") {
                         err = err.hint(
@@ -351,9 +387,8 @@ impl Resource for Bucket {
                     }
                     return Err(err);
                 }
-                // Our own earlier attempt created it; the response was lost.
             }
-            let tags = cx.tags_all(planned);
+            let tags = cx.create_tags(planned);
             if !tags.is_empty() {
                 self.put_tags(cx, &bucket, &tags).await?;
             }
@@ -634,6 +669,9 @@ impl Resource for BucketVersioning {
             self.fetch(cx, &bucket, current).await
         })
     }
+    fn recovery(&self) -> Recovery {
+        Recovery::Idempotent
+    }
     fn create<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
@@ -857,6 +895,9 @@ impl Resource for BucketEncryption {
             self.fetch(cx, &bucket, current).await
         })
     }
+    fn recovery(&self) -> Recovery {
+        Recovery::Idempotent
+    }
     fn create<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
@@ -1002,6 +1043,9 @@ impl Resource for PublicAccessBlock {
             let bucket = bucket_of(cx, current)?;
             self.fetch(cx, &bucket, current).await
         })
+    }
+    fn recovery(&self) -> Recovery {
+        Recovery::Idempotent
     }
     fn create<'a>(
         &'a self,

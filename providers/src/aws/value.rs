@@ -285,6 +285,12 @@ pub fn split_tags(
     prior_tags: &Value,
 ) -> (Value, Value) {
     let prior = str_map(Some(prior_tags));
+    // The intent tag of sakk's own creates is not the user's (see `intent`).
+    let aws_tags: &BTreeMap<String, String> = &aws_tags
+        .iter()
+        .filter(|(k, _)| k.as_str() != super::intent::INTENT_TAG)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     let own: BTreeMap<String, String> = aws_tags
         .iter()
         .filter(|(k, v)| prior.contains_key(*k) || default_tags.get(*k) != Some(*v))

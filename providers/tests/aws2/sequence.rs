@@ -16,6 +16,8 @@ struct Applied {
     address: String,
     type_: String,
     config: Value,
+    planned: Value,
+    token: String,
     state: Value,
 }
 
@@ -55,6 +57,8 @@ impl Run {
             address: address.into(),
             type_: t,
             config,
+            planned: p.planned.clone(),
+            token: op.idempotency_token.clone(),
             state: state.clone(),
         });
         state
@@ -527,6 +531,62 @@ async fn platform_sequence_applies_replans_clean_and_destroys_clean() {
     );
     assert_eq!(py(&format!("print(c('eks').describe_nodegroup(clusterName='{n}', nodegroupName='gpu')['nodegroup']['amiType'])")), "AL2_x86_64_GPU");
 
+    // A create cut off after AWS acted (sakk killed, the response lost) is found again by its
+    // token, for every type: the state it finds is the object the create made. A later create
+    // (another token, drawn an hour on) finds nothing, or is told the object is not its own.
+    let mut checked = 0;
+    for a in &r.applied {
+        assert!(
+            r.inst.adopts_by_token(&a.type_),
+            "{}: no intent recovery",
+            a.type_
+        );
+        let found = r
+            .inst
+            .find_by_token(&a.type_, &a.planned, &a.token)
+            .await
+            .unwrap_or_else(|e| panic!("find_by_token {}: {e} ({:?})", a.address, e.hint));
+        let idempotent = matches!(
+            a.type_.as_str(),
+            "aws_iam_role_policy_attachment" | "aws_cognito_user_in_group"
+        );
+        match found {
+            Some(v) => assert_eq!(attr(&v, "id"), attr(&a.state, "id"), "{}", a.address),
+            None => assert!(idempotent, "{}: the cut-off create is not found", a.address),
+        }
+        let later = later_token(&a.token);
+        match r.inst.find_by_token(&a.type_, &a.planned, &later).await {
+            Ok(None) => {}
+            Err(e) => assert!(
+                e.summary
+                    .contains("nothing says the interrupted create made it"),
+                "{}: {e}",
+                a.address
+            ),
+            Ok(Some(v)) => {
+                // Only what identifies itself by its settings alone (a route to the planned
+                // target, a record of the planned content, a subnet's one association, a
+                // domain of the planned pool; a pool client where the endpoint reports no
+                // creation date, as moto) is the same object whoever asks.
+                assert!(
+                    matches!(
+                        a.type_.as_str(),
+                        "aws_route"
+                            | "aws_route53_record"
+                            | "aws_cognito_user_pool_client"
+                            | "aws_route_table_association"
+                            | "aws_cognito_user_pool_domain"
+                    ),
+                    "{}: adopted by another create's token: {}",
+                    a.address,
+                    attr(&v, "id")
+                );
+            }
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, r.applied.len());
+
     // Destroy in reverse order; nothing is left.
     for a in r.applied.iter().rev() {
         let (op, _) = op(&a.address);
@@ -548,4 +608,13 @@ async fn platform_sequence_applies_replans_clean_and_destroys_clean() {
         "e=c('ec2')\nleft=[]\nleft+=e.describe_vpcs(Filters=[{{'Name':'vpc-id','Values':['{vpc_id}']}}])['Vpcs']\nleft+=e.describe_subnets(Filters=[{{'Name':'vpc-id','Values':['{vpc_id}']}}])['Subnets']\nleft+=['eks' for x in c('eks').list_clusters()['clusters'] if x=='{n}']\nleft+=[r for r in c('iam').list_roles()['Roles'] if r['RoleName'].startswith('{n}')]\nleft+=[z for z in c('route53').list_hosted_zones()['HostedZones'] if z['Name'].startswith('{zone_name}')]\nleft+=[p for p in c('cognito-idp').list_user_pools(MaxResults=60)['UserPools'] if p['Id']=='{pool_id}']\nprint(len(left))"
     ));
     assert_eq!(left, "0", "objects left behind after destroy");
+}
+
+/// A token of the engine's form (`sakk-<secs>-<hash>`) drawn an hour after `token`.
+fn later_token(token: &str) -> String {
+    let secs = engine::provider::token_time(token)
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format!("sakk-{:x}-later", secs + 3600)
 }

@@ -129,13 +129,18 @@ pub fn op(address: &str) -> (OpContext, Progress) {
     )
 }
 
+/// A token of the engine's form: `sakk-`, the second it was drawn (hex), `-`, a unique part.
 fn uuid_like(seed: &str) -> String {
     use std::time::{SystemTime, UNIX_EPOCH};
-    let n = SystemTime::now()
+    let d = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!("{:x}-{}", n, seed.len())
+        .unwrap_or_default();
+    format!(
+        "sakk-{:x}-{:x}{}",
+        d.as_secs(),
+        d.subsec_nanos(),
+        seed.len()
+    )
 }
 
 /// Unique-ish names per run, so reruns against one moto do not clash.

@@ -154,6 +154,16 @@ fn error_response(req: &[u8], status: u16, throttle: bool) -> Vec<u8> {
             "InternalServerError"
         };
         ("application/x-amz-json-1.0", format!("{{\"__type\":\"com.amazonaws.dynamodb.v20120810#{code}\",\"message\":\"injected fault\"}}"))
+    } else if head.contains("application/x-www-form-urlencoded")
+        && String::from_utf8_lossy(req).contains("Version=2016-11-15")
+    {
+        // EC2's query protocol has its own error shape.
+        let code = if throttle {
+            "RequestLimitExceeded"
+        } else {
+            "InternalError"
+        };
+        ("text/xml", format!("<Response><Errors><Error><Code>{code}</Code><Message>injected fault</Message></Error></Errors><RequestID>fault</RequestID></Response>"))
     } else if head.contains("application/x-www-form-urlencoded") || head.contains(" /2013-04-01/") {
         let code = if throttle {
             "Throttling"

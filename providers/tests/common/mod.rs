@@ -155,9 +155,21 @@ pub fn block_type(type_: &str, path: &str) -> Type {
 pub fn op(address: &str) -> OpContext {
     OpContext {
         address: address.to_string(),
-        idempotency_token: uuid::Uuid::new_v4().to_string(),
+        idempotency_token: token(),
         progress: Arc::new(|_: &str| {}),
     }
+}
+
+/// A token of the engine's form: `sakk-`, the second it was drawn (hex), `-`, a unique part.
+pub fn token() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format!(
+        "sakk-{secs:x}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..16]
+    )
 }
 
 /// A short random suffix for unique names.
@@ -334,12 +346,41 @@ pub async fn lifecycle(ep: &str, inst: &dyn ProviderInstance, c: Case<'_>) {
     let t = c.type_;
     let py = |code: &str, st: &Value| boto(ep, &code.replace("{id}", &attr(st, "id")));
     // create
-    let (s1, _) = apply(inst, t, None, &c.create).await;
+    let planned = inst
+        .plan(PlanRequest {
+            type_: t,
+            prior: None,
+            config: &c.create,
+        })
+        .unwrap_or_else(|e| panic!("plan {t}: {e}"))
+        .planned;
+    let o = op(&format!("{t}.test"));
+    let s1 = inst
+        .create(t, &planned, &o)
+        .await
+        .unwrap_or_else(|e| panic!("create {t}: {e} ({:?})", e.hint));
     assert_eq!(
         py(c.count_py, &s1),
         "1",
         "{t}: created object not found by boto3"
     );
+    // The same create cut off after AWS acted (its response lost, sakk killed): the re-apply
+    // finds the object by the intent's token, or (idempotent creates) makes it again
+    // harmlessly, as the executor does. No twin.
+    assert!(inst.adopts_by_token(t), "{t}: no intent recovery");
+    let again = match inst
+        .find_by_token(t, &planned, &o.idempotency_token)
+        .await
+        .unwrap_or_else(|e| panic!("find_by_token {t}: {e} ({:?})", e.hint))
+    {
+        Some(found) => found,
+        None => inst
+            .create(t, &planned, &o)
+            .await
+            .unwrap_or_else(|e| panic!("create {t} again: {e} ({:?})", e.hint)),
+    };
+    assert_eq!(attr(&again, "id"), attr(&s1, "id"), "{t}: a twin");
+    assert_eq!(py(c.count_py, &s1), "1", "{t}: a twin after the re-apply");
     // no-op re-plan
     let s1 = assert_noop(inst, t, &s1, &c.create).await;
     // in-place update

@@ -2,7 +2,8 @@
 //! sensitive computed attribute.
 
 use super::{client, def, gone, import_by, must, split2, str_set_or_null};
-use crate::aws::resource::{Ctx, Resource, SdkResult};
+use crate::aws::intent::{found, one_found, system_time};
+use crate::aws::resource::{Ctx, Recovery, Resource, SdkResult};
 use crate::aws::value::{opt_s, s, Obj};
 use aws_sdk_cognitoidentityprovider::types::{
     ExplicitAuthFlowsType, OAuthFlowType, PreventUserExistenceErrorTypes,
@@ -223,6 +224,69 @@ impl Resource for UserPoolClient {
     ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
         Box::pin(read_client(cx, current))
     }
+    fn recovery(&self) -> Recovery {
+        Recovery::Name
+    }
+    /// The pool's client of the planned name created after the intent's token was drawn
+    /// (clients have neither tags nor unique names: name and creation time decide; where no
+    /// creation time is reported, a name held by one client only).
+    fn find_id<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        planned: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Option<String>>> {
+        Box::pin(async move {
+            let p = Obj(planned);
+            let (Some(pool), Some(name)) = (p.str("user_pool_id"), p.str("name")) else {
+                return Ok(None);
+            };
+            let mut named = Vec::new();
+            let mut next: Option<String> = None;
+            loop {
+                let out = client(cx)
+                    .list_user_pool_clients()
+                    .user_pool_id(&pool)
+                    .max_results(60)
+                    .set_next_token(next.clone())
+                    .send()
+                    .await
+                    .map_err(|e| cx.err("ListUserPoolClients", &e))?;
+                named.extend(
+                    out.user_pool_clients()
+                        .iter()
+                        .filter(|c| c.client_name() == Some(name.as_str()))
+                        .filter_map(|c| c.client_id().map(str::to_string)),
+                );
+                next = out.next_token().map(str::to_string);
+                if next.is_none() {
+                    break;
+                }
+            }
+            let only_one = named.len() == 1;
+            let mut ours = Vec::new();
+            for id in named {
+                let r = client(cx)
+                    .describe_user_pool_client()
+                    .user_pool_id(&pool)
+                    .client_id(&id)
+                    .send()
+                    .await;
+                let Some(out) = r.found(cx, "DescribeUserPoolClient", gone)? else {
+                    continue;
+                };
+                let created = out
+                    .user_pool_client()
+                    .and_then(|c| c.creation_date())
+                    .and_then(system_time);
+                // An endpoint that reports no creation date (moto): the one client of the
+                // name is taken for the cut-off create's.
+                if created.map_or(only_one, |t| cx.created_since_token(t)) {
+                    ours.push(id);
+                }
+            }
+            one_found(cx, "user pool client", ours)
+        })
+    }
     fn create<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
@@ -230,28 +294,35 @@ impl Resource for UserPoolClient {
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
             let p = Obj(planned);
-            let req = client(cx)
-                .create_user_pool_client()
-                .set_user_pool_id(p.str("user_pool_id"))
-                .set_generate_secret(p.bool("generate_secret"));
-            let out = client_settings!(req, planned)
-                .send()
+            let create = || {
+                let req = client(cx)
+                    .create_user_pool_client()
+                    .set_user_pool_id(p.str("user_pool_id"))
+                    .set_generate_secret(p.bool("generate_secret"));
+                let req = client_settings!(req, planned);
+                async move {
+                    let out = req.send().await?;
+                    let c = out.user_pool_client();
+                    Ok(c.and_then(|c| c.client_id()).map(str::to_string))
+                }
+            };
+            let id = cx
+                .create_once("CreateUserPoolClient", create, || {
+                    found(self.find_id(cx, planned))
+                })
                 .await
                 .map_err(|e| {
-                    cx.err("CreateUserPoolClient", &e).hint(
+                    e.hint(
                         "OAuth flows need allowed_oauth_flows_user_pool_client = true, callback_urls, allowed_oauth_scopes and supported_identity_providers",
                     )
-                })?;
-            let id = out
-                .user_pool_client()
-                .and_then(|c| c.client_id())
+                })?
                 .ok_or_else(|| {
                     ProviderError::new(format!(
                         "{}: CreateUserPoolClient returned no client ID",
                         cx.address()
                     ))
                 })?;
-            let stub = cx.state_from(planned).with("id", s(id)).build();
+            let stub = cx.state_from(planned).with("id", s(&id)).build();
             must(cx, read_client(cx, &stub).await?, "user pool client")
         })
     }

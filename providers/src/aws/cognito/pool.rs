@@ -2,7 +2,8 @@
 
 use super::{client, def, gone, must, str_set_or_null};
 use crate::aws::eks::{datetime, plan_single_block, single};
-use crate::aws::resource::{Ctx, Plan, Resource, SdkResult};
+use crate::aws::intent::{found, one_found, INTENT_TAG};
+use crate::aws::resource::{Ctx, Plan, Recovery, Resource, SdkResult};
 use crate::aws::value::{opt_s, s, Obj};
 use aws_sdk_cognitoidentityprovider::types::{
     AdminCreateUserConfigType, AliasAttributeType, DeletionProtectionType, PasswordPolicyType,
@@ -276,6 +277,66 @@ impl Resource for UserPool {
     ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
         Box::pin(read_pool(cx, current))
     }
+    fn recovery(&self) -> Recovery {
+        Recovery::Tag
+    }
+    /// The pool of the planned name tagged with this create's intent (pool names are not
+    /// unique: the tag decides).
+    fn find_id<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        planned: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Option<String>>> {
+        Box::pin(async move {
+            let Some(name) = Obj(planned).str("name") else {
+                return Ok(None);
+            };
+            if cx.token().is_empty() {
+                return Ok(None);
+            }
+            let mut candidates = Vec::new();
+            let mut next: Option<String> = None;
+            loop {
+                let out = client(cx)
+                    .list_user_pools()
+                    .max_results(60)
+                    .set_next_token(next.clone())
+                    .send()
+                    .await
+                    .map_err(|e| cx.err("ListUserPools", &e))?;
+                candidates.extend(
+                    out.user_pools()
+                        .iter()
+                        .filter(|p| p.name() == Some(name.as_str()))
+                        .filter_map(|p| p.id().map(str::to_string)),
+                );
+                next = out.next_token().map(str::to_string);
+                if next.is_none() {
+                    break;
+                }
+            }
+            let mut ours = Vec::new();
+            for id in candidates {
+                let r = client(cx)
+                    .describe_user_pool()
+                    .user_pool_id(&id)
+                    .send()
+                    .await;
+                let Some(out) = r.found(cx, "DescribeUserPool", gone)? else {
+                    continue;
+                };
+                let tagged = out
+                    .user_pool()
+                    .and_then(|p| p.user_pool_tags())
+                    .and_then(|t| t.get(INTENT_TAG))
+                    .is_some_and(|t| t == cx.token());
+                if tagged {
+                    ours.push(id);
+                }
+            }
+            one_found(cx, "user pool", ours)
+        })
+    }
     fn create<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
@@ -283,37 +344,45 @@ impl Resource for UserPool {
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
             let p = Obj(planned);
-            let out = client(cx)
-                .create_user_pool()
-                .set_pool_name(p.str("name"))
-                .set_username_attributes(list_opt(p.str_list("username_attributes"), |x| {
-                    UsernameAttributeType::from(x)
-                }))
-                .set_alias_attributes(list_opt(p.str_list("alias_attributes"), |x| {
-                    AliasAttributeType::from(x)
-                }))
-                .set_auto_verified_attributes(list_opt(
-                    p.str_list("auto_verified_attributes"),
-                    |x| VerifiedAttributeType::from(x),
-                ))
-                .set_mfa_configuration(
-                    p.str("mfa_configuration")
-                        .map(|m| UserPoolMfaType::from(m.as_str())),
-                )
-                .set_deletion_protection(
-                    p.str("deletion_protection")
-                        .map(|m| DeletionProtectionType::from(m.as_str())),
-                )
-                .set_policies(policies(planned))
-                .set_admin_create_user_config(admin_create(planned))
-                .set_user_pool_tags(tags_map(cx, planned))
-                .send()
-                .await
-                .map_err(|e| cx.err("CreateUserPool", &e))?;
-            let id = out.user_pool().and_then(|u| u.id()).ok_or_else(|| {
-                ProviderError::new(format!("{}: CreateUserPool returned no ID", cx.address()))
-            })?;
-            let stub = cx.state_from(planned).with("id", s(id)).build();
+            let create = || {
+                let req = client(cx)
+                    .create_user_pool()
+                    .set_pool_name(p.str("name"))
+                    .set_username_attributes(list_opt(p.str_list("username_attributes"), |x| {
+                        UsernameAttributeType::from(x)
+                    }))
+                    .set_alias_attributes(list_opt(p.str_list("alias_attributes"), |x| {
+                        AliasAttributeType::from(x)
+                    }))
+                    .set_auto_verified_attributes(list_opt(
+                        p.str_list("auto_verified_attributes"),
+                        |x| VerifiedAttributeType::from(x),
+                    ))
+                    .set_mfa_configuration(
+                        p.str("mfa_configuration")
+                            .map(|m| UserPoolMfaType::from(m.as_str())),
+                    )
+                    .set_deletion_protection(
+                        p.str("deletion_protection")
+                            .map(|m| DeletionProtectionType::from(m.as_str())),
+                    )
+                    .set_policies(policies(planned))
+                    .set_admin_create_user_config(admin_create(planned))
+                    .set_user_pool_tags(crate::aws::eks::hash_tags(&cx.create_tags(planned)));
+                async move {
+                    let out = req.send().await?;
+                    Ok(out.user_pool().and_then(|u| u.id()).map(str::to_string))
+                }
+            };
+            let id = cx
+                .create_once("CreateUserPool", create, || {
+                    found(self.find_id(cx, planned))
+                })
+                .await?
+                .ok_or_else(|| {
+                    ProviderError::new(format!("{}: CreateUserPool returned no ID", cx.address()))
+                })?;
+            let stub = cx.state_from(planned).with("id", s(&id)).build();
             must(cx, read_pool(cx, &stub).await?, "user pool")
         })
     }
@@ -442,6 +511,27 @@ impl Resource for UserPoolDomain {
     ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
         Box::pin(read_domain(cx, current))
     }
+    fn recovery(&self) -> Recovery {
+        Recovery::Name
+    }
+    /// The domain (unique per region) when it belongs to the planned pool.
+    fn find_by_token<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        planned: &'a Value,
+        _token: &'a str,
+    ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
+        Box::pin(async move {
+            let Some(d) = read_domain(cx, planned).await? else {
+                return Ok(None);
+            };
+            if Obj(&d).str("user_pool_id") == Obj(planned).str("user_pool_id") {
+                return Ok(Some(d));
+            }
+            let domain = Obj(planned).str("domain").unwrap_or_default();
+            Err(cx.not_ours("user pool domain", &domain, &domain))
+        })
+    }
     fn create<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
@@ -461,10 +551,16 @@ impl Resource for UserPoolDomain {
                         .map_err(|e| ProviderError::new(format!("{}: {e}", cx.address())))?,
                 );
             }
-            req.send().await.map_err(|e| {
-                cx.err("CreateUserPoolDomain", &e)
-                    .hint("prefix domains are global per region: pick another domain if it is taken; a custom domain needs an ACM certificate in us-east-1")
-            })?;
+            if let Err(e) = req.send().await {
+                // Taken by this pool already: a lost response or a cut-off earlier attempt.
+                if !matches!(
+                    self.find_by_token(cx, planned, cx.token()).await,
+                    Ok(Some(_))
+                ) {
+                    return Err(cx.err("CreateUserPoolDomain", &e)
+                        .hint("prefix domains are global per region: pick another domain if it is taken; a custom domain needs an ACM certificate in us-east-1"));
+                }
+            }
             must(cx, read_domain(cx, planned).await?, "user pool domain")
         })
     }

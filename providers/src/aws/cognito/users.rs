@@ -5,7 +5,8 @@
 
 use super::{client, def, gone, import_by, must, split2};
 use crate::aws::eks::datetime;
-use crate::aws::resource::{Ctx, Resource, SdkResult};
+use crate::aws::intent::system_time;
+use crate::aws::resource::{Ctx, Recovery, Resource, SdkResult};
 use crate::aws::value::{map_value, opt_s, s, Obj};
 use aws_sdk_cognitoidentityprovider::types::{
     AttributeType, DeliveryMediumType, MessageActionType,
@@ -85,6 +86,38 @@ impl Resource for UserGroup {
     ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
         Box::pin(read_group(cx, current))
     }
+    fn recovery(&self) -> Recovery {
+        Recovery::Name
+    }
+    /// The group of the planned name (unique in its pool), when it was created after the
+    /// intent's token was drawn (groups have no tags).
+    fn find_by_token<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        planned: &'a Value,
+        _token: &'a str,
+    ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
+        Box::pin(async move {
+            let (pool, name) = pool_and(planned, "name");
+            let r = client(cx)
+                .get_group()
+                .user_pool_id(&pool)
+                .group_name(&name)
+                .send()
+                .await;
+            let Some(g) = r.found(cx, "GetGroup", gone)?.and_then(|o| o.group) else {
+                return Ok(None);
+            };
+            if !g
+                .creation_date()
+                .and_then(system_time)
+                .is_some_and(|t| cx.created_since_token(t))
+            {
+                return Err(cx.not_ours("user group", &name, &format!("{pool}/{name}")));
+            }
+            read_group(cx, planned).await
+        })
+    }
     fn create<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
@@ -92,7 +125,7 @@ impl Resource for UserGroup {
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
             let p = Obj(planned);
-            client(cx)
+            let r = client(cx)
                 .create_group()
                 .set_user_pool_id(p.str("user_pool_id"))
                 .set_group_name(p.str("name"))
@@ -100,8 +133,16 @@ impl Resource for UserGroup {
                 .set_precedence(p.i64("precedence").and_then(|x| i32::try_from(x).ok()))
                 .set_role_arn(p.str("role_arn"))
                 .send()
-                .await
-                .map_err(|e| cx.err("CreateGroup", &e))?;
+                .await;
+            if let Err(e) = r {
+                // A lost response or a cut-off earlier attempt: adopted when the group is ours.
+                if !matches!(
+                    self.find_by_token(cx, planned, cx.token()).await,
+                    Ok(Some(_))
+                ) {
+                    return Err(cx.err("CreateGroup", &e));
+                }
+            }
             must(cx, read_group(cx, planned).await?, "user group")
         })
     }
@@ -315,6 +356,35 @@ impl Resource for User {
     ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
         Box::pin(read_user(cx, current))
     }
+    fn recovery(&self) -> Recovery {
+        Recovery::Name
+    }
+    /// The user of the planned name (unique in its pool), when it was created after the
+    /// intent's token was drawn (users have no tags).
+    fn find_by_token<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        planned: &'a Value,
+        _token: &'a str,
+    ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
+        Box::pin(async move {
+            let (pool, name) = pool_and(planned, "username");
+            let r = client(cx)
+                .admin_get_user()
+                .user_pool_id(&pool)
+                .username(&name)
+                .send()
+                .await;
+            let Some(u) = r.found(cx, "AdminGetUser", gone)? else {
+                return Ok(None);
+            };
+            let created = u.user_create_date().and_then(system_time);
+            if !created.is_some_and(|t| cx.created_since_token(t)) {
+                return Err(cx.not_ours("user", &name, &format!("{pool}/{name}")));
+            }
+            read_user(cx, planned).await
+        })
+    }
     fn create<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
@@ -329,7 +399,7 @@ impl Resource for User {
                 .map(|m| DeliveryMediumType::from(m.as_str()))
                 .collect();
             let attrs = attribute_list(&p.str_map("attributes"));
-            client(cx)
+            let r = client(cx)
                 .admin_create_user()
                 .user_pool_id(&pool)
                 .username(&name)
@@ -341,8 +411,16 @@ impl Resource for User {
                 )
                 .set_desired_delivery_mediums((!mediums.is_empty()).then_some(mediums))
                 .send()
-                .await
-                .map_err(|e| cx.err("AdminCreateUser", &e))?;
+                .await;
+            if let Err(e) = r {
+                // A lost response or a cut-off earlier attempt: adopted when the user is ours.
+                if !matches!(
+                    self.find_by_token(cx, planned, cx.token()).await,
+                    Ok(Some(_))
+                ) {
+                    return Err(cx.err("AdminCreateUser", &e));
+                }
+            }
             set_password(cx, &pool, &name, planned).await?;
             if p.bool("enabled") == Some(false) {
                 set_enabled(cx, &pool, &name, false).await?;
@@ -500,6 +578,9 @@ impl Resource for UserInGroup {
         current: &'a Value,
     ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
         Box::pin(read_membership(cx, current))
+    }
+    fn recovery(&self) -> Recovery {
+        Recovery::Idempotent
     }
     fn create<'a>(
         &'a self,

@@ -2,9 +2,11 @@
 
 use super::vpc::must_read_after_write as must_read;
 use super::{
-    client, def, ec2_arn, gone, put_tags, retag_and_read, tag_spec, tags_schema, wait_for,
+    client, def, ec2_arn, find_tagged, gone, put_tags, retag_and_read, tag_spec, tags_schema,
+    wait_for,
 };
-use crate::aws::resource::{Ctx, Resource, SdkResult};
+use crate::aws::intent::found;
+use crate::aws::resource::{Ctx, Recovery, Resource, SdkResult};
 use crate::aws::value::{opt_s, s, Obj};
 use aws_sdk_ec2::types::{ConnectivityType, DomainType, NatGatewayState, ResourceType as Ec2Type};
 use engine::lang::types::Type;
@@ -91,23 +93,48 @@ impl Resource for InternetGateway {
     ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
         Box::pin(read_igw(cx, current))
     }
+    fn recovery(&self) -> Recovery {
+        Recovery::Tag
+    }
+    fn find_id<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        _planned: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Option<String>>> {
+        Box::pin(async move {
+            find_tagged!(
+                cx,
+                describe_internet_gateways,
+                "DescribeInternetGateways",
+                internet_gateways,
+                internet_gateway_id,
+                "internet gateway"
+            )
+        })
+    }
     fn create<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
         planned: &'a Value,
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
-            let out = client(cx)
-                .create_internet_gateway()
-                .set_tag_specifications(
-                    tag_spec(Ec2Type::InternetGateway, &cx.tags_all(planned)).map(|t| vec![t]),
+            let id = cx
+                .create_once(
+                    "CreateInternetGateway",
+                    || {
+                        let req = client(cx).create_internet_gateway().set_tag_specifications(
+                            tag_spec(Ec2Type::InternetGateway, &cx.create_tags(planned))
+                                .map(|t| vec![t]),
+                        );
+                        async move {
+                            let out = req.send().await?;
+                            let g = out.internet_gateway();
+                            Ok(g.and_then(|g| g.internet_gateway_id()).map(str::to_string))
+                        }
+                    },
+                    || found(self.find_id(cx, planned)),
                 )
-                .send()
-                .await
-                .map_err(|e| cx.err("CreateInternetGateway", &e))?;
-            let id = out
-                .internet_gateway()
-                .and_then(|g| g.internet_gateway_id())
+                .await?
                 .ok_or_else(|| {
                     ProviderError::new(format!(
                         "{}: CreateInternetGateway returned no ID",
@@ -115,10 +142,14 @@ impl Resource for InternetGateway {
                     ))
                 })?
                 .to_string();
-            if let Some(vpc) = Obj(planned).str("vpc_id") {
-                attach(cx, &id, &vpc).await?;
-            }
             let stub = cx.state_from(planned).with("id", s(&id)).build();
+            if let Some(vpc) = Obj(planned).str("vpc_id") {
+                // An adopted gateway (a lost response) may be attached already.
+                let attached = read_igw(cx, &stub).await?;
+                if attached.as_ref().and_then(|g| Obj(g).str("vpc_id")) != Some(vpc.clone()) {
+                    attach(cx, &id, &vpc).await?;
+                }
+            }
             must_read(cx, read_igw(cx, &stub).await?, "internet gateway")
         })
     }
@@ -258,6 +289,25 @@ impl Resource for Eip {
     ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
         Box::pin(read_eip(cx, current))
     }
+    fn recovery(&self) -> Recovery {
+        Recovery::Tag
+    }
+    fn find_id<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        _planned: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Option<String>>> {
+        Box::pin(async move {
+            find_tagged!(
+                cx,
+                describe_addresses,
+                "DescribeAddresses",
+                addresses,
+                allocation_id,
+                "Elastic IP"
+            )
+        })
+    }
     fn create<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
@@ -266,19 +316,27 @@ impl Resource for Eip {
         Box::pin(async move {
             let p = Obj(planned);
             let domain = p.str("domain").unwrap_or_else(|| "vpc".into());
-            let out = client(cx)
-                .allocate_address()
-                .domain(DomainType::from(domain.as_str()))
-                .set_public_ipv4_pool(p.str("public_ipv4_pool"))
-                .set_network_border_group(p.str("network_border_group"))
-                .set_tag_specifications(
-                    tag_spec(Ec2Type::ElasticIp, &cx.tags_all(planned)).map(|t| vec![t]),
+            let id = cx
+                .create_once(
+                    "AllocateAddress",
+                    || {
+                        let req = client(cx)
+                            .allocate_address()
+                            .domain(DomainType::from(domain.as_str()))
+                            .set_public_ipv4_pool(p.str("public_ipv4_pool"))
+                            .set_network_border_group(p.str("network_border_group"))
+                            .set_tag_specifications(
+                                tag_spec(Ec2Type::ElasticIp, &cx.create_tags(planned))
+                                    .map(|t| vec![t]),
+                            );
+                        async move {
+                            let out = req.send().await?;
+                            Ok(out.allocation_id().map(str::to_string))
+                        }
+                    },
+                    || found(self.find_id(cx, planned)),
                 )
-                .send()
-                .await
-                .map_err(|e| cx.err("AllocateAddress", &e))?;
-            let id = out
-                .allocation_id()
+                .await?
                 .ok_or_else(|| {
                     ProviderError::new(format!(
                         "{}: AllocateAddress returned no allocation ID",
@@ -422,6 +480,39 @@ impl Resource for NatGateway {
     ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
         Box::pin(read_nat(cx, current))
     }
+    fn recovery(&self) -> Recovery {
+        Recovery::Token
+    }
+    fn find_id<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        _planned: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Option<String>>> {
+        Box::pin(async move {
+            let Some(f) = super::intent_filter(cx) else {
+                return Ok(None);
+            };
+            let out = client(cx)
+                .describe_nat_gateways()
+                .filter(f)
+                .send()
+                .await
+                .map_err(|e| cx.err("DescribeNatGateways", &e))?;
+            // Deleted gateways stay listed for a while.
+            let ids = out
+                .nat_gateways()
+                .iter()
+                .filter(|g| super::has_intent(cx, g.tags()))
+                .filter(|g| {
+                    !matches!(
+                        g.state(),
+                        Some(NatGatewayState::Deleted | NatGatewayState::Deleting)
+                    )
+                })
+                .filter_map(|g| g.nat_gateway_id());
+            super::one_found(cx, "NAT gateway", ids.map(str::to_string).collect())
+        })
+    }
     fn create<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
@@ -440,7 +531,7 @@ impl Resource for NatGateway {
                 .connectivity_type(ConnectivityType::from(ct.as_str()))
                 .client_token(&cx.op.idempotency_token)
                 .set_tag_specifications(
-                    tag_spec(Ec2Type::Natgateway, &cx.tags_all(planned)).map(|t| vec![t]),
+                    tag_spec(Ec2Type::Natgateway, &cx.create_tags(planned)).map(|t| vec![t]),
                 )
                 .send()
                 .await

@@ -12,6 +12,7 @@ mod vpc;
 mod zones;
 
 use super::config::Clients;
+use super::intent::INTENT_TAG;
 use super::resource::{Ctx, DataSource, Poll, Resource};
 use super::value::{tag_diff, Obj, State};
 use aws_sdk_ec2::types::{Filter, ResourceType as Ec2Type, Tag, TagSpecification};
@@ -167,6 +168,47 @@ pub(crate) async fn retag_and_read(
 pub(crate) fn filter(name: &str, value: &str) -> Filter {
     Filter::builder().name(name).values(value).build()
 }
+
+/// The describe filter for objects tagged with this operation's intent (None outside an apply:
+/// no token, nothing to find).
+pub(crate) fn intent_filter(cx: &Ctx<'_>) -> Option<Filter> {
+    (!cx.token().is_empty()).then(|| filter(&format!("tag:{}", INTENT_TAG), cx.token()))
+}
+
+/// Whether EC2 tags carry this operation's intent.
+pub(crate) fn has_intent(cx: &Ctx<'_>, tags: &[Tag]) -> bool {
+    tags.iter()
+        .any(|t| t.key() == Some(INTENT_TAG) && t.value() == Some(cx.token()))
+}
+
+/// `Resource::find_id` of an EC2 type whose create tags: the one object tagged with this
+/// operation's intent, listed by `$call` (output list `$list`, ID field `$id`).
+macro_rules! find_tagged {
+    ($cx:expr, $call:ident, $op:literal, $list:ident, $id:ident, $what:literal) => {{
+        let cx: &Ctx<'_> = $cx;
+        match super::intent_filter(cx) {
+            None => Ok(None),
+            Some(f) => {
+                let out = super::client(cx)
+                    .$call()
+                    .filters(f)
+                    .send()
+                    .await
+                    .map_err(|e| cx.err($op, &e))?;
+                // The tag checked again here: not every endpoint applies every filter.
+                let ids = out
+                    .$list()
+                    .iter()
+                    .filter(|v| super::has_intent(cx, v.tags()))
+                    .filter_map(|v| v.$id());
+                super::one_found(cx, $what, ids.map(str::to_string).collect())
+            }
+        }
+    }};
+}
+pub(crate) use find_tagged;
+
+pub(crate) use crate::aws::intent::one_found;
 
 /// The partition of a region (`aws`, `aws-cn`, `aws-us-gov`).
 pub(crate) fn partition(region: &str) -> &'static str {

@@ -4,8 +4,12 @@
 //! state never changes when a route is added elsewhere in the configuration.
 
 use super::vpc::must_read_after_write as must_read;
-use super::{client, def, ec2_arn, filter, gone, put_tags, retag_and_read, tag_spec, tags_schema};
-use crate::aws::resource::{Ctx, Resource, SdkResult};
+use super::{
+    client, def, ec2_arn, filter, find_tagged, gone, put_tags, retag_and_read, tag_spec,
+    tags_schema,
+};
+use crate::aws::intent::found;
+use crate::aws::resource::{Ctx, Recovery, Resource, SdkResult};
 use crate::aws::value::{opt_s, s, Obj, State};
 use aws_sdk_ec2::types::ResourceType as Ec2Type;
 use engine::lang::types::Type;
@@ -64,24 +68,52 @@ impl Resource for RouteTable {
     ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
         Box::pin(read_rt(cx, current))
     }
+    fn recovery(&self) -> Recovery {
+        Recovery::Token
+    }
+    fn find_id<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        _planned: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Option<String>>> {
+        Box::pin(async move {
+            find_tagged!(
+                cx,
+                describe_route_tables,
+                "DescribeRouteTables",
+                route_tables,
+                route_table_id,
+                "route table"
+            )
+        })
+    }
     fn create<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
         planned: &'a Value,
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
-            let out = client(cx)
-                .create_route_table()
-                .set_vpc_id(Obj(planned).str("vpc_id"))
-                .set_tag_specifications(
-                    tag_spec(Ec2Type::RouteTable, &cx.tags_all(planned)).map(|t| vec![t]),
+            let id = cx
+                .create_once(
+                    "CreateRouteTable",
+                    || {
+                        let req = client(cx)
+                            .create_route_table()
+                            .set_vpc_id(Obj(planned).str("vpc_id"))
+                            .client_token(cx.token())
+                            .set_tag_specifications(
+                                tag_spec(Ec2Type::RouteTable, &cx.create_tags(planned))
+                                    .map(|t| vec![t]),
+                            );
+                        async move {
+                            let out = req.send().await?;
+                            let rt = out.route_table();
+                            Ok(rt.and_then(|r| r.route_table_id()).map(str::to_string))
+                        }
+                    },
+                    || found(self.find_id(cx, planned)),
                 )
-                .send()
-                .await
-                .map_err(|e| cx.err("CreateRouteTable", &e))?;
-            let id = out
-                .route_table()
-                .and_then(|r| r.route_table_id())
+                .await?
                 .ok_or_else(|| {
                     ProviderError::new(format!("{}: CreateRouteTable returned no ID", cx.address()))
                 })?
@@ -184,6 +216,22 @@ async fn read_route(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Valu
     Ok(Some(st.build()))
 }
 
+/// The route a cut-off create of `planned` made: the table's route to the destination, when it
+/// goes to the planned target (one to another target is not ours: an error naming it).
+async fn our_route(cx: &Ctx<'_>, planned: &Value) -> ProviderResult<Option<Value>> {
+    let Some(r) = read_route(cx, planned).await? else {
+        return Ok(None);
+    };
+    let same_target = TARGETS
+        .iter()
+        .all(|t| Obj(planned).str(t).is_none() || Obj(planned).str(t) == Obj(&r).str(t));
+    if same_target {
+        return Ok(Some(r));
+    }
+    let id = Obj(&r).str("id").unwrap_or_default();
+    Err(cx.not_ours("route", &id, &id))
+}
+
 fn check_route(cx: &Ctx<'_>, p: &Value) -> ProviderResult<String> {
     let n = TARGETS.iter().filter(|t| Obj(p).str(t).is_some()).count();
     if n != 1 {
@@ -240,6 +288,17 @@ impl Resource for Route {
     ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
         Box::pin(read_route(cx, current))
     }
+    fn recovery(&self) -> Recovery {
+        Recovery::Name
+    }
+    fn find_by_token<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        planned: &'a Value,
+        _token: &'a str,
+    ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
+        Box::pin(our_route(cx, planned))
+    }
     fn create<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
@@ -248,19 +307,24 @@ impl Resource for Route {
         Box::pin(async move {
             check_route(cx, planned)?;
             let p = Obj(planned);
-            client(cx)
-                .create_route()
-                .set_route_table_id(p.str("route_table_id"))
-                .set_destination_cidr_block(p.str("destination_cidr_block"))
-                .set_destination_ipv6_cidr_block(p.str("destination_ipv6_cidr_block"))
-                .set_gateway_id(p.str("gateway_id"))
-                .set_nat_gateway_id(p.str("nat_gateway_id"))
-                .set_network_interface_id(p.str("network_interface_id"))
-                .set_transit_gateway_id(p.str("transit_gateway_id"))
-                .set_vpc_peering_connection_id(p.str("vpc_peering_connection_id"))
-                .send()
-                .await
-                .map_err(|e| cx.err("CreateRoute", &e))?;
+            cx.create_once(
+                "CreateRoute",
+                || {
+                    let req = client(cx)
+                        .create_route()
+                        .set_route_table_id(p.str("route_table_id"))
+                        .set_destination_cidr_block(p.str("destination_cidr_block"))
+                        .set_destination_ipv6_cidr_block(p.str("destination_ipv6_cidr_block"))
+                        .set_gateway_id(p.str("gateway_id"))
+                        .set_nat_gateway_id(p.str("nat_gateway_id"))
+                        .set_network_interface_id(p.str("network_interface_id"))
+                        .set_transit_gateway_id(p.str("transit_gateway_id"))
+                        .set_vpc_peering_connection_id(p.str("vpc_peering_connection_id"));
+                    async move { req.send().await.map(|_| None) }
+                },
+                || async { Ok(our_route(cx, planned).await?.map(Some)) },
+            )
+            .await?;
             must_read(cx, read_route(cx, planned).await?, "route")
         })
     }
@@ -363,6 +427,41 @@ impl Resource for RouteTableAssociation {
     ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
         Box::pin(read_assoc(cx, current))
     }
+    fn recovery(&self) -> Recovery {
+        Recovery::Name
+    }
+    /// The association of the planned subnet (or gateway) with the planned table: a subnet
+    /// has at most one, so it is the one a cut-off create made.
+    fn find_id<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        planned: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Option<String>>> {
+        Box::pin(async move {
+            let p = Obj(planned);
+            let (Some(rt), target) = (
+                p.str("route_table_id"),
+                p.str("subnet_id").or(p.str("gateway_id")),
+            ) else {
+                return Ok(None);
+            };
+            let Some(target) = target else {
+                return Ok(None);
+            };
+            let Some(table) = describe_rt(cx, &rt).await? else {
+                return Ok(None);
+            };
+            Ok(table
+                .associations()
+                .iter()
+                .find(|a| {
+                    a.subnet_id() == Some(target.as_str())
+                        || a.gateway_id() == Some(target.as_str())
+                })
+                .and_then(|a| a.route_table_association_id())
+                .map(str::to_string))
+        })
+    }
     fn create<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
@@ -378,20 +477,30 @@ impl Resource for RouteTableAssociation {
                     "associate the route table with a subnet or with a gateway",
                 ));
             }
-            let out = client(cx)
-                .associate_route_table()
-                .set_route_table_id(p.str("route_table_id"))
-                .set_subnet_id(p.str("subnet_id"))
-                .set_gateway_id(p.str("gateway_id"))
-                .send()
-                .await
-                .map_err(|e| cx.err("AssociateRouteTable", &e))?;
-            let id = out.association_id().ok_or_else(|| {
-                ProviderError::new(format!(
-                    "{}: AssociateRouteTable returned no ID",
-                    cx.address()
-                ))
-            })?;
+            let id = cx
+                .create_once(
+                    "AssociateRouteTable",
+                    || {
+                        let req = client(cx)
+                            .associate_route_table()
+                            .set_route_table_id(p.str("route_table_id"))
+                            .set_subnet_id(p.str("subnet_id"))
+                            .set_gateway_id(p.str("gateway_id"));
+                        async move {
+                            let out = req.send().await?;
+                            Ok(out.association_id().map(str::to_string))
+                        }
+                    },
+                    || found(self.find_id(cx, planned)),
+                )
+                .await?
+                .ok_or_else(|| {
+                    ProviderError::new(format!(
+                        "{}: AssociateRouteTable returned no ID",
+                        cx.address()
+                    ))
+                })?;
+            let id = id.as_str();
             let stub = cx.state_from(planned).with("id", s(id)).build();
             must_read(cx, read_assoc(cx, &stub).await?, "route table association")
         })

@@ -8,8 +8,11 @@
 //! allow-all egress rule AWS adds to a new group is removed: the configuration says what is open.
 
 use super::vpc::must_read_after_write as must_read;
-use super::{client, def, ec2_arn, gone, put_tags, retag_and_read, tag_spec, tags_schema};
-use crate::aws::resource::{Ctx, Plan, Resource, SdkResult};
+use super::{
+    client, def, ec2_arn, find_tagged, gone, put_tags, retag_and_read, tag_spec, tags_schema,
+};
+use crate::aws::intent::found;
+use crate::aws::resource::{Ctx, Plan, Recovery, Resource, SdkResult};
 use crate::aws::value::{opt_s, s, Obj};
 use aws_sdk_ec2::types::{
     IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType as Ec2Type, UserIdGroupPair,
@@ -447,6 +450,25 @@ impl Resource for SecurityGroup {
     ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
         Box::pin(read_sg(cx, current))
     }
+    fn recovery(&self) -> Recovery {
+        Recovery::Tag
+    }
+    fn find_id<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        _planned: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Option<String>>> {
+        Box::pin(async move {
+            find_tagged!(
+                cx,
+                describe_security_groups,
+                "DescribeSecurityGroups",
+                security_groups,
+                group_id,
+                "security group"
+            )
+        })
+    }
     fn create<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
@@ -454,42 +476,50 @@ impl Resource for SecurityGroup {
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
             let p = Obj(planned);
-            let name = p.str("name").unwrap_or_else(|| {
-                format!("terraform-{}", uuid::Uuid::new_v4().simple())
-                    .chars()
-                    .take(36)
-                    .collect()
-            });
-            let out = client(cx)
-                .create_security_group()
-                .group_name(&name)
-                .description(
-                    p.str("description")
-                        .unwrap_or_else(|| "Managed by Terraform".into()),
+            // Stable across attempts (the name is derived from the operation's token).
+            let name = p.str("name").unwrap_or_else(|| cx.generated_name());
+            let id = cx
+                .create_once(
+                    "CreateSecurityGroup",
+                    || {
+                        let req = client(cx)
+                            .create_security_group()
+                            .group_name(&name)
+                            .description(
+                                p.str("description")
+                                    .unwrap_or_else(|| "Managed by Terraform".into()),
+                            )
+                            .set_vpc_id(p.str("vpc_id"))
+                            .set_tag_specifications(
+                                tag_spec(Ec2Type::SecurityGroup, &cx.create_tags(planned))
+                                    .map(|t| vec![t]),
+                            );
+                        async move {
+                            let out = req.send().await?;
+                            Ok(out.group_id().map(str::to_string))
+                        }
+                    },
+                    || found(self.find_id(cx, planned)),
                 )
-                .set_vpc_id(p.str("vpc_id"))
-                .set_tag_specifications(
-                    tag_spec(Ec2Type::SecurityGroup, &cx.tags_all(planned)).map(|t| vec![t]),
-                )
-                .send()
-                .await
-                .map_err(|e| cx.err("CreateSecurityGroup", &e))?;
-            let id = out
-                .group_id()
+                .await?
                 .ok_or_else(|| {
                     ProviderError::new(format!(
                         "{}: CreateSecurityGroup returned no ID",
                         cx.address()
                     ))
-                })?
-                .to_string();
+                })?;
             let stub = cx.state_from(planned).with("id", s(&id)).build();
-            // Remove what AWS added by default, then add what the configuration says.
-            if let Some(now) = read_sg(cx, &stub).await? {
-                revoke(cx, &id, true, &config_rules(&now, "egress")).await?;
+            // From the rules it has (AWS's default egress rule; an adopted group's earlier
+            // rules) to the configuration's.
+            let now = read_sg(cx, &stub).await?.unwrap_or_else(|| stub.clone());
+            for (kind, egress) in [("ingress", false), ("egress", true)] {
+                let old = config_rules(&now, kind);
+                let new = config_rules(planned, kind);
+                let extra: Vec<Rule> = old.iter().filter(|r| !new.contains(r)).cloned().collect();
+                let missing: Vec<Rule> = new.iter().filter(|r| !old.contains(r)).cloned().collect();
+                revoke(cx, &id, egress, &extra).await?;
+                authorize(cx, &id, egress, &missing).await?;
             }
-            authorize(cx, &id, false, &config_rules(planned, "ingress")).await?;
-            authorize(cx, &id, true, &config_rules(planned, "egress")).await?;
             must_read(cx, read_sg(cx, &stub).await?, "security group")
         })
     }

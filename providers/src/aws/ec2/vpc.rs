@@ -1,7 +1,11 @@
 //! `aws_vpc` and `aws_subnet`.
 
-use super::{client, def, ec2_arn, filter, gone, put_tags, retag_and_read, tag_spec, tags_schema};
-use crate::aws::resource::{Ctx, Resource, SdkResult};
+use super::{
+    client, def, ec2_arn, filter, find_tagged, gone, put_tags, retag_and_read, tag_spec,
+    tags_schema,
+};
+use crate::aws::intent::found;
+use crate::aws::resource::{Ctx, Recovery, Resource, SdkResult};
 use crate::aws::value::{opt_s, s, Obj};
 use aws_sdk_ec2::types::{
     AttributeBooleanValue, ResourceType as Ec2Type, Tenancy, VpcAttributeName,
@@ -185,6 +189,18 @@ impl Resource for Vpc {
     ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
         Box::pin(read_vpc(cx, current))
     }
+    fn recovery(&self) -> Recovery {
+        Recovery::Tag
+    }
+    fn find_id<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        _planned: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Option<String>>> {
+        Box::pin(
+            async move { find_tagged!(cx, describe_vpcs, "DescribeVpcs", vpcs, vpc_id, "VPC") },
+        )
+    }
     fn create<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
@@ -192,19 +208,27 @@ impl Resource for Vpc {
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
             let p = Obj(planned);
-            let mut req = client(cx)
-                .create_vpc()
-                .set_cidr_block(p.str("cidr_block"))
-                .set_tag_specifications(
-                    tag_spec(Ec2Type::Vpc, &cx.tags_all(planned)).map(|t| vec![t]),
-                );
-            if let Some(t) = p.str("instance_tenancy") {
-                req = req.instance_tenancy(Tenancy::from(t.as_str()));
-            }
-            let out = req.send().await.map_err(|e| cx.err("CreateVpc", &e))?;
-            let id = out
-                .vpc()
-                .and_then(|v| v.vpc_id())
+            let id = cx
+                .create_once(
+                    "CreateVpc",
+                    || {
+                        let mut req = client(cx)
+                            .create_vpc()
+                            .set_cidr_block(p.str("cidr_block"))
+                            .set_tag_specifications(
+                                tag_spec(Ec2Type::Vpc, &cx.create_tags(planned)).map(|t| vec![t]),
+                            );
+                        if let Some(t) = p.str("instance_tenancy") {
+                            req = req.instance_tenancy(Tenancy::from(t.as_str()));
+                        }
+                        async move {
+                            let out = req.send().await?;
+                            Ok(out.vpc().and_then(|v| v.vpc_id()).map(str::to_string))
+                        }
+                    },
+                    || found(self.find_id(cx, planned)),
+                )
+                .await?
                 .ok_or_else(|| {
                     ProviderError::new(format!("{}: CreateVpc returned no VPC ID", cx.address()))
                 })?
@@ -342,6 +366,25 @@ impl Resource for Subnet {
     ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
         Box::pin(read_subnet(cx, current))
     }
+    fn recovery(&self) -> Recovery {
+        Recovery::Tag
+    }
+    fn find_id<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        _planned: &'a Value,
+    ) -> BoxFuture<'a, ProviderResult<Option<String>>> {
+        Box::pin(async move {
+            find_tagged!(
+                cx,
+                describe_subnets,
+                "DescribeSubnets",
+                subnets,
+                subnet_id,
+                "subnet"
+            )
+        })
+    }
     fn create<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
@@ -349,20 +392,27 @@ impl Resource for Subnet {
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
             let p = Obj(planned);
-            let out = client(cx)
-                .create_subnet()
-                .set_vpc_id(p.str("vpc_id"))
-                .set_cidr_block(p.str("cidr_block"))
-                .set_availability_zone(p.str("availability_zone"))
-                .set_tag_specifications(
-                    tag_spec(Ec2Type::Subnet, &cx.tags_all(planned)).map(|t| vec![t]),
+            let id = cx
+                .create_once(
+                    "CreateSubnet",
+                    || {
+                        let req = client(cx)
+                            .create_subnet()
+                            .set_vpc_id(p.str("vpc_id"))
+                            .set_cidr_block(p.str("cidr_block"))
+                            .set_availability_zone(p.str("availability_zone"))
+                            .set_tag_specifications(
+                                tag_spec(Ec2Type::Subnet, &cx.create_tags(planned))
+                                    .map(|t| vec![t]),
+                            );
+                        async move {
+                            let out = req.send().await?;
+                            Ok(out.subnet().and_then(|v| v.subnet_id()).map(str::to_string))
+                        }
+                    },
+                    || found(self.find_id(cx, planned)),
                 )
-                .send()
-                .await
-                .map_err(|e| cx.err("CreateSubnet", &e))?;
-            let id = out
-                .subnet()
-                .and_then(|v| v.subnet_id())
+                .await?
                 .ok_or_else(|| {
                     ProviderError::new(format!(
                         "{}: CreateSubnet returned no subnet ID",

@@ -1,11 +1,12 @@
 //! `aws_eks_access_entry`. moto does not serve the access-entry APIs: tests use recorded HTTP
 //! exchanges.
 
+use super::ours;
 use super::{
     client, created, datetime, def, gone, hash_tags, ids, put_tags, read_back, tags_schema,
     update_tags,
 };
-use crate::aws::resource::{Ctx, Plan, Resource, SdkResult};
+use crate::aws::resource::{Ctx, Plan, Recovery, Resource, SdkResult};
 use crate::aws::value::{opt_s, opt_str, s, set_of_strings, Obj};
 use engine::lang::types::Type;
 use engine::lang::value::Value;
@@ -101,6 +102,43 @@ impl Resource for AccessEntry {
     ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
         Box::pin(read_entry(cx, current))
     }
+    fn recovery(&self) -> Recovery {
+        Recovery::Token
+    }
+    /// The entry of the planned principal in the planned cluster, when this create made it.
+    fn find_by_token<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        planned: &'a Value,
+        _token: &'a str,
+    ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
+        Box::pin(async move {
+            let (cluster, principal) = ids(planned, "principal_arn");
+            if cluster.is_empty() || principal.is_empty() {
+                return Ok(None);
+            }
+            let r = client(cx)
+                .describe_access_entry()
+                .cluster_name(&cluster)
+                .principal_arn(&principal)
+                .send()
+                .await;
+            let Some(a) = r
+                .found(cx, "DescribeAccessEntry", gone)?
+                .and_then(|o| o.access_entry)
+            else {
+                return Ok(None);
+            };
+            if !ours(cx, None, a.tags(), a.created_at()) {
+                return Err(cx.not_ours(
+                    "access entry",
+                    &principal,
+                    &format!("{cluster}:{principal}"),
+                ));
+            }
+            read_entry(cx, planned).await
+        })
+    }
     fn create<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
@@ -117,11 +155,12 @@ impl Resource for AccessEntry {
                 .set_kubernetes_groups((!groups.is_empty()).then_some(groups))
                 .set_username(p.str("user_name"))
                 .set_type(p.str("type"))
-                .client_request_token(&cx.op.idempotency_token)
-                .set_tags(hash_tags(&cx.tags_all(planned)))
+                .client_request_token(cx.token())
+                .set_tags(hash_tags(&cx.create_tags(planned)))
                 .send()
                 .await;
-            created(cx, res, "CreateAccessEntry")?;
+            let ours = self.find_by_token(cx, planned, cx.token());
+            created(cx, res, "CreateAccessEntry", ours).await?;
             let v = read_entry(cx, planned).await?;
             read_back(cx, v, "access entry", "after create")
         })

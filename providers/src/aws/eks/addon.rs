@@ -1,10 +1,11 @@
 //! `aws_eks_addon`. moto does not serve the add-on APIs: tests use recorded HTTP exchanges.
 
+use super::ours;
 use super::{
     client, created, datetime, def, gone, hash_tags, ids, issues, put_tags, read_back, tags_schema,
     timeout, timeouts_block, update_tags, wait_deleted, Phase,
 };
-use crate::aws::resource::{Ctx, Plan, Resource, SdkResult};
+use crate::aws::resource::{Ctx, Plan, Recovery, Resource, SdkResult};
 use crate::aws::value::{json_equivalent, opt_s, opt_str, s, Obj};
 use aws_sdk_eks::types::{AddonStatus, ResolveConflicts};
 use engine::lang::types::Type;
@@ -167,6 +168,28 @@ impl Resource for Addon {
     ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
         Box::pin(read_addon(cx, current))
     }
+    fn recovery(&self) -> Recovery {
+        Recovery::Token
+    }
+    /// The add-on of the planned name in the planned cluster, when this create made it.
+    fn find_by_token<'a>(
+        &'a self,
+        cx: &'a Ctx<'a>,
+        planned: &'a Value,
+        _token: &'a str,
+    ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
+        Box::pin(async move {
+            let (cluster, name) = ids(planned, "addon_name");
+            let Some(a) = describe(cx, &cluster, &name).await? else {
+                return Ok(None);
+            };
+            if !ours(cx, None, a.tags(), a.created_at()) {
+                return Err(cx.not_ours("add-on", &name, &format!("{cluster}:{name}")));
+            }
+            wait_active(cx, &cluster, &name, timeout(planned, "create", CREATE)).await?;
+            read_addon(cx, planned).await
+        })
+    }
     fn create<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
@@ -186,11 +209,17 @@ impl Resource for Addon {
                     p.str("resolve_conflicts_on_create")
                         .map(|r| ResolveConflicts::from(r.as_str())),
                 )
-                .client_request_token(&cx.op.idempotency_token)
-                .set_tags(hash_tags(&cx.tags_all(planned)))
+                .client_request_token(cx.token())
+                .set_tags(hash_tags(&cx.create_tags(planned)))
                 .send()
                 .await;
-            created(cx, res, "CreateAddon")?;
+            created(
+                cx,
+                res,
+                "CreateAddon",
+                self.find_by_token(cx, planned, cx.token()),
+            )
+            .await?;
             cx.progress(&format!("add-on {name} creating"));
             wait_active(cx, &cluster, &name, timeout(planned, "create", CREATE)).await?;
             let v = read_addon(cx, planned).await?;

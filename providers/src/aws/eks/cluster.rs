@@ -4,7 +4,8 @@ use super::{
     client, datetime, def, gone, hash_tags, issues, plan_single_block, put_tags, read_back, single,
     tags_schema, timeout, timeouts_block, update_tags, wait_deleted, Phase,
 };
-use crate::aws::resource::{Ctx, DataSource, Plan, Resource};
+use super::{created, ours};
+use crate::aws::resource::{Ctx, DataSource, Plan, Recovery, Resource};
 use crate::aws::value::{opt_s, s, same, set_of_strings, Obj};
 use aws_sdk_eks::types::{
     AuthenticationMode, ClusterStatus, CreateAccessConfigRequest, LogSetup, LogType, Logging,
@@ -307,6 +308,21 @@ fn opt_list(v: Vec<String>) -> Option<Vec<String>> {
     (!v.is_empty()).then_some(v)
 }
 
+/// The cluster of the planned name when this create made it (waited for until active).
+async fn find_cluster(cx: &Ctx<'_>, planned: &Value) -> ProviderResult<Option<Value>> {
+    let Some(name) = Obj(planned).str("name") else {
+        return Ok(None);
+    };
+    let Some(c) = describe(cx, &name).await? else {
+        return Ok(None);
+    };
+    if !ours(cx, c.client_request_token(), c.tags(), c.created_at()) {
+        return Err(cx.not_ours("EKS cluster", &name, &name));
+    }
+    wait_active(cx, &name, timeout(planned, "create", CREATE)).await?;
+    read_cluster(cx, planned).await
+}
+
 async fn create_cluster(cx: &Ctx<'_>, planned: &Value) -> ProviderResult<Value> {
     let p = Obj(planned);
     let name = p.str("name").unwrap_or_default();
@@ -316,8 +332,8 @@ async fn create_cluster(cx: &Ctx<'_>, planned: &Value) -> ProviderResult<Value> 
         .name(&name)
         .set_role_arn(p.str("role_arn"))
         .set_version(p.str("version"))
-        .client_request_token(&cx.op.idempotency_token)
-        .set_tags(hash_tags(&cx.tags_all(planned)))
+        .client_request_token(cx.token())
+        .set_tags(hash_tags(&cx.create_tags(planned)))
         .resources_vpc_config(
             VpcConfigRequest::builder()
                 .set_subnet_ids(vc.map(|v| v.str_list("subnet_ids")))
@@ -346,19 +362,8 @@ async fn create_cluster(cx: &Ctx<'_>, planned: &Value) -> ProviderResult<Value> 
                 .build(),
         );
     }
-    match req.send().await {
-        Ok(_) => {}
-        // Our own earlier attempt (lost response) made it: same token, adopt it.
-        Err(e) if crate::aws::error::is_code(&e, &["ResourceInUseException"]) => {
-            let ours = describe(cx, &name).await?.is_some_and(|c| {
-                c.client_request_token() == Some(cx.op.idempotency_token.as_str())
-            });
-            if !ours {
-                return Err(cx.err("CreateCluster", &e));
-            }
-        }
-        Err(e) => return Err(cx.err("CreateCluster", &e)),
-    }
+    let res = req.send().await;
+    created(cx, res, "CreateCluster", find_cluster(cx, planned)).await?;
     cx.progress(&format!("EKS cluster {name} creating"));
     wait_active(cx, &name, timeout(planned, "create", CREATE)).await?;
     let v = read_cluster(cx, planned).await?;
@@ -545,24 +550,16 @@ impl Resource for Cluster {
     ) -> BoxFuture<'a, ProviderResult<()>> {
         Box::pin(delete_cluster(cx, prior))
     }
+    fn recovery(&self) -> Recovery {
+        Recovery::Token
+    }
     fn find_by_token<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
         planned: &'a Value,
-        token: &'a str,
+        _token: &'a str,
     ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
-        Box::pin(async move {
-            let Some(name) = Obj(planned).str("name") else {
-                return Ok(None);
-            };
-            match describe(cx, &name).await? {
-                Some(c) if c.client_request_token() == Some(token) => {
-                    wait_active(cx, &name, timeout(planned, "create", CREATE)).await?;
-                    read_cluster(cx, planned).await
-                }
-                _ => Ok(None),
-            }
-        })
+        Box::pin(find_cluster(cx, planned))
     }
 }
 

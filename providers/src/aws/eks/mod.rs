@@ -118,26 +118,44 @@ pub(crate) fn read_back(
     v.ok_or_else(|| ProviderError::new(format!("{}: {what} vanished {when}", cx.address())))
 }
 
-/// A create's result: `ResourceInUseException` on a retried call (the first attempt's answer
-/// was lost) is the object that attempt made.
-pub(crate) fn created<T, E>(
+/// A create's result: `ResourceInUseException` is success when `ours` finds the object this
+/// create made (a lost response; a cut-off earlier attempt with the same token).
+pub(crate) async fn created<T, E, F>(
     cx: &Ctx<'_>,
     res: Result<T, SdkError<E, HttpResponse>>,
     op: &str,
+    ours: F,
 ) -> ProviderResult<()>
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
+    F: std::future::Future<Output = ProviderResult<Option<Value>>>,
 {
-    match res {
-        Ok(_) => Ok(()),
-        Err(e)
-            if crate::aws::error::is_code(&e, &["ResourceInUseException"])
-                && crate::aws::retry::was_retried() =>
-        {
-            Ok(())
-        }
-        Err(e) => Err(cx.err(op, &e)),
+    let Err(e) = res else {
+        return Ok(());
+    };
+    if crate::aws::error::is_code(&e, &["ResourceInUseException"])
+        && matches!(ours.await, Ok(Some(_)))
+    {
+        return Ok(());
     }
+    Err(cx.err(op, &e))
+}
+
+/// Whether an EKS object is the one this operation's create made: it reports our
+/// `clientRequestToken`, or its intent tag or creation time says so.
+pub(crate) fn ours(
+    cx: &Ctx<'_>,
+    token: Option<&str>,
+    tags: Option<&HashMap<String, String>>,
+    created: Option<&aws_smithy_types::DateTime>,
+) -> bool {
+    if token.is_some_and(|t| !t.is_empty() && t == cx.token()) {
+        return true;
+    }
+    let tags: BTreeMap<String, String> = tags
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    cx.ours(&tags, created.and_then(crate::aws::intent::system_time))
 }
 
 /// What an object's status means while waiting for ACTIVE.

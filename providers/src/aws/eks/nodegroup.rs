@@ -4,7 +4,8 @@ use super::{
     client, def, gone, hash_tags, ids, issues, plan_single_block, put_tags, read_back, single,
     tags_schema, timeout, timeouts_block, update_tags, wait_deleted, Phase,
 };
-use crate::aws::resource::{Ctx, Plan, Resource, SdkResult};
+use super::{created, ours};
+use crate::aws::resource::{Ctx, Plan, Recovery, Resource, SdkResult};
 use crate::aws::value::{list_of_strings, map_value, opt_s, opt_str, s, same, set_of_strings, Obj};
 use aws_sdk_eks::types::{
     AmiTypes, CapacityTypes, NodegroupScalingConfig, NodegroupStatus, Taint, TaintEffect,
@@ -310,22 +311,17 @@ impl Resource for NodeGroup {
                 .set_taints((!t.is_empty()).then_some(t))
                 .set_version(p.str("version"))
                 .set_release_version(p.str("release_version"))
-                .set_tags(hash_tags(&cx.tags_all(planned)))
-                .client_request_token(&cx.op.idempotency_token)
+                .set_tags(hash_tags(&cx.create_tags(planned)))
+                .client_request_token(cx.token())
                 .send()
                 .await;
-            match res {
-                Ok(_) => {}
-                Err(e) if crate::aws::error::is_code(&e, &["ResourceInUseException"]) => {
-                    // Adopt only what our own (lost) attempt made.
-                    let ours = crate::aws::retry::was_retried()
-                        && describe(cx, &cluster, &name).await?.is_some();
-                    if !ours {
-                        return Err(cx.err("CreateNodegroup", &e));
-                    }
-                }
-                Err(e) => return Err(cx.err("CreateNodegroup", &e)),
-            }
+            created(
+                cx,
+                res,
+                "CreateNodegroup",
+                self.find_by_token(cx, planned, cx.token()),
+            )
+            .await?;
             cx.progress(&format!("node group {name} creating"));
             wait_active(cx, &cluster, &name, timeout(planned, "create", CREATE)).await?;
             let stub = cx
@@ -450,22 +446,27 @@ impl Resource for NodeGroup {
             .await
         })
     }
+    fn recovery(&self) -> Recovery {
+        Recovery::Token
+    }
+    /// The node group of the planned name in the planned cluster, when this create made it.
     fn find_by_token<'a>(
         &'a self,
         cx: &'a Ctx<'a>,
         planned: &'a Value,
         _token: &'a str,
     ) -> BoxFuture<'a, ProviderResult<Option<Value>>> {
-        // DescribeNodegroup does not report the token; a node group with the planned (explicit)
-        // name in the planned cluster is what the cut-off create made.
         Box::pin(async move {
             let p = Obj(planned);
             let (Some(cluster), Some(name)) = (p.str("cluster_name"), p.str("node_group_name"))
             else {
                 return Ok(None);
             };
-            if describe(cx, &cluster, &name).await?.is_none() {
+            let Some(ng) = describe(cx, &cluster, &name).await? else {
                 return Ok(None);
+            };
+            if !ours(cx, None, ng.tags(), ng.created_at()) {
+                return Err(cx.not_ours("node group", &name, &format!("{cluster}:{name}")));
             }
             wait_active(cx, &cluster, &name, timeout(planned, "create", CREATE)).await?;
             read_ng(cx, planned).await
