@@ -42,6 +42,7 @@ fn expected_calls(plan: &Plan) -> Vec<(Op, String)> {
             Action::Delete => v.push((Op::Delete, a)),
             Action::DeleteThenCreate | Action::CreateThenDelete => {
                 v.push((Op::Delete, a.clone()));
+                v.push((Op::FindByToken, String::new()));
                 v.push((Op::Create, a));
             }
             Action::Read => v.push((Op::ReadData, a)),
@@ -286,10 +287,15 @@ fn every_action_kind_then_no_changes_then_destroy() {
     assert!(
         seq_of(&calls, Op::Create, "mock_thing.cbd") < seq_of(&calls, Op::Delete, "mock_thing.cbd")
     );
-    // What depends on the update starts after it.
+    // What depends on the update is created after it (its old object is destroyed before
+    // the walk creates anything: Terraform's destroy edges).
     assert!(
         seq_of(&calls, Op::Update, "mock_thing.upd")
-            < seq_of(&calls, Op::Delete, "mock_other.wait")
+            < seq_of(&calls, Op::Create, "mock_other.wait")
+    );
+    assert!(
+        seq_of(&calls, Op::Delete, "mock_other.wait")
+            < seq_of(&calls, Op::Create, "mock_thing.secret")
     );
     assert_ne!(h.id("mock_thing.rep"), Some(old_rep.clone()));
     assert_ne!(h.id("mock_thing.cbd"), Some(old_cbd.clone()));
@@ -472,7 +478,7 @@ fn an_object_deleted_out_of_band_is_created_again() {
             ..Default::default()
         },
     );
-    assert!(r.no_changes(), "{:?}", r.actions());
+    assert!(r.actions().is_empty(), "{:?}", r.actions());
     assert_eq!(r.plan.drift.len(), 1);
     h.mock.clear_calls();
     h.apply(&r, ApplyOpts::default());
@@ -557,7 +563,6 @@ fn an_orphan_already_gone_needs_no_delete() {
 /// nor a refresh-only apply removes it. (Terraform's refresh drops it from the state and
 /// reports it deleted outside Terraform.)
 #[test]
-#[ignore = "engine gap: an orphan gone out of band is neither reported as drift nor removed from the state"]
 fn an_orphan_gone_out_of_band_leaves_the_state() {
     let mut h = Harness::new(&[(
         "main.tf",
@@ -576,8 +581,123 @@ fn an_orphan_gone_out_of_band_leaves_the_state() {
     );
     let drifted: Vec<String> = r.plan.drift.iter().map(|d| d.addr.to_string()).collect();
     assert_eq!(drifted, vec!["mock_thing.b"]);
+    assert!(r.plan.drift[0].after.is_none());
+    assert!(r.plan.changes.iter().all(|c| c.action == Action::NoOp));
     h.apply(&r, ApplyOpts::default());
     assert_eq!(h.addrs(), vec!["mock_thing.a"]);
+
+    // A normal plan reports it too, deletes nothing, and its apply drops it from the state.
+    let mut h = Harness::new(&[(
+        "main.tf",
+        "resource \"mock_thing\" \"a\" {}\nresource \"mock_thing\" \"b\" {}\n",
+    )]);
+    h.apply_all();
+    let b = h.id("mock_thing.b").expect("b");
+    h.mock.delete_object("mock_thing", &b);
+    h.write("main.tf", "resource \"mock_thing\" \"a\" {}\n");
+    let p = plan_ok(&h, PlanOpts::default());
+    assert!(p.actions().is_empty(), "{:?}", p.actions());
+    assert_eq!(p.plan.gone().count(), 1);
+    assert!(!p.no_changes(), "the state has an entry to drop");
+    apply_exactly(&mut h, &p, &[]);
+    assert_eq!(h.addrs(), vec!["mock_thing.a"]);
+    assert!(plan_ok(&h, PlanOpts::default()).no_changes());
+}
+
+const CHAIN: &str = r#"
+resource "mock_thing" "base" {
+  for_each = toset(["x", "y", "z"])
+  input    = each.key
+}
+resource "mock_thing" "mid" {
+  for_each = toset(["x", "y", "z"])
+  input    = mock_thing.base[each.key].id
+}
+resource "mock_thing" "top" {
+  for_each = toset(["x", "y", "z"])
+  input    = mock_thing.mid[each.key].id
+}
+data "mock_lookup" "l" {
+  input = mock_thing.mid["y"].id
+}
+"#;
+
+/// A destroy cut off after some deletes made their change but before the state recorded them
+/// (a crash: the responses were lost): the re-run finds those objects gone, removes them from
+/// the state and deletes the rest; a third run has nothing left ("No changes", empty state).
+/// Neither refresh nor the destroy trips over instance keys whose objects are gone.
+#[test]
+fn a_destroy_cut_off_midway_finishes_on_rerun_with_an_empty_state() {
+    let mut h = Harness::new(&[("main.tf", CHAIN)]);
+    let a = h.apply_all();
+    assert!(a.complete(), "{}", a.errors());
+    assert_eq!(h.addrs().len(), 10, "9 objects and the data source");
+    // The deletes of the top row act and lose their answers; the rest are skipped.
+    for k in ["x", "y", "z"] {
+        h.mock
+            .lose_response(Op::Delete, format!("mock_thing.top[\"{k}\"]").as_str());
+    }
+    let d = plan_ok(&h, PlanOpts::destroy());
+    assert_eq!(d.plan.counts(), (0, 0, 9), "{:?}", d.actions());
+    let a = h.apply(&d, ApplyOpts::default());
+    assert!(!a.complete());
+    assert_eq!(a.failed().len(), 3, "{:?}", a.failed());
+    // The world lost the top row, the state still lists it.
+    assert_eq!(h.mock.ids().len(), 6);
+    assert_eq!(h.addrs().len(), 9, "the data source left with the destroy");
+    // Simulate the rest of the crash: mid["y"] was deleted too, and its state entry survived.
+    let mid_y = h.id("mock_thing.mid[\"y\"]").expect("mid y");
+    assert!(h.mock.delete_object("mock_thing", &mid_y));
+    h.mock.clear_faults();
+    // Refresh reports the ghosts and does not trip over the keys they leave.
+    let r = plan_ok(
+        &h,
+        PlanOpts {
+            mode: engine::evaluate::resources::PlanMode::RefreshOnly,
+            ..Default::default()
+        },
+    );
+    let mut gone: Vec<String> = r.plan.gone().map(|d| d.addr.to_string()).collect();
+    gone.sort();
+    assert_eq!(
+        gone,
+        vec![
+            "mock_thing.mid[\"y\"]",
+            "mock_thing.top[\"x\"]",
+            "mock_thing.top[\"y\"]",
+            "mock_thing.top[\"z\"]"
+        ]
+    );
+    // The re-run of the destroy: only what exists is deleted, the ghosts leave the state.
+    let d = plan_ok(&h, PlanOpts::destroy());
+    assert_eq!(d.plan.counts(), (0, 0, 5), "{:?}", d.actions());
+    assert_eq!(d.plan.gone().count(), 4);
+    apply_exactly(&mut h, &d, &[]);
+    assert!(h.addrs().is_empty(), "{:?}", h.addrs());
+    assert!(h.mock.objects().is_empty());
+    // Nothing left.
+    assert!(plan_ok(&h, PlanOpts::destroy()).no_changes());
+}
+
+/// A destroy whose only remaining state entries are ghosts still runs: the state ends empty
+/// instead of "No changes" with entries left.
+#[test]
+fn a_destroy_of_ghosts_only_empties_the_state() {
+    let mut h = Harness::new(&[(
+        "main.tf",
+        "resource \"mock_thing\" \"a\" {\n  count = 2\n}\n",
+    )]);
+    h.apply_all();
+    for o in h.mock.objects() {
+        h.mock.delete_object(&o.type_, &o.id);
+    }
+    let d = plan_ok(&h, PlanOpts::destroy());
+    assert_eq!(d.plan.counts(), (0, 0, 0));
+    assert!(!d.no_changes());
+    let a = apply_exactly(&mut h, &d, &[]);
+    assert!(a.ran);
+    assert!(h.addrs().is_empty());
+    assert!(plan_ok(&h, PlanOpts::destroy()).no_changes());
 }
 
 // ---- modules, lifecycle ----
@@ -1095,25 +1215,28 @@ fn cbd_config(v: &str) -> String {
     )
 }
 
+/// create_before_destroy (Terraform's deposed objects): the create first deposes the current
+/// object, in the same durable write as the new object's intent; the old object is destroyed
+/// after the walk. A destroy that fails leaves it deposed in the state (beside the new current
+/// object); the next plan shows its destroy, and the apply carries it out.
 #[test]
-fn a_failed_delete_in_create_before_destroy_rolls_the_replacement_back() {
+fn a_failed_destroy_in_create_before_destroy_leaves_the_old_object_deposed() {
     let mut h = Harness::new(&[("main.tf", &cbd_config("one"))]);
     h.apply_all();
-    let before = h.mock.ids();
-    assert_eq!(before.len(), 1);
+    let old = h.id("mock_thing.x").expect("x");
     h.write("main.tf", &cbd_config("two"));
     h.mock.fail_once(Op::Delete, "mock_thing.x");
     let a = h.apply_all();
     assert!(!a.complete());
     let failed = a.failed();
-    assert_eq!(failed.len(), 1);
-    assert!(
-        failed[0]
-            .1
-            .contains("was deleted again; the state keeps the old object"),
-        "{failed:?}"
-    );
-    // Create, delete of the old (failed), delete of the new.
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(a.counts(), (1, 0, 0));
+    // The intent of the new object deposed the old one in the same write.
+    assert_eq!(a.intents.len(), 1);
+    let key = a.intents[0].deposes.clone().expect("deposes");
+    assert_eq!(key.len(), 8);
+    assert!(a.intents[0].placeholder);
+    // Create (the first apply), create of the new object, the failed destroy of the old.
     let ops: Vec<Op> = h
         .mock
         .calls()
@@ -1121,28 +1244,123 @@ fn a_failed_delete_in_create_before_destroy_rolls_the_replacement_back() {
         .filter(|c| matches!(c.op, Op::Create | Op::Delete))
         .map(|c| c.op)
         .collect();
-    assert_eq!(ops, vec![Op::Create, Op::Create, Op::Delete, Op::Delete]);
-    // The world has the old object only, and so has the state.
-    assert_eq!(h.mock.ids(), before);
-    assert_eq!(h.state_ids(), before);
-    let a = h.apply_all();
-    assert_eq!(a.counts(), (1, 0, 1));
-    let after = h.mock.ids();
-    assert_eq!(after.len(), 1);
-    assert_ne!(after, before);
+    assert_eq!(ops, vec![Op::Create, Op::Create, Op::Delete]);
+    // The world has both; the state has the new one as current and the old one deposed.
+    let new = h.id("mock_thing.x").expect("new current");
+    assert_ne!(new, old);
+    assert_eq!(
+        h.deposed_ids(),
+        std::collections::BTreeMap::from([(format!("mock_thing.x (deposed {key})"), old.clone())])
+    );
+    assert_eq!(h.state_ids(), h.mock.ids());
+
+    // The next plan destroys the deposed object, nothing else.
+    let p = plan_ok(&h, PlanOpts::default());
+    assert_eq!(p.actions(), acts(&[("mock_thing.x", Action::Delete)]));
+    let c = p
+        .plan
+        .changes
+        .iter()
+        .find(|c| c.action == Action::Delete)
+        .expect("delete");
+    assert_eq!(c.deposed.as_deref(), Some(key.as_str()));
+    assert_eq!(
+        c.before
+            .as_ref()
+            .and_then(|v| v.get_attr("id"))
+            .and_then(|v| v.as_str()),
+        Some(old.as_str())
+    );
+    assert_eq!(p.plan.counts(), (0, 0, 1));
+    // A saved plan carries it.
+    let json = serde_json::to_string(&p.plan).expect("writes");
+    let back: Plan = serde_json::from_str(&json).expect("reads");
+    assert_eq!(
+        back.changes.iter().filter(|c| c.deposed.is_some()).count(),
+        1
+    );
+    let a = apply_exactly(&mut h, &p, &[]);
+    assert_eq!(a.counts(), (0, 0, 1));
+    assert!(h.deposed_ids().is_empty());
+    assert_eq!(h.id("mock_thing.x"), Some(new.clone()));
+    assert_world_is_state(&h);
+    assert!(plan_ok(&h, PlanOpts::default()).no_changes());
+
+    // A deposed object deleted outside sakk leaves the state without a destroy.
+    h.write("main.tf", &cbd_config("three"));
+    h.mock.fail_once(Op::Delete, "mock_thing.x");
+    h.apply_all();
+    let (_, dep) = h.deposed_ids().into_iter().next().expect("deposed");
+    assert_eq!(dep, new);
+    assert!(h.mock.delete_object("mock_thing", &dep));
+    let p = plan_ok(&h, PlanOpts::default());
+    assert!(p.actions().is_empty(), "{:?}", p.actions());
+    assert_eq!(p.plan.gone().count(), 1);
+    assert!(p.plan.gone().all(|d| d.deposed.is_some()));
+    apply_exactly(&mut h, &p, &[]);
+    assert!(h.deposed_ids().is_empty());
     assert_world_is_state(&h);
 
-    // When the rollback fails too, the error says an object exists outside the state.
-    h.write("main.tf", &cbd_config("three"));
-    h.mock.fail(Op::Delete, "mock_thing.x");
+    // A destroy destroys deposed objects too.
+    h.write("main.tf", &cbd_config("four"));
+    h.mock.fail_once(Op::Delete, "mock_thing.x");
+    h.apply_all();
+    assert_eq!(h.deposed_ids().len(), 1);
+    let d = plan_ok(&h, PlanOpts::destroy());
+    assert_eq!(d.plan.counts(), (0, 0, 2));
+    apply_exactly(&mut h, &d, &[]);
+    assert!(h.addrs().is_empty() && h.deposed_ids().is_empty());
+    assert!(h.mock.objects().is_empty());
+}
+
+/// A create_before_destroy whose create fails keeps the old object (deposed) and the new
+/// object's intent; the next apply resolves the intent (creating with the same token) and
+/// destroys the deposed object.
+#[test]
+fn a_failed_create_in_create_before_destroy_keeps_its_intent_and_the_old_object() {
+    let mut h = Harness::new(&[("main.tf", &cbd_config("one"))]);
+    h.apply_all();
+    let old = h.id("mock_thing.x").expect("x");
+    h.write("main.tf", &cbd_config("two"));
+    h.mock.fail_once(Op::Create, "mock_thing.x");
     let a = h.apply_all();
-    let failed = a.failed();
-    assert!(
-        failed[0].1.contains("exists outside the state"),
-        "{failed:?}"
+    assert_eq!(a.failed().len(), 1);
+    let token = a.intents[0].token.clone();
+    // The placeholder is the current object; the old one is deposed, not destroyed.
+    assert_eq!(
+        h.state.instances[&addr("mock_thing.x")].intent.as_deref(),
+        Some(token.as_str())
     );
-    assert_eq!(h.mock.ids().len(), 2);
-    assert_eq!(h.state_ids(), after);
+    assert_eq!(
+        h.deposed_ids().into_values().collect::<Vec<_>>(),
+        vec![old.clone()]
+    );
+    assert_eq!(h.mock.ids(), BTreeSet::from([old.clone()]));
+    let p = plan_ok(&h, PlanOpts::default());
+    assert_eq!(
+        p.actions(),
+        acts(&[
+            ("mock_thing.x", Action::Create),
+            ("mock_thing.x", Action::Delete)
+        ])
+    );
+    let create = p
+        .plan
+        .changes
+        .iter()
+        .find(|c| c.action == Action::Create)
+        .expect("create");
+    assert_eq!(
+        create.token.as_deref(),
+        Some(token.as_str()),
+        "the intent's token is reused"
+    );
+    apply_exactly(&mut h, &p, &[]);
+    let made = h.mock.objects_made_at("mock_thing.x");
+    assert_eq!(made.last().and_then(|o| o.token.clone()), Some(token));
+    assert!(h.deposed_ids().is_empty());
+    assert_world_is_state(&h);
+    assert!(plan_ok(&h, PlanOpts::default()).no_changes());
 }
 
 // ---- parallelism and per-service limits ----
