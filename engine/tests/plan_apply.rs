@@ -1363,6 +1363,279 @@ fn a_failed_create_in_create_before_destroy_keeps_its_intent_and_the_old_object(
     assert!(plan_ok(&h, PlanOpts::default()).no_changes());
 }
 
+// ---- replacement order (Terraform's destroy edges) ----
+
+/// The create and delete calls of the log, as "op address" in order.
+fn change_calls(h: &Harness) -> Vec<String> {
+    h.mock
+        .calls()
+        .iter()
+        .filter(|c| matches!(c.op, Op::Create | Op::Delete | Op::Update))
+        .map(|c| format!("{:?} {}", c.op, c.address.clone().unwrap_or_default()))
+        .collect()
+}
+
+fn chain(v: &str, a_cbd: bool, b_cbd: bool) -> String {
+    let lc = |on: bool| match on {
+        true => "\n  lifecycle {\n    create_before_destroy = true\n  }",
+        false => "",
+    };
+    format!(
+        "resource \"mock_thing\" \"b\" {{\n  triggers_replace = \"{v}\"{}\n}}\nresource \"mock_thing\" \"a\" {{\n  triggers_replace = mock_thing.b.id{}\n}}\n",
+        lc(b_cbd),
+        lc(a_cbd)
+    )
+}
+
+/// Applies `chain(v2)` over `chain(v1)` (A depends on B, both replaced) one operation at a
+/// time and returns the create/delete calls in order.
+fn replace_chain(a_cbd: bool, b_cbd: bool) -> (Harness, Planned, Vec<String>) {
+    let mut h = Harness::new(&[("main.tf", &chain("one", a_cbd, b_cbd))]);
+    h.apply_all();
+    h.write("main.tf", &chain("two", a_cbd, b_cbd));
+    let p = plan_ok(&h, PlanOpts::default());
+    h.mock.clear_calls();
+    let a = h.apply(
+        &p,
+        ApplyOpts {
+            parallelism: 1,
+            ..Default::default()
+        },
+    );
+    assert!(a.complete(), "{}\n{:?}", a.errors(), a.failed());
+    assert_world_is_state(&h);
+    assert!(plan_ok(&h, PlanOpts::default()).no_changes());
+    let calls = change_calls(&h);
+    (h, p, calls)
+}
+
+#[test]
+fn destroy_then_create_chain_destroys_dependents_first_then_creates() {
+    let (_, p, calls) = replace_chain(false, false);
+    assert_eq!(
+        p.actions(),
+        acts(&[
+            ("mock_thing.a", Action::DeleteThenCreate),
+            ("mock_thing.b", Action::DeleteThenCreate)
+        ])
+    );
+    assert_eq!(
+        calls,
+        vec![
+            "Delete mock_thing.a",
+            "Delete mock_thing.b",
+            "Create mock_thing.b",
+            "Create mock_thing.a"
+        ]
+    );
+}
+
+#[test]
+fn create_before_destroy_chain_creates_both_then_destroys_the_old_dependents_first() {
+    let (h, p, calls) = replace_chain(true, true);
+    assert_eq!(
+        p.actions(),
+        acts(&[
+            ("mock_thing.a", Action::CreateThenDelete),
+            ("mock_thing.b", Action::CreateThenDelete)
+        ])
+    );
+    assert_eq!(
+        calls,
+        vec![
+            "Create mock_thing.b",
+            "Create mock_thing.a",
+            "Delete mock_thing.a",
+            "Delete mock_thing.b"
+        ]
+    );
+    assert!(h.deposed_ids().is_empty());
+}
+
+/// create_before_destroy on the dependent propagates to its dependency (Terraform's rule), so
+/// the old B outlives the old A and the new A is made from the new B.
+#[test]
+fn create_before_destroy_propagates_to_dependencies() {
+    let (_, p, calls) = replace_chain(true, false);
+    assert_eq!(
+        p.actions(),
+        acts(&[
+            ("mock_thing.a", Action::CreateThenDelete),
+            ("mock_thing.b", Action::CreateThenDelete)
+        ])
+    );
+    assert_eq!(
+        calls,
+        vec![
+            "Create mock_thing.b",
+            "Create mock_thing.a",
+            "Delete mock_thing.a",
+            "Delete mock_thing.b"
+        ]
+    );
+}
+
+/// A dependency with create_before_destroy under a destroy-then-create dependent: the old A
+/// goes first, the new B is made, then the new A, and the old B last (after A was replaced).
+#[test]
+fn mixed_chain_destroys_the_old_dependency_after_the_dependent_was_replaced() {
+    let (_, p, calls) = replace_chain(false, true);
+    assert_eq!(
+        p.actions(),
+        acts(&[
+            ("mock_thing.a", Action::DeleteThenCreate),
+            ("mock_thing.b", Action::CreateThenDelete)
+        ])
+    );
+    assert_eq!(
+        calls,
+        vec![
+            "Delete mock_thing.a",
+            "Create mock_thing.b",
+            "Create mock_thing.a",
+            "Delete mock_thing.b"
+        ]
+    );
+}
+
+/// The old object of a create_before_destroy replacement is destroyed only after what
+/// depends on it was updated (seen: a Route53 zone deleted before its records were replaced).
+#[test]
+fn create_before_destroy_destroys_the_old_object_after_its_dependents_are_updated() {
+    let config = |v: &str| {
+        format!(
+            "resource \"mock_thing\" \"zone\" {{\n  triggers_replace = \"{v}\"\n  lifecycle {{\n    create_before_destroy = true\n  }}\n}}\nresource \"mock_thing\" \"record\" {{\n  count = 3\n  input = mock_thing.zone.id\n}}\n"
+        )
+    };
+    let mut h = Harness::new(&[("main.tf", &config("one"))]);
+    h.apply_all();
+    h.write("main.tf", &config("two"));
+    let p = plan_ok(&h, PlanOpts::default());
+    assert_eq!(p.plan.counts(), (1, 3, 1));
+    h.mock.clear_calls();
+    apply_exactly(&mut h, &p, &[]);
+    let calls = h.mock.calls();
+    let old_delete = seq_of(&calls, Op::Delete, "mock_thing.zone");
+    for i in 0..3 {
+        let r = format!("mock_thing.record[{i}]");
+        assert!(seq_of(&calls, Op::Update, &r) < old_delete, "{r}");
+        assert!(seq_of(&calls, Op::Create, "mock_thing.zone") < seq_of(&calls, Op::Update, &r));
+    }
+    // When an update of a dependent fails, the old object stays (deposed) for the next run.
+    h.write("main.tf", &config("three"));
+    h.mock.fail_once(Op::Update, "mock_thing.record[1]");
+    let a = h.apply_all();
+    assert_eq!(a.failed().len(), 1);
+    assert!(a
+        .skipped()
+        .iter()
+        .any(|(x, why)| x == "mock_thing.zone" && why.contains("stays deposed")));
+    assert_eq!(h.deposed_ids().len(), 1);
+    assert_eq!(h.state_ids(), h.mock.ids());
+    let p = plan_ok(&h, PlanOpts::default());
+    assert_eq!(
+        p.actions(),
+        acts(&[
+            ("mock_thing.record[1]", Action::Update),
+            ("mock_thing.zone", Action::Delete)
+        ])
+    );
+    apply_exactly(&mut h, &p, &[]);
+    let calls = h.mock.calls();
+    assert!(
+        seq_of(&calls, Op::Update, "mock_thing.record[1]")
+            < seq_of(&calls, Op::Delete, "mock_thing.zone")
+    );
+    assert!(h.deposed_ids().is_empty());
+    assert_world_is_state(&h);
+}
+
+/// An orphan that depended on an object being replaced is deleted before that object's old
+/// instance is: before the destroy of a destroy-then-create, and before the deposed destroy
+/// of a create_before_destroy.
+#[test]
+fn an_orphan_depending_on_a_replaced_object_is_deleted_first() {
+    for cbd in [false, true] {
+        let lc = match cbd {
+            true => "\n  lifecycle {\n    create_before_destroy = true\n  }",
+            false => "",
+        };
+        let b = |v: &str| {
+            format!("resource \"mock_thing\" \"b\" {{\n  triggers_replace = \"{v}\"{lc}\n}}\n")
+        };
+        let mut h = Harness::new(&[(
+            "main.tf",
+            &format!("{}resource \"mock_thing\" \"o\" {{\n  input = mock_thing.b.id\n}}\nresource \"mock_thing\" \"x\" {{}}\n", b("one")),
+        )]);
+        h.apply_all();
+        h.write(
+            "main.tf",
+            &format!("{}resource \"mock_thing\" \"x\" {{}}\n", b("two")),
+        );
+        let p = plan_ok(&h, PlanOpts::default());
+        let want = match cbd {
+            true => Action::CreateThenDelete,
+            false => Action::DeleteThenCreate,
+        };
+        assert_eq!(
+            p.actions(),
+            acts(&[("mock_thing.b", want), ("mock_thing.o", Action::Delete)])
+        );
+        h.mock.clear_calls();
+        let a = h.apply(
+            &p,
+            ApplyOpts {
+                parallelism: 1,
+                ..Default::default()
+            },
+        );
+        assert!(a.complete(), "{}", a.errors());
+        let calls = change_calls(&h);
+        let order = match cbd {
+            false => vec![
+                "Delete mock_thing.o",
+                "Delete mock_thing.b",
+                "Create mock_thing.b",
+            ],
+            true => vec![
+                "Create mock_thing.b",
+                "Delete mock_thing.o",
+                "Delete mock_thing.b",
+            ],
+        };
+        assert_eq!(calls, order, "cbd {cbd}");
+        assert_world_is_state(&h);
+    }
+}
+
+/// When the destroy of a dependent fails, the destroy of what it depends on is skipped (the
+/// dependent still uses it), and so is its create; nothing depending on it runs either.
+#[test]
+fn a_failed_destroy_of_a_dependent_keeps_the_replaced_dependency() {
+    let mut h = Harness::new(&[("main.tf", &chain("one", false, false))]);
+    h.apply_all();
+    let before = h.mock.ids();
+    h.write("main.tf", &chain("two", false, false));
+    h.mock.clear_calls();
+    h.mock.fail_once(Op::Delete, "mock_thing.a");
+    let a = h.apply_all();
+    assert_eq!(a.failed().len(), 1);
+    assert_eq!(h.mock.count(Op::Create), 0);
+    assert_eq!(h.mock.ids(), before);
+    assert_eq!(h.state_ids(), before);
+    let skipped = a.skipped();
+    assert!(
+        skipped
+            .iter()
+            .any(|(x, why)| x == "mock_thing.b"
+                && why.contains("depends on it could not be destroyed")),
+        "{skipped:?}"
+    );
+    let p = plan_ok(&h, PlanOpts::default());
+    apply_exactly(&mut h, &p, &[]);
+    assert_world_is_state(&h);
+}
+
 // ---- parallelism and per-service limits ----
 
 #[test]
