@@ -1636,6 +1636,64 @@ fn a_failed_destroy_of_a_dependent_keeps_the_replaced_dependency() {
     assert_world_is_state(&h);
 }
 
+// ---- intents ----
+
+/// A create that fails with a provider error (AWS may have acted before the response was
+/// lost) keeps its placeholder; the next plan resolves it by token and the create it plans
+/// reuses the intent's token. A create that succeeds replaces the placeholder. The create half
+/// of a destroy-then-create is covered by an intent too.
+#[test]
+fn a_failed_create_keeps_its_intent_and_the_retry_reuses_the_token() {
+    let mut h = Harness::new(&[("main.tf", "resource \"mock_thing\" \"a\" {\n  triggers_replace = \"one\"\n}\n")]);
+    h.mock.fail_once(Op::Create, "mock_thing.a");
+    let a = h.apply_all();
+    assert_eq!(a.failed().len(), 1);
+    let token = h.state.instances[&addr("mock_thing.a")].intent.clone().expect("placeholder stays");
+    assert_eq!(a.intents[0].token, token);
+    h.mock.clear_calls();
+    let p = plan_ok(&h, PlanOpts::default());
+    assert_eq!(h.mock.calls_of(Op::FindByToken)[0].token.as_deref(), Some(token.as_str()));
+    let c = p.change("mock_thing.a").expect("a");
+    assert_eq!((c.action, c.token.as_deref()), (Action::Create, Some(token.as_str())));
+    let a = apply_exactly(&mut h, &p, &[]);
+    assert_eq!(a.intents[0].token, token, "the same token, not a new one");
+    let creates = h.mock.calls_of(Op::Create);
+    assert_eq!(creates[0].token.as_deref(), Some(token.as_str()));
+    assert!(h.state.instances[&addr("mock_thing.a")].intent.is_none());
+    assert_world_is_state(&h);
+
+    // Destroy-then-create: the create half records an intent (no deposing).
+    h.write("main.tf", "resource \"mock_thing\" \"a\" {\n  triggers_replace = \"two\"\n}\n");
+    let p = plan_ok(&h, PlanOpts::default());
+    assert_eq!(p.action("mock_thing.a"), Some(Action::DeleteThenCreate));
+    let a = apply_exactly(&mut h, &p, &[]);
+    assert_eq!(a.intents.len(), 1);
+    assert!(a.intents[0].placeholder && a.intents[0].deposes.is_none());
+    assert_world_is_state(&h);
+}
+
+/// Creates of types whose provider cannot find objects by token carry a warning, one per type,
+/// naming it; types that can are not warned about.
+#[test]
+fn creates_of_types_not_found_by_token_are_warned_about() {
+    let h = Harness::new(&[(
+        "main.tf",
+        "resource \"mock_other\" \"a\" {\n  count = 2\n}\nresource \"mock_other\" \"b\" {}\nresource \"mock_thing\" \"c\" {}\n",
+    )]);
+    let p = plan_ok(&h, PlanOpts::default());
+    let warnings: Vec<String> = p
+        .diags
+        .0
+        .iter()
+        .filter(|d| !d.is_error())
+        .map(|d| format!("{}: {}", d.summary, d.detail))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("mock_other"), "{warnings:?}");
+    assert!(warnings[0].contains("mock_other.a[0], mock_other.a[1], mock_other.b"), "{warnings:?}");
+    assert!(!warnings[0].contains("mock_thing"), "{warnings:?}");
+}
+
 // ---- parallelism and per-service limits ----
 
 #[test]
