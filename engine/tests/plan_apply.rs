@@ -1644,17 +1644,29 @@ fn a_failed_destroy_of_a_dependent_keeps_the_replaced_dependency() {
 /// of a destroy-then-create is covered by an intent too.
 #[test]
 fn a_failed_create_keeps_its_intent_and_the_retry_reuses_the_token() {
-    let mut h = Harness::new(&[("main.tf", "resource \"mock_thing\" \"a\" {\n  triggers_replace = \"one\"\n}\n")]);
+    let mut h = Harness::new(&[(
+        "main.tf",
+        "resource \"mock_thing\" \"a\" {\n  triggers_replace = \"one\"\n}\n",
+    )]);
     h.mock.fail_once(Op::Create, "mock_thing.a");
     let a = h.apply_all();
     assert_eq!(a.failed().len(), 1);
-    let token = h.state.instances[&addr("mock_thing.a")].intent.clone().expect("placeholder stays");
+    let token = h.state.instances[&addr("mock_thing.a")]
+        .intent
+        .clone()
+        .expect("placeholder stays");
     assert_eq!(a.intents[0].token, token);
     h.mock.clear_calls();
     let p = plan_ok(&h, PlanOpts::default());
-    assert_eq!(h.mock.calls_of(Op::FindByToken)[0].token.as_deref(), Some(token.as_str()));
+    assert_eq!(
+        h.mock.calls_of(Op::FindByToken)[0].token.as_deref(),
+        Some(token.as_str())
+    );
     let c = p.change("mock_thing.a").expect("a");
-    assert_eq!((c.action, c.token.as_deref()), (Action::Create, Some(token.as_str())));
+    assert_eq!(
+        (c.action, c.token.as_deref()),
+        (Action::Create, Some(token.as_str()))
+    );
     let a = apply_exactly(&mut h, &p, &[]);
     assert_eq!(a.intents[0].token, token, "the same token, not a new one");
     let creates = h.mock.calls_of(Op::Create);
@@ -1663,7 +1675,10 @@ fn a_failed_create_keeps_its_intent_and_the_retry_reuses_the_token() {
     assert_world_is_state(&h);
 
     // Destroy-then-create: the create half records an intent (no deposing).
-    h.write("main.tf", "resource \"mock_thing\" \"a\" {\n  triggers_replace = \"two\"\n}\n");
+    h.write(
+        "main.tf",
+        "resource \"mock_thing\" \"a\" {\n  triggers_replace = \"two\"\n}\n",
+    );
     let p = plan_ok(&h, PlanOpts::default());
     assert_eq!(p.action("mock_thing.a"), Some(Action::DeleteThenCreate));
     let a = apply_exactly(&mut h, &p, &[]);
@@ -1690,7 +1705,10 @@ fn creates_of_types_not_found_by_token_are_warned_about() {
         .collect();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].contains("mock_other"), "{warnings:?}");
-    assert!(warnings[0].contains("mock_other.a[0], mock_other.a[1], mock_other.b"), "{warnings:?}");
+    assert!(
+        warnings[0].contains("mock_other.a[0], mock_other.a[1], mock_other.b"),
+        "{warnings:?}"
+    );
     assert!(!warnings[0].contains("mock_thing"), "{warnings:?}");
 }
 
