@@ -1224,9 +1224,6 @@ impl<'c> Walk<'c> {
     /// by the token of the create that made it: a crash between the create call and the state
     /// write may leave an object behind that sakk cannot find.
     fn warn_unfindable_creates(&self, diags: &mut Diagnostics) {
-        let Some(ro) = self.resources.as_ref() else {
-            return;
-        };
         let creates: Vec<(ResourceInstance, String)> = self
             .res_state
             .borrow()
@@ -1262,7 +1259,6 @@ impl<'c> Walk<'c> {
                     .push(a.to_string());
             }
         }
-        let _ = ro;
         for (type_, addrs) in by_type {
             let shown: Vec<&str> = addrs.iter().take(5).map(String::as_str).collect();
             let more = match addrs.len() > shown.len() {
