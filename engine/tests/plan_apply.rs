@@ -42,6 +42,7 @@ fn expected_calls(plan: &Plan) -> Vec<(Op, String)> {
             Action::Delete => v.push((Op::Delete, a)),
             Action::DeleteThenCreate | Action::CreateThenDelete => {
                 v.push((Op::Delete, a.clone()));
+                v.push((Op::FindByToken, String::new()));
                 v.push((Op::Create, a));
             }
             Action::Read => v.push((Op::ReadData, a)),
@@ -286,10 +287,15 @@ fn every_action_kind_then_no_changes_then_destroy() {
     assert!(
         seq_of(&calls, Op::Create, "mock_thing.cbd") < seq_of(&calls, Op::Delete, "mock_thing.cbd")
     );
-    // What depends on the update starts after it.
+    // What depends on the update is created after it (its old object is destroyed before
+    // the walk creates anything: Terraform's destroy edges).
     assert!(
         seq_of(&calls, Op::Update, "mock_thing.upd")
-            < seq_of(&calls, Op::Delete, "mock_other.wait")
+            < seq_of(&calls, Op::Create, "mock_other.wait")
+    );
+    assert!(
+        seq_of(&calls, Op::Delete, "mock_other.wait")
+            < seq_of(&calls, Op::Create, "mock_thing.secret")
     );
     assert_ne!(h.id("mock_thing.rep"), Some(old_rep.clone()));
     assert_ne!(h.id("mock_thing.cbd"), Some(old_cbd.clone()));
@@ -472,7 +478,7 @@ fn an_object_deleted_out_of_band_is_created_again() {
             ..Default::default()
         },
     );
-    assert!(r.no_changes(), "{:?}", r.actions());
+    assert!(r.actions().is_empty(), "{:?}", r.actions());
     assert_eq!(r.plan.drift.len(), 1);
     h.mock.clear_calls();
     h.apply(&r, ApplyOpts::default());
@@ -557,7 +563,6 @@ fn an_orphan_already_gone_needs_no_delete() {
 /// nor a refresh-only apply removes it. (Terraform's refresh drops it from the state and
 /// reports it deleted outside Terraform.)
 #[test]
-#[ignore = "engine gap: an orphan gone out of band is neither reported as drift nor removed from the state"]
 fn an_orphan_gone_out_of_band_leaves_the_state() {
     let mut h = Harness::new(&[(
         "main.tf",
@@ -576,8 +581,123 @@ fn an_orphan_gone_out_of_band_leaves_the_state() {
     );
     let drifted: Vec<String> = r.plan.drift.iter().map(|d| d.addr.to_string()).collect();
     assert_eq!(drifted, vec!["mock_thing.b"]);
+    assert!(r.plan.drift[0].after.is_none());
+    assert!(r.plan.changes.iter().all(|c| c.action == Action::NoOp));
     h.apply(&r, ApplyOpts::default());
     assert_eq!(h.addrs(), vec!["mock_thing.a"]);
+
+    // A normal plan reports it too, deletes nothing, and its apply drops it from the state.
+    let mut h = Harness::new(&[(
+        "main.tf",
+        "resource \"mock_thing\" \"a\" {}\nresource \"mock_thing\" \"b\" {}\n",
+    )]);
+    h.apply_all();
+    let b = h.id("mock_thing.b").expect("b");
+    h.mock.delete_object("mock_thing", &b);
+    h.write("main.tf", "resource \"mock_thing\" \"a\" {}\n");
+    let p = plan_ok(&h, PlanOpts::default());
+    assert!(p.actions().is_empty(), "{:?}", p.actions());
+    assert_eq!(p.plan.gone().count(), 1);
+    assert!(!p.no_changes(), "the state has an entry to drop");
+    apply_exactly(&mut h, &p, &[]);
+    assert_eq!(h.addrs(), vec!["mock_thing.a"]);
+    assert!(plan_ok(&h, PlanOpts::default()).no_changes());
+}
+
+const CHAIN: &str = r#"
+resource "mock_thing" "base" {
+  for_each = toset(["x", "y", "z"])
+  input    = each.key
+}
+resource "mock_thing" "mid" {
+  for_each = toset(["x", "y", "z"])
+  input    = mock_thing.base[each.key].id
+}
+resource "mock_thing" "top" {
+  for_each = toset(["x", "y", "z"])
+  input    = mock_thing.mid[each.key].id
+}
+data "mock_lookup" "l" {
+  input = mock_thing.mid["y"].id
+}
+"#;
+
+/// A destroy cut off after some deletes made their change but before the state recorded them
+/// (a crash: the responses were lost): the re-run finds those objects gone, removes them from
+/// the state and deletes the rest; a third run has nothing left ("No changes", empty state).
+/// Neither refresh nor the destroy trips over instance keys whose objects are gone.
+#[test]
+fn a_destroy_cut_off_midway_finishes_on_rerun_with_an_empty_state() {
+    let mut h = Harness::new(&[("main.tf", CHAIN)]);
+    let a = h.apply_all();
+    assert!(a.complete(), "{}", a.errors());
+    assert_eq!(h.addrs().len(), 10, "9 objects and the data source");
+    // The deletes of the top row act and lose their answers; the rest are skipped.
+    for k in ["x", "y", "z"] {
+        h.mock
+            .lose_response(Op::Delete, format!("mock_thing.top[\"{k}\"]").as_str());
+    }
+    let d = plan_ok(&h, PlanOpts::destroy());
+    assert_eq!(d.plan.counts(), (0, 0, 9), "{:?}", d.actions());
+    let a = h.apply(&d, ApplyOpts::default());
+    assert!(!a.complete());
+    assert_eq!(a.failed().len(), 3, "{:?}", a.failed());
+    // The world lost the top row, the state still lists it.
+    assert_eq!(h.mock.ids().len(), 6);
+    assert_eq!(h.addrs().len(), 9, "the data source left with the destroy");
+    // Simulate the rest of the crash: mid["y"] was deleted too, and its state entry survived.
+    let mid_y = h.id("mock_thing.mid[\"y\"]").expect("mid y");
+    assert!(h.mock.delete_object("mock_thing", &mid_y));
+    h.mock.clear_faults();
+    // Refresh reports the ghosts and does not trip over the keys they leave.
+    let r = plan_ok(
+        &h,
+        PlanOpts {
+            mode: engine::evaluate::resources::PlanMode::RefreshOnly,
+            ..Default::default()
+        },
+    );
+    let mut gone: Vec<String> = r.plan.gone().map(|d| d.addr.to_string()).collect();
+    gone.sort();
+    assert_eq!(
+        gone,
+        vec![
+            "mock_thing.mid[\"y\"]",
+            "mock_thing.top[\"x\"]",
+            "mock_thing.top[\"y\"]",
+            "mock_thing.top[\"z\"]"
+        ]
+    );
+    // The re-run of the destroy: only what exists is deleted, the ghosts leave the state.
+    let d = plan_ok(&h, PlanOpts::destroy());
+    assert_eq!(d.plan.counts(), (0, 0, 5), "{:?}", d.actions());
+    assert_eq!(d.plan.gone().count(), 4);
+    apply_exactly(&mut h, &d, &[]);
+    assert!(h.addrs().is_empty(), "{:?}", h.addrs());
+    assert!(h.mock.objects().is_empty());
+    // Nothing left.
+    assert!(plan_ok(&h, PlanOpts::destroy()).no_changes());
+}
+
+/// A destroy whose only remaining state entries are ghosts still runs: the state ends empty
+/// instead of "No changes" with entries left.
+#[test]
+fn a_destroy_of_ghosts_only_empties_the_state() {
+    let mut h = Harness::new(&[(
+        "main.tf",
+        "resource \"mock_thing\" \"a\" {\n  count = 2\n}\n",
+    )]);
+    h.apply_all();
+    for o in h.mock.objects() {
+        h.mock.delete_object(&o.type_, &o.id);
+    }
+    let d = plan_ok(&h, PlanOpts::destroy());
+    assert_eq!(d.plan.counts(), (0, 0, 0));
+    assert!(!d.no_changes());
+    let a = apply_exactly(&mut h, &d, &[]);
+    assert!(a.ran);
+    assert!(h.addrs().is_empty());
+    assert!(plan_ok(&h, PlanOpts::destroy()).no_changes());
 }
 
 // ---- modules, lifecycle ----
@@ -1095,25 +1215,28 @@ fn cbd_config(v: &str) -> String {
     )
 }
 
+/// create_before_destroy (Terraform's deposed objects): the create first deposes the current
+/// object, in the same durable write as the new object's intent; the old object is destroyed
+/// after the walk. A destroy that fails leaves it deposed in the state (beside the new current
+/// object); the next plan shows its destroy, and the apply carries it out.
 #[test]
-fn a_failed_delete_in_create_before_destroy_rolls_the_replacement_back() {
+fn a_failed_destroy_in_create_before_destroy_leaves_the_old_object_deposed() {
     let mut h = Harness::new(&[("main.tf", &cbd_config("one"))]);
     h.apply_all();
-    let before = h.mock.ids();
-    assert_eq!(before.len(), 1);
+    let old = h.id("mock_thing.x").expect("x");
     h.write("main.tf", &cbd_config("two"));
     h.mock.fail_once(Op::Delete, "mock_thing.x");
     let a = h.apply_all();
     assert!(!a.complete());
     let failed = a.failed();
-    assert_eq!(failed.len(), 1);
-    assert!(
-        failed[0]
-            .1
-            .contains("was deleted again; the state keeps the old object"),
-        "{failed:?}"
-    );
-    // Create, delete of the old (failed), delete of the new.
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(a.counts(), (1, 0, 0));
+    // The intent of the new object deposed the old one in the same write.
+    assert_eq!(a.intents.len(), 1);
+    let key = a.intents[0].deposes.clone().expect("deposes");
+    assert_eq!(key.len(), 8);
+    assert!(a.intents[0].placeholder);
+    // Create (the first apply), create of the new object, the failed destroy of the old.
     let ops: Vec<Op> = h
         .mock
         .calls()
@@ -1121,28 +1244,472 @@ fn a_failed_delete_in_create_before_destroy_rolls_the_replacement_back() {
         .filter(|c| matches!(c.op, Op::Create | Op::Delete))
         .map(|c| c.op)
         .collect();
-    assert_eq!(ops, vec![Op::Create, Op::Create, Op::Delete, Op::Delete]);
-    // The world has the old object only, and so has the state.
-    assert_eq!(h.mock.ids(), before);
-    assert_eq!(h.state_ids(), before);
-    let a = h.apply_all();
-    assert_eq!(a.counts(), (1, 0, 1));
-    let after = h.mock.ids();
-    assert_eq!(after.len(), 1);
-    assert_ne!(after, before);
+    assert_eq!(ops, vec![Op::Create, Op::Create, Op::Delete]);
+    // The world has both; the state has the new one as current and the old one deposed.
+    let new = h.id("mock_thing.x").expect("new current");
+    assert_ne!(new, old);
+    assert_eq!(
+        h.deposed_ids(),
+        std::collections::BTreeMap::from([(format!("mock_thing.x (deposed {key})"), old.clone())])
+    );
+    assert_eq!(h.state_ids(), h.mock.ids());
+
+    // The next plan destroys the deposed object, nothing else.
+    let p = plan_ok(&h, PlanOpts::default());
+    assert_eq!(p.actions(), acts(&[("mock_thing.x", Action::Delete)]));
+    let c = p
+        .plan
+        .changes
+        .iter()
+        .find(|c| c.action == Action::Delete)
+        .expect("delete");
+    assert_eq!(c.deposed.as_deref(), Some(key.as_str()));
+    assert_eq!(
+        c.before
+            .as_ref()
+            .and_then(|v| v.get_attr("id"))
+            .and_then(|v| v.as_str()),
+        Some(old.as_str())
+    );
+    assert_eq!(p.plan.counts(), (0, 0, 1));
+    // A saved plan carries it.
+    let json = serde_json::to_string(&p.plan).expect("writes");
+    let back: Plan = serde_json::from_str(&json).expect("reads");
+    assert_eq!(
+        back.changes.iter().filter(|c| c.deposed.is_some()).count(),
+        1
+    );
+    let a = apply_exactly(&mut h, &p, &[]);
+    assert_eq!(a.counts(), (0, 0, 1));
+    assert!(h.deposed_ids().is_empty());
+    assert_eq!(h.id("mock_thing.x"), Some(new.clone()));
+    assert_world_is_state(&h);
+    assert!(plan_ok(&h, PlanOpts::default()).no_changes());
+
+    // A deposed object deleted outside sakk leaves the state without a destroy.
+    h.write("main.tf", &cbd_config("three"));
+    h.mock.fail_once(Op::Delete, "mock_thing.x");
+    h.apply_all();
+    let (_, dep) = h.deposed_ids().into_iter().next().expect("deposed");
+    assert_eq!(dep, new);
+    assert!(h.mock.delete_object("mock_thing", &dep));
+    let p = plan_ok(&h, PlanOpts::default());
+    assert!(p.actions().is_empty(), "{:?}", p.actions());
+    assert_eq!(p.plan.gone().count(), 1);
+    assert!(p.plan.gone().all(|d| d.deposed.is_some()));
+    apply_exactly(&mut h, &p, &[]);
+    assert!(h.deposed_ids().is_empty());
     assert_world_is_state(&h);
 
-    // When the rollback fails too, the error says an object exists outside the state.
-    h.write("main.tf", &cbd_config("three"));
-    h.mock.fail(Op::Delete, "mock_thing.x");
+    // A destroy destroys deposed objects too.
+    h.write("main.tf", &cbd_config("four"));
+    h.mock.fail_once(Op::Delete, "mock_thing.x");
+    h.apply_all();
+    assert_eq!(h.deposed_ids().len(), 1);
+    let d = plan_ok(&h, PlanOpts::destroy());
+    assert_eq!(d.plan.counts(), (0, 0, 2));
+    apply_exactly(&mut h, &d, &[]);
+    assert!(h.addrs().is_empty() && h.deposed_ids().is_empty());
+    assert!(h.mock.objects().is_empty());
+}
+
+/// A create_before_destroy whose create fails keeps the old object (deposed) and the new
+/// object's intent; the next apply resolves the intent (creating with the same token) and
+/// destroys the deposed object.
+#[test]
+fn a_failed_create_in_create_before_destroy_keeps_its_intent_and_the_old_object() {
+    let mut h = Harness::new(&[("main.tf", &cbd_config("one"))]);
+    h.apply_all();
+    let old = h.id("mock_thing.x").expect("x");
+    h.write("main.tf", &cbd_config("two"));
+    h.mock.fail_once(Op::Create, "mock_thing.x");
     let a = h.apply_all();
-    let failed = a.failed();
-    assert!(
-        failed[0].1.contains("exists outside the state"),
-        "{failed:?}"
+    assert_eq!(a.failed().len(), 1);
+    let token = a.intents[0].token.clone();
+    // The placeholder is the current object; the old one is deposed, not destroyed.
+    assert_eq!(
+        h.state.instances[&addr("mock_thing.x")].intent.as_deref(),
+        Some(token.as_str())
     );
-    assert_eq!(h.mock.ids().len(), 2);
-    assert_eq!(h.state_ids(), after);
+    assert_eq!(
+        h.deposed_ids().into_values().collect::<Vec<_>>(),
+        vec![old.clone()]
+    );
+    assert_eq!(h.mock.ids(), BTreeSet::from([old.clone()]));
+    let p = plan_ok(&h, PlanOpts::default());
+    assert_eq!(
+        p.actions(),
+        acts(&[
+            ("mock_thing.x", Action::Create),
+            ("mock_thing.x", Action::Delete)
+        ])
+    );
+    let create = p
+        .plan
+        .changes
+        .iter()
+        .find(|c| c.action == Action::Create)
+        .expect("create");
+    assert_eq!(
+        create.token.as_deref(),
+        Some(token.as_str()),
+        "the intent's token is reused"
+    );
+    apply_exactly(&mut h, &p, &[]);
+    let made = h.mock.objects_made_at("mock_thing.x");
+    assert_eq!(made.last().and_then(|o| o.token.clone()), Some(token));
+    assert!(h.deposed_ids().is_empty());
+    assert_world_is_state(&h);
+    assert!(plan_ok(&h, PlanOpts::default()).no_changes());
+}
+
+// ---- replacement order (Terraform's destroy edges) ----
+
+/// The create and delete calls of the log, as "op address" in order.
+fn change_calls(h: &Harness) -> Vec<String> {
+    h.mock
+        .calls()
+        .iter()
+        .filter(|c| matches!(c.op, Op::Create | Op::Delete | Op::Update))
+        .map(|c| format!("{:?} {}", c.op, c.address.clone().unwrap_or_default()))
+        .collect()
+}
+
+fn chain(v: &str, a_cbd: bool, b_cbd: bool) -> String {
+    let lc = |on: bool| match on {
+        true => "\n  lifecycle {\n    create_before_destroy = true\n  }",
+        false => "",
+    };
+    format!(
+        "resource \"mock_thing\" \"b\" {{\n  triggers_replace = \"{v}\"{}\n}}\nresource \"mock_thing\" \"a\" {{\n  triggers_replace = mock_thing.b.id{}\n}}\n",
+        lc(b_cbd),
+        lc(a_cbd)
+    )
+}
+
+/// Applies `chain(v2)` over `chain(v1)` (A depends on B, both replaced) one operation at a
+/// time and returns the create/delete calls in order.
+fn replace_chain(a_cbd: bool, b_cbd: bool) -> (Harness, Planned, Vec<String>) {
+    let mut h = Harness::new(&[("main.tf", &chain("one", a_cbd, b_cbd))]);
+    h.apply_all();
+    h.write("main.tf", &chain("two", a_cbd, b_cbd));
+    let p = plan_ok(&h, PlanOpts::default());
+    h.mock.clear_calls();
+    let a = h.apply(
+        &p,
+        ApplyOpts {
+            parallelism: 1,
+            ..Default::default()
+        },
+    );
+    assert!(a.complete(), "{}\n{:?}", a.errors(), a.failed());
+    assert_world_is_state(&h);
+    assert!(plan_ok(&h, PlanOpts::default()).no_changes());
+    let calls = change_calls(&h);
+    (h, p, calls)
+}
+
+#[test]
+fn destroy_then_create_chain_destroys_dependents_first_then_creates() {
+    let (_, p, calls) = replace_chain(false, false);
+    assert_eq!(
+        p.actions(),
+        acts(&[
+            ("mock_thing.a", Action::DeleteThenCreate),
+            ("mock_thing.b", Action::DeleteThenCreate)
+        ])
+    );
+    assert_eq!(
+        calls,
+        vec![
+            "Delete mock_thing.a",
+            "Delete mock_thing.b",
+            "Create mock_thing.b",
+            "Create mock_thing.a"
+        ]
+    );
+}
+
+#[test]
+fn create_before_destroy_chain_creates_both_then_destroys_the_old_dependents_first() {
+    let (h, p, calls) = replace_chain(true, true);
+    assert_eq!(
+        p.actions(),
+        acts(&[
+            ("mock_thing.a", Action::CreateThenDelete),
+            ("mock_thing.b", Action::CreateThenDelete)
+        ])
+    );
+    assert_eq!(
+        calls,
+        vec![
+            "Create mock_thing.b",
+            "Create mock_thing.a",
+            "Delete mock_thing.a",
+            "Delete mock_thing.b"
+        ]
+    );
+    assert!(h.deposed_ids().is_empty());
+}
+
+/// create_before_destroy on the dependent propagates to its dependency (Terraform's rule), so
+/// the old B outlives the old A and the new A is made from the new B.
+#[test]
+fn create_before_destroy_propagates_to_dependencies() {
+    let (_, p, calls) = replace_chain(true, false);
+    assert_eq!(
+        p.actions(),
+        acts(&[
+            ("mock_thing.a", Action::CreateThenDelete),
+            ("mock_thing.b", Action::CreateThenDelete)
+        ])
+    );
+    assert_eq!(
+        calls,
+        vec![
+            "Create mock_thing.b",
+            "Create mock_thing.a",
+            "Delete mock_thing.a",
+            "Delete mock_thing.b"
+        ]
+    );
+}
+
+/// A dependency with create_before_destroy under a destroy-then-create dependent: the old A
+/// goes first, the new B is made, then the new A, and the old B last (after A was replaced).
+#[test]
+fn mixed_chain_destroys_the_old_dependency_after_the_dependent_was_replaced() {
+    let (_, p, calls) = replace_chain(false, true);
+    assert_eq!(
+        p.actions(),
+        acts(&[
+            ("mock_thing.a", Action::DeleteThenCreate),
+            ("mock_thing.b", Action::CreateThenDelete)
+        ])
+    );
+    assert_eq!(
+        calls,
+        vec![
+            "Delete mock_thing.a",
+            "Create mock_thing.b",
+            "Create mock_thing.a",
+            "Delete mock_thing.b"
+        ]
+    );
+}
+
+/// The old object of a create_before_destroy replacement is destroyed only after what
+/// depends on it was updated (seen: a Route53 zone deleted before its records were replaced).
+#[test]
+fn create_before_destroy_destroys_the_old_object_after_its_dependents_are_updated() {
+    let config = |v: &str| {
+        format!(
+            "resource \"mock_thing\" \"zone\" {{\n  triggers_replace = \"{v}\"\n  lifecycle {{\n    create_before_destroy = true\n  }}\n}}\nresource \"mock_thing\" \"record\" {{\n  count = 3\n  input = mock_thing.zone.id\n}}\n"
+        )
+    };
+    let mut h = Harness::new(&[("main.tf", &config("one"))]);
+    h.apply_all();
+    h.write("main.tf", &config("two"));
+    let p = plan_ok(&h, PlanOpts::default());
+    assert_eq!(p.plan.counts(), (1, 3, 1));
+    h.mock.clear_calls();
+    apply_exactly(&mut h, &p, &[]);
+    let calls = h.mock.calls();
+    let old_delete = seq_of(&calls, Op::Delete, "mock_thing.zone");
+    for i in 0..3 {
+        let r = format!("mock_thing.record[{i}]");
+        assert!(seq_of(&calls, Op::Update, &r) < old_delete, "{r}");
+        assert!(seq_of(&calls, Op::Create, "mock_thing.zone") < seq_of(&calls, Op::Update, &r));
+    }
+    // When an update of a dependent fails, the old object stays (deposed) for the next run.
+    h.write("main.tf", &config("three"));
+    h.mock.fail_once(Op::Update, "mock_thing.record[1]");
+    let a = h.apply_all();
+    assert_eq!(a.failed().len(), 1);
+    assert!(a
+        .skipped()
+        .iter()
+        .any(|(x, why)| x == "mock_thing.zone" && why.contains("stays deposed")));
+    assert_eq!(h.deposed_ids().len(), 1);
+    assert_eq!(h.state_ids(), h.mock.ids());
+    let p = plan_ok(&h, PlanOpts::default());
+    assert_eq!(
+        p.actions(),
+        acts(&[
+            ("mock_thing.record[1]", Action::Update),
+            ("mock_thing.zone", Action::Delete)
+        ])
+    );
+    apply_exactly(&mut h, &p, &[]);
+    let calls = h.mock.calls();
+    assert!(
+        seq_of(&calls, Op::Update, "mock_thing.record[1]")
+            < seq_of(&calls, Op::Delete, "mock_thing.zone")
+    );
+    assert!(h.deposed_ids().is_empty());
+    assert_world_is_state(&h);
+}
+
+/// An orphan that depended on an object being replaced is deleted before that object's old
+/// instance is: before the destroy of a destroy-then-create, and before the deposed destroy
+/// of a create_before_destroy.
+#[test]
+fn an_orphan_depending_on_a_replaced_object_is_deleted_first() {
+    for cbd in [false, true] {
+        let lc = match cbd {
+            true => "\n  lifecycle {\n    create_before_destroy = true\n  }",
+            false => "",
+        };
+        let b = |v: &str| {
+            format!("resource \"mock_thing\" \"b\" {{\n  triggers_replace = \"{v}\"{lc}\n}}\n")
+        };
+        let mut h = Harness::new(&[(
+            "main.tf",
+            &format!("{}resource \"mock_thing\" \"o\" {{\n  input = mock_thing.b.id\n}}\nresource \"mock_thing\" \"x\" {{}}\n", b("one")),
+        )]);
+        h.apply_all();
+        h.write(
+            "main.tf",
+            &format!("{}resource \"mock_thing\" \"x\" {{}}\n", b("two")),
+        );
+        let p = plan_ok(&h, PlanOpts::default());
+        let want = match cbd {
+            true => Action::CreateThenDelete,
+            false => Action::DeleteThenCreate,
+        };
+        assert_eq!(
+            p.actions(),
+            acts(&[("mock_thing.b", want), ("mock_thing.o", Action::Delete)])
+        );
+        h.mock.clear_calls();
+        let a = h.apply(
+            &p,
+            ApplyOpts {
+                parallelism: 1,
+                ..Default::default()
+            },
+        );
+        assert!(a.complete(), "{}", a.errors());
+        let calls = change_calls(&h);
+        let order = match cbd {
+            false => vec![
+                "Delete mock_thing.o",
+                "Delete mock_thing.b",
+                "Create mock_thing.b",
+            ],
+            true => vec![
+                "Create mock_thing.b",
+                "Delete mock_thing.o",
+                "Delete mock_thing.b",
+            ],
+        };
+        assert_eq!(calls, order, "cbd {cbd}");
+        assert_world_is_state(&h);
+    }
+}
+
+/// When the destroy of a dependent fails, the destroy of what it depends on is skipped (the
+/// dependent still uses it), and so is its create; nothing depending on it runs either.
+#[test]
+fn a_failed_destroy_of_a_dependent_keeps_the_replaced_dependency() {
+    let mut h = Harness::new(&[("main.tf", &chain("one", false, false))]);
+    h.apply_all();
+    let before = h.mock.ids();
+    h.write("main.tf", &chain("two", false, false));
+    h.mock.clear_calls();
+    h.mock.fail_once(Op::Delete, "mock_thing.a");
+    let a = h.apply_all();
+    assert_eq!(a.failed().len(), 1);
+    assert_eq!(h.mock.count(Op::Create), 0);
+    assert_eq!(h.mock.ids(), before);
+    assert_eq!(h.state_ids(), before);
+    let skipped = a.skipped();
+    assert!(
+        skipped
+            .iter()
+            .any(|(x, why)| x == "mock_thing.b"
+                && why.contains("depends on it could not be destroyed")),
+        "{skipped:?}"
+    );
+    let p = plan_ok(&h, PlanOpts::default());
+    apply_exactly(&mut h, &p, &[]);
+    assert_world_is_state(&h);
+}
+
+// ---- intents ----
+
+/// A create that fails with a provider error (AWS may have acted before the response was
+/// lost) keeps its placeholder; the next plan resolves it by token and the create it plans
+/// reuses the intent's token. A create that succeeds replaces the placeholder. The create half
+/// of a destroy-then-create is covered by an intent too.
+#[test]
+fn a_failed_create_keeps_its_intent_and_the_retry_reuses_the_token() {
+    let mut h = Harness::new(&[(
+        "main.tf",
+        "resource \"mock_thing\" \"a\" {\n  triggers_replace = \"one\"\n}\n",
+    )]);
+    h.mock.fail_once(Op::Create, "mock_thing.a");
+    let a = h.apply_all();
+    assert_eq!(a.failed().len(), 1);
+    let token = h.state.instances[&addr("mock_thing.a")]
+        .intent
+        .clone()
+        .expect("placeholder stays");
+    assert_eq!(a.intents[0].token, token);
+    h.mock.clear_calls();
+    let p = plan_ok(&h, PlanOpts::default());
+    assert_eq!(
+        h.mock.calls_of(Op::FindByToken)[0].token.as_deref(),
+        Some(token.as_str())
+    );
+    let c = p.change("mock_thing.a").expect("a");
+    assert_eq!(
+        (c.action, c.token.as_deref()),
+        (Action::Create, Some(token.as_str()))
+    );
+    let a = apply_exactly(&mut h, &p, &[]);
+    assert_eq!(a.intents[0].token, token, "the same token, not a new one");
+    let creates = h.mock.calls_of(Op::Create);
+    assert_eq!(creates[0].token.as_deref(), Some(token.as_str()));
+    assert!(h.state.instances[&addr("mock_thing.a")].intent.is_none());
+    assert_world_is_state(&h);
+
+    // Destroy-then-create: the create half records an intent (no deposing).
+    h.write(
+        "main.tf",
+        "resource \"mock_thing\" \"a\" {\n  triggers_replace = \"two\"\n}\n",
+    );
+    let p = plan_ok(&h, PlanOpts::default());
+    assert_eq!(p.action("mock_thing.a"), Some(Action::DeleteThenCreate));
+    let a = apply_exactly(&mut h, &p, &[]);
+    assert_eq!(a.intents.len(), 1);
+    assert!(a.intents[0].placeholder && a.intents[0].deposes.is_none());
+    assert_world_is_state(&h);
+}
+
+/// Creates of types whose provider cannot find objects by token carry a warning, one per type,
+/// naming it; types that can are not warned about.
+#[test]
+fn creates_of_types_not_found_by_token_are_warned_about() {
+    let h = Harness::new(&[(
+        "main.tf",
+        "resource \"mock_other\" \"a\" {\n  count = 2\n}\nresource \"mock_other\" \"b\" {}\nresource \"mock_thing\" \"c\" {}\n",
+    )]);
+    let p = plan_ok(&h, PlanOpts::default());
+    let warnings: Vec<String> = p
+        .diags
+        .0
+        .iter()
+        .filter(|d| !d.is_error())
+        .map(|d| format!("{}: {}", d.summary, d.detail))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("mock_other"), "{warnings:?}");
+    assert!(
+        warnings[0].contains("mock_other.a[0], mock_other.a[1], mock_other.b"),
+        "{warnings:?}"
+    );
+    assert!(!warnings[0].contains("mock_thing"), "{warnings:?}");
 }
 
 // ---- parallelism and per-service limits ----

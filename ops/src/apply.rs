@@ -109,6 +109,12 @@ pub fn apply(
     if planned.mode() == PlanMode::RefreshOnly {
         // Only the state changes: write what refresh found.
         for d in &planned.plan.drift {
+            if let Some(key) = &d.deposed {
+                if d.after.is_none() {
+                    st.remove_deposed(&d.addr, key);
+                }
+                continue;
+            }
             let prior = planned.prior.get(&d.addr);
             match &d.after {
                 Some(v) => {
@@ -177,6 +183,7 @@ pub fn apply(
     let resources = ResourceOptions {
         providers: &planned.providers,
         prior: &planned.prior,
+        deposed: &planned.deposed,
         mode: planned.mode(),
         refresh: false,
         replace: planned.replace.clone(),
@@ -212,6 +219,14 @@ pub fn apply(
         })
     };
     let h = writer.handle();
+    if planned.mode() == PlanMode::Destroy {
+        // Data sources leave the state with a destroy (as Terraform's).
+        for (addr, _, _) in st.instances() {
+            if addr.mode == engine::config::Mode::Data {
+                let _ = h.send(Update::RemoveInstance(addr));
+            }
+        }
+    }
     if outcome.failed == 0 && !outcome.interrupted {
         for name in st.outputs.keys() {
             if !new_outputs.contains_key(name) {

@@ -24,7 +24,7 @@ use crate::load::{eval_options, load_with, Loaded};
 use crate::outputs;
 use crate::planning::{parse_addresses, PlanOptions, Planned};
 use crate::project::Project;
-use crate::state_io::prior_from_state;
+use crate::state_io::{deposed_from_state, prior_from_state};
 use crate::{Error, Result};
 use engine::evaluate::inputs::from_values;
 use engine::lang::value::Value;
@@ -139,6 +139,10 @@ impl SavedPlan {
             Some(s) => prior_from_state(s, &providers)?,
             None => IndexMap::new(),
         };
+        let deposed = match state.as_ref() {
+            Some(s) => deposed_from_state(s, &providers)?,
+            None => IndexMap::new(),
+        };
         let addrs = parse_addresses(&self.options)?;
         Ok(Planned {
             loaded,
@@ -146,6 +150,7 @@ impl SavedPlan {
             opts,
             providers,
             prior,
+            deposed,
             state,
             plan: self.plan,
             options: self.options,

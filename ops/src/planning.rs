@@ -5,7 +5,7 @@
 use crate::load::{load_with_inputs, InputOptions, Loaded};
 use crate::outputs;
 use crate::project::Project;
-use crate::state_io::prior_from_state;
+use crate::state_io::{deposed_from_state, prior_from_state};
 use crate::{Error, Result};
 use engine::addrs::{ResourceInstance, Target};
 use engine::evaluate::inputs::RawInput;
@@ -45,6 +45,8 @@ pub struct Planned {
     pub opts: EvalOptions,
     pub providers: Registry,
     pub prior: IndexMap<ResourceInstance, PriorInstance>,
+    /// The state's deposed objects (see `ResourceOptions::deposed`).
+    pub deposed: IndexMap<(ResourceInstance, String), PriorInstance>,
     /// The state the plan was made against (with `moved` renames applied).
     pub state: Option<State>,
     pub plan: Plan,
@@ -160,10 +162,15 @@ pub fn make_plan(
         Some(s) => prior_from_state(s, &providers)?,
         None => IndexMap::new(),
     };
+    let deposed = match state.as_ref() {
+        Some(s) => deposed_from_state(s, &providers)?,
+        None => IndexMap::new(),
+    };
     let addrs = parse_addresses(options)?;
     let ro = ResourceOptions {
         providers: &providers,
         prior: &prior,
+        deposed: &deposed,
         mode: options.mode,
         refresh: options.refresh,
         replace: addrs.replace.clone(),
@@ -188,6 +195,7 @@ pub fn make_plan(
         opts,
         providers,
         prior,
+        deposed,
         state,
         plan,
         options: options.clone(),

@@ -87,6 +87,40 @@ pub fn prior_from_state(
         if addr.mode == engine::config::Mode::Data || inst.deposed.is_some() {
             continue;
         }
+        let p = prior_instance(&addr, res, inst, providers)?;
+        out.insert(addr, p);
+    }
+    Ok(out)
+}
+
+/// The state's deposed objects (old objects a create_before_destroy kept), by address and
+/// deposed key.
+pub fn deposed_from_state(
+    st: &State,
+    providers: &Registry,
+) -> Result<IndexMap<(ResourceInstance, String), PriorInstance>, String> {
+    let mut out = IndexMap::new();
+    for (addr, res, inst) in st.instances() {
+        let Some(key) = inst.deposed.clone() else {
+            continue;
+        };
+        if addr.mode == engine::config::Mode::Data {
+            continue;
+        }
+        let p = prior_instance(&addr, res, inst, providers)?;
+        out.insert((addr, key), p);
+    }
+    Ok(out)
+}
+
+/// One instance of the state, decoded with its type's schema.
+fn prior_instance(
+    addr: &ResourceInstance,
+    res: &state::model::Resource,
+    inst: &Instance,
+    providers: &Registry,
+) -> Result<PriorInstance, String> {
+    {
         let Some(p) = providers.for_type(&addr.type_) else {
             return Err(format!(
                 "the state has {addr}, but no provider of this build serves \"{}\"",
@@ -105,22 +139,19 @@ pub fn prior_from_state(
         // The marks the state recorded (top-level attributes), so a sensitive value stays
         // sensitive: never shown, and no false "changed" for a mark.
         let value = mark_paths(value, &inst.sensitive_attributes);
-        out.insert(addr, {
-            let intent = inst
-                .private
-                .as_deref()
-                .and_then(|p| p.strip_prefix(INTENT_PREFIX))
-                .map(str::to_string);
-            PriorInstance {
-                value,
-                provider: provider_key(&res.provider),
-                tainted: inst.status == Some(InstanceStatus::Tainted) && intent.is_none(),
-                dependencies: inst.dependencies.clone(),
-                intent,
-            }
-        });
+        let intent = inst
+            .private
+            .as_deref()
+            .and_then(|p| p.strip_prefix(INTENT_PREFIX))
+            .map(str::to_string);
+        Ok(PriorInstance {
+            value,
+            provider: provider_key(&res.provider),
+            tainted: inst.status == Some(InstanceStatus::Tainted) && intent.is_none(),
+            dependencies: inst.dependencies.clone(),
+            intent,
+        })
     }
-    Ok(out)
 }
 
 /// The marks the state recorded (Terraform's `sensitive_attributes` paths, at any depth) put
@@ -255,6 +286,18 @@ impl ApplyObserver for Recorder<'_> {
     /// the rest null), persisted before the creates start.
     fn intents(&self, batch: &[Intent]) -> Result<(), String> {
         for i in batch {
+            if let Some(key) = &i.deposes {
+                // create_before_destroy: the current object is deposed in the same write.
+                self.writer
+                    .send(Update::Depose {
+                        addr: i.addr.clone(),
+                        key: key.clone(),
+                    })
+                    .map_err(|e| e.to_string())?;
+            }
+            if !i.placeholder {
+                continue;
+            }
             let ty = state_type(self.providers, &i.addr.type_, &i.planned);
             let attributes = match i.planned.entries() {
                 Some(attrs) => {
@@ -303,6 +346,20 @@ impl ApplyObserver for Recorder<'_> {
                 .map_err(|e| e.to_string())?;
         }
         self.writer.flush().map_err(|e| e.to_string())
+    }
+
+    fn forget_deposed(&self, addr: &ResourceInstance, key: &str) {
+        let update = Update::RemoveDeposed {
+            addr: addr.clone(),
+            key: key.to_string(),
+        };
+        if let Err(e) = self.writer.send(update) {
+            if let Ok(mut errs) = self.errors.lock() {
+                errs.push(format!(
+                    "{addr} (deposed object {key}): recording it in the state failed: {e}"
+                ));
+            }
+        }
     }
 
     fn record(

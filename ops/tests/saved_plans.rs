@@ -671,7 +671,9 @@ fn every_action_kind_through_saved_plans() {
     let calls = fx.mock.calls();
     assert!(seq(&calls, Op::Delete, "mock_thing.rep") < seq(&calls, Op::Create, "mock_thing.rep"));
     assert!(seq(&calls, Op::Create, "mock_thing.cbd") < seq(&calls, Op::Delete, "mock_thing.cbd"));
-    assert!(seq(&calls, Op::Update, "mock_thing.upd") < seq(&calls, Op::Delete, "mock_other.wait"));
+    // The dependent's replacement is created after the update (its old object was destroyed
+    // before the walk: Terraform's destroy edges).
+    assert!(seq(&calls, Op::Update, "mock_thing.upd") < seq(&calls, Op::Create, "mock_other.wait"));
     // The replaced objects are gone, their replacements recorded.
     assert!(fx.mock.object("mock_thing", &old_rep).is_none());
     assert!(fx.mock.object("mock_thing", &old_cbd).is_none());
@@ -1013,6 +1015,58 @@ fn intents_in_the_state_are_adopted_or_created_again() {
     fx.apply_exactly(&loaded);
     assert_eq!(fx.mock.ids().len(), 2);
     fx.assert_world_is_state();
+}
+
+/// create_before_destroy through the real state file: a failed destroy of the old object
+/// leaves it in the state as Terraform's deposed instance (`"deposed": "<8 hex>"` beside the
+/// new current object); a saved plan carries its destroy, and applying it removes it.
+#[test]
+fn a_deposed_object_is_kept_in_the_state_file_and_destroyed_through_a_saved_plan() {
+    let cbd = |v: &str| {
+        format!("resource \"mock_thing\" \"x\" {{\n  triggers_replace = \"{v}\"\n  lifecycle {{\n    create_before_destroy = true\n  }}\n}}\n")
+    };
+    let fx = Fx::new(&[("main.tf", &cbd("one"))]);
+    let p = fx.plan(normal());
+    fx.apply(&p);
+    let old = fx.id("mock_thing.x").expect("x");
+    fx.write("main.tf", &cbd("two"));
+    fx.mock.fail_once(Op::Delete, "mock_thing.x");
+    let p = fx.plan(normal());
+    let a = fx.apply(&p);
+    assert_eq!((a.added, a.destroyed, a.failed), (1, 0, 1));
+    let st = fx.state().expect("state");
+    let insts: Vec<_> = st.instances().map(|(_, _, i)| i.clone()).collect();
+    assert_eq!(insts.len(), 2, "{insts:?}");
+    let deposed: Vec<_> = insts.iter().filter(|i| i.deposed.is_some()).collect();
+    assert_eq!(deposed.len(), 1);
+    let key = deposed[0].deposed.clone().expect("key");
+    assert_eq!(key.len(), 8);
+    assert_eq!(deposed[0].attributes["id"].as_str(), Some(old.as_str()));
+    let doc = String::from_utf8_lossy(&st.to_bytes()).to_string();
+    assert!(doc.contains(&format!("\"deposed\": \"{key}\"")), "{doc}");
+    assert_ne!(fx.id("mock_thing.x"), Some(old.clone()));
+    assert_eq!(fx.state_ids(), fx.mock.ids());
+
+    let p = fx.plan(normal());
+    let f = fx.save(&p, "plan.bin");
+    let loaded = fx.load(&f).unwrap_or_else(|e| panic!("load: {e}"));
+    let c: Vec<_> = loaded
+        .plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .collect();
+    assert_eq!(c.len(), 1);
+    assert_eq!(
+        (c[0].action, c[0].deposed.as_deref()),
+        (Action::Delete, Some(key.as_str()))
+    );
+    fx.apply_exactly(&loaded);
+    let st = fx.state().expect("state");
+    assert!(st.instances().all(|(_, _, i)| i.deposed.is_none()));
+    assert!(fx.mock.object("mock_thing", &old).is_none());
+    fx.assert_world_is_state();
+    assert!(!fx.plan(normal()).has_changes());
 }
 
 const REPLAN_FAILS: &str = r#"

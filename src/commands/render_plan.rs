@@ -69,6 +69,9 @@ fn key_text(k: &str) -> String {
 
 fn header(c: &ResourceChange) -> String {
     let a = &c.addr;
+    if let Some(key) = &c.deposed {
+        return format!("  # {a} (deposed object {key}) will be destroyed");
+    }
     let what = match c.action {
         Action::Create => "will be created".to_string(),
         Action::Read => "will be read during apply".to_string(),
@@ -200,9 +203,18 @@ pub fn render(plan: &Plan, outputs: &[(&str, OutputChange)], color: bool) -> Str
         out.push_str("\nNote: Objects have changed outside of sakk\n\nsakk detected the following changes made outside of sakk since the last apply:\n\n");
         for d in &plan.drift {
             match &d.after {
-                None => {
-                    let _ = writeln!(out, "  # {} has been deleted", d.addr);
-                }
+                None => match &d.deposed {
+                    Some(key) => {
+                        let _ = writeln!(
+                            out,
+                            "  # {} (deposed object {key}) has been deleted",
+                            d.addr
+                        );
+                    }
+                    None => {
+                        let _ = writeln!(out, "  # {} has been deleted", d.addr);
+                    }
+                },
                 Some(after) => {
                     let c = ResourceChange {
                         addr: d.addr.clone(),
@@ -212,6 +224,8 @@ pub fn render(plan: &Plan, outputs: &[(&str, OutputChange)], color: bool) -> Str
                         after: Some(after.clone()),
                         reason: None,
                         dependencies: Vec::new(),
+                        deposed: None,
+                        token: None,
                     };
                     let text =
                         render_change(&c).replacen("will be updated in-place", "has changed", 1);
@@ -390,7 +404,7 @@ pub fn to_json(plan: &Plan, outputs: &[(&str, OutputChange)]) -> serde_json::Val
         .iter()
         .map(|c| {
             let a = &c.addr;
-            serde_json::json!({
+            let mut j = serde_json::json!({
                 "address": a.to_string(),
                 "module_address": if a.module.is_root() { serde_json::Value::Null } else { serde_json::Value::String(a.module.to_string()) },
                 "mode": if a.mode == Mode::Data { "data" } else { "managed" },
@@ -407,7 +421,12 @@ pub fn to_json(plan: &Plan, outputs: &[(&str, OutputChange)]) -> serde_json::Val
                     "after_sensitive": c.after.as_ref().map(|v| mask(v, &sensitive)).unwrap_or(serde_json::Value::Bool(false)),
                     "replace_paths": match &c.reason { Some(Reason::ForcesReplacement(p)) => serde_json::json!(p), _ => serde_json::json!([]) },
                 }
-            })
+            });
+            // Terraform's key of a deposed object's change.
+            if let (Some(key), Some(m)) = (&c.deposed, j.as_object_mut()) {
+                m.insert("deposed".into(), serde_json::json!(key));
+            }
+            j
         })
         .collect();
     let oc: serde_json::Map<String, serde_json::Value> = outputs
@@ -438,7 +457,13 @@ pub fn to_json(plan: &Plan, outputs: &[(&str, OutputChange)]) -> serde_json::Val
     serde_json::json!({
         "format_version": "1.0",
         "resource_changes": rc,
-        "resource_drift": plan.drift.iter().map(|d| serde_json::json!({"address": d.addr.to_string(), "deleted": d.after.is_none()})).collect::<Vec<_>>(),
+        "resource_drift": plan.drift.iter().map(|d| {
+            let mut j = serde_json::json!({"address": d.addr.to_string(), "deleted": d.after.is_none()});
+            if let (Some(key), Some(m)) = (&d.deposed, j.as_object_mut()) {
+                m.insert("deposed".into(), serde_json::json!(key));
+            }
+            j
+        }).collect::<Vec<_>>(),
         "moved": plan.moved.iter().map(|m| serde_json::json!({"from": m.from, "to": m.to})).collect::<Vec<_>>(),
         "imported": plan.adopted.iter().map(|a| match &a.how {
             Adoption::Import(id) => serde_json::json!({"address": a.addr.to_string(), "id": id}),
@@ -496,4 +521,65 @@ pub fn to_markdown(plan: &Plan, outputs: &[(&str, OutputChange)]) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use engine::plan::Drift;
+
+    fn deposed_plan() -> Plan {
+        let addr: engine::addrs::ResourceInstance = match "aws_route53_zone.z".parse() {
+            Ok(engine::addrs::Target::Resource(r)) => r,
+            other => panic!("{other:?}"),
+        };
+        let old = Value::object(vec![("id".into(), Value::string("Z123"))]);
+        Plan {
+            changes: vec![ResourceChange {
+                addr: addr.clone(),
+                provider: "aws".into(),
+                action: Action::Delete,
+                before: Some(old.clone()),
+                after: None,
+                reason: None,
+                dependencies: Vec::new(),
+                deposed: Some("1a2b3c4d".into()),
+                token: None,
+            }],
+            drift: vec![Drift {
+                addr,
+                before: old,
+                after: None,
+                deposed: Some("5e6f7a8b".into()),
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn deposed_objects_are_shown_as_terraform_shows_them() {
+        let plan = deposed_plan();
+        let text = render(&plan, &[], false);
+        assert!(
+            text.contains("# aws_route53_zone.z (deposed object 1a2b3c4d) will be destroyed"),
+            "{text}"
+        );
+        assert!(
+            text.contains("# aws_route53_zone.z (deposed object 5e6f7a8b) has been deleted"),
+            "{text}"
+        );
+        let md = to_markdown(&plan, &[]);
+        assert!(
+            md.contains("(deposed object 1a2b3c4d) will be destroyed"),
+            "{md}"
+        );
+        let json = to_json(&plan, &[]);
+        assert_eq!(json["resource_changes"][0]["deposed"], "1a2b3c4d");
+        assert_eq!(
+            json["resource_changes"][0]["change"]["actions"][0],
+            "delete"
+        );
+        assert_eq!(json["resource_drift"][0]["deposed"], "5e6f7a8b");
+        assert_eq!(json["summary"]["destroy"], 1);
+    }
 }

@@ -70,11 +70,12 @@ fn list(addrs: &[String], ui: &Ui) -> u8 {
         Err(e) => return fail(ui, &e),
     };
     for (a, _, i) in st.instances() {
-        if i.deposed.is_some() {
-            continue;
-        }
         if targets.is_empty() || targets.iter().any(|t| state::model::target_contains(t, &a)) {
-            println!("{a}");
+            match &i.deposed {
+                // The old object a create_before_destroy kept, destroyed by the next apply.
+                Some(key) => println!("{a} (deposed object {key})"),
+                None => println!("{a}"),
+            }
         }
     }
     0
@@ -96,20 +97,38 @@ fn show(addr: &str, ui: &Ui) -> u8 {
         Ok(None) => return fail(ui, "there is no state yet"),
         Err(e) => return fail(ui, &e),
     };
-    let Some((a, r, i)) = st
-        .instances()
-        .find(|(a, _, i)| a == &t && i.deposed.is_none())
-    else {
+    // The current object first, then the deposed ones (old objects a create_before_destroy
+    // kept, destroyed by the next apply).
+    let mut found: Vec<_> = st.instances().filter(|(a, _, _)| a == &t).collect();
+    found.sort_by_key(|(_, _, i)| i.deposed.is_some());
+    if found.is_empty() {
         return fail(
             ui,
             &format!("no resource instance \"{addr}\" in the state (see `sakk state list`)"),
         );
-    };
+    }
+    for (n, (a, r, i)) in found.into_iter().enumerate() {
+        if n > 0 {
+            println!();
+        }
+        show_object(&a, r, i);
+    }
+    0
+}
+
+fn show_object(
+    a: &engine::addrs::ResourceInstance,
+    r: &state::model::Resource,
+    i: &state::model::Instance,
+) {
     let kind = match r.mode {
         state::model::ResourceMode::Managed => "resource",
         state::model::ResourceMode::Data => "data",
     };
-    println!("# {a}:");
+    match &i.deposed {
+        Some(key) => println!("# {a} (deposed object {key}):"),
+        None => println!("# {a}:"),
+    }
     if i.status.is_some() {
         println!("# (tainted)");
     }
@@ -128,7 +147,6 @@ fn show(addr: &str, ui: &Ui) -> u8 {
         }
     }
     println!("}}");
-    0
 }
 
 fn pull(ui: &Ui) -> u8 {

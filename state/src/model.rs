@@ -219,7 +219,7 @@ impl State {
         let ii = r
             .instances
             .iter()
-            .position(|i| key_from_json(i.index_key.as_ref()) == addr.key)?;
+            .position(|i| key_from_json(i.index_key.as_ref()) == addr.key && i.deposed.is_none())?;
         let inst = r.instances.remove(ii);
         let mut shell = r.clone();
         shell.instances.clear();
@@ -227,6 +227,24 @@ impl State {
             self.resources.remove(ri);
         }
         Some((shell, inst))
+    }
+
+    /// Removes the deposed object `key` of `addr`; drops its resource when no instance is
+    /// left. Returns whether it was there.
+    pub fn remove_deposed(&mut self, addr: &ResourceInstance, key: &str) -> bool {
+        let Some(ri) = self.resource_index(addr) else {
+            return false;
+        };
+        let r = &mut self.resources[ri];
+        let before = r.instances.len();
+        r.instances.retain(|i| {
+            key_from_json(i.index_key.as_ref()) != addr.key || i.deposed.as_deref() != Some(key)
+        });
+        let removed = r.instances.len() < before;
+        if r.instances.is_empty() {
+            self.resources.remove(ri);
+        }
+        removed
     }
 
     /// Inserts or replaces one instance. `template` gives the provider and `each` of a resource

@@ -23,8 +23,18 @@ pub enum Update {
         provider: String,
         instance: Box<Instance>,
     },
-    /// A destroyed instance.
+    /// A destroyed instance (its current object; deposed objects stay).
     RemoveInstance(ResourceInstance),
+    /// create_before_destroy: the current object of `addr` becomes deposed under `key`.
+    Depose {
+        addr: ResourceInstance,
+        key: String,
+    },
+    /// A destroyed deposed object.
+    RemoveDeposed {
+        addr: ResourceInstance,
+        key: String,
+    },
     SetOutput {
         name: String,
         value: OutputValue,
@@ -168,7 +178,33 @@ impl Inner {
                 if let Some(&ri) = self.index.get(&Self::key(&addr)) {
                     let key_json = addr.key.as_ref().map(crate::model::key_to_json);
                     let r = &mut self.state.resources[ri];
-                    r.instances.retain(|i| i.index_key != key_json);
+                    r.instances
+                        .retain(|i| i.index_key != key_json || i.deposed.is_some());
+                    if r.instances.is_empty() {
+                        self.has_empty = true;
+                    }
+                }
+            }
+            Update::Depose { addr, key } => {
+                if let Some(&ri) = self.index.get(&Self::key(&addr)) {
+                    let key_json = addr.key.as_ref().map(crate::model::key_to_json);
+                    let r = &mut self.state.resources[ri];
+                    if let Some(i) = r
+                        .instances
+                        .iter_mut()
+                        .find(|i| i.index_key == key_json && i.deposed.is_none())
+                    {
+                        i.deposed = Some(key);
+                    }
+                }
+            }
+            Update::RemoveDeposed { addr, key } => {
+                if let Some(&ri) = self.index.get(&Self::key(&addr)) {
+                    let key_json = addr.key.as_ref().map(crate::model::key_to_json);
+                    let r = &mut self.state.resources[ri];
+                    r.instances.retain(|i| {
+                        i.index_key != key_json || i.deposed.as_deref() != Some(key.as_str())
+                    });
                     if r.instances.is_empty() {
                         self.has_empty = true;
                     }
@@ -379,5 +415,64 @@ mod tests {
                 .len(),
             99
         );
+    }
+
+    #[test]
+    fn deposing_keeps_the_old_object_beside_the_new_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let b: Arc<dyn Backend> = Arc::new(LocalBackend::new(dir.path(), None, None));
+        let w = StateWriter::spawn(b.clone(), "default", State::new(), None);
+        let h = w.handle();
+        let addr = ResourceInstance {
+            module: ModuleInstance::default(),
+            mode: Mode::Managed,
+            type_: "aws_route53_zone".into(),
+            name: "z".into(),
+            key: None,
+        };
+        let set = |i: usize| Update::SetInstance {
+            addr: addr.clone(),
+            provider: "provider[\"x\"]".into(),
+            instance: Box::new(instance(i)),
+        };
+        h.send(set(1)).unwrap();
+        // Deposed and the new object's intent, one durable write.
+        h.send(Update::Depose {
+            addr: addr.clone(),
+            key: "1a2b3c4d".into(),
+        })
+        .unwrap();
+        h.send(set(2)).unwrap();
+        h.flush().unwrap();
+        let on_disk = b.get("default").unwrap().unwrap();
+        let insts = &on_disk.resources[0].instances;
+        assert_eq!(insts.len(), 2);
+        assert_eq!(insts[0].deposed.as_deref(), Some("1a2b3c4d"));
+        assert_eq!(insts[0].attributes, instance(1).attributes);
+        assert_eq!(insts[1].deposed, None);
+        assert_eq!(insts[1].attributes, instance(2).attributes);
+        // A remove of the current object leaves the deposed one, and the other way round.
+        h.send(Update::RemoveInstance(addr.clone())).unwrap();
+        h.flush().unwrap();
+        let on_disk = b.get("default").unwrap().unwrap();
+        assert_eq!(on_disk.resources[0].instances.len(), 1);
+        assert!(on_disk.resources[0].instances[0].deposed.is_some());
+        h.send(set(3)).unwrap();
+        h.send(Update::RemoveDeposed {
+            addr: addr.clone(),
+            key: "1a2b3c4d".into(),
+        })
+        .unwrap();
+        let (st, _) = w.finish();
+        assert_eq!(st.resources[0].instances.len(), 1);
+        assert_eq!(st.resources[0].instances[0].deposed, None);
+        assert_eq!(
+            st.resources[0].instances[0].attributes,
+            instance(3).attributes
+        );
+        let mut st = st;
+        assert!(!st.remove_deposed(&addr, "1a2b3c4d"));
+        assert!(st.remove_instance(&addr).is_some());
+        assert!(st.resources.is_empty());
     }
 }

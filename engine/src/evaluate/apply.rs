@@ -61,12 +61,18 @@ pub enum ApplyEvent {
 /// Receives events and the result of every finished operation.
 pub trait ApplyObserver: Sync {
     fn event(&self, e: &ApplyEvent);
-    /// Before creates whose provider can find objects by token: records (durably, before
-    /// returning) that each create is about to happen, so a crashed run's re-apply can adopt
-    /// the object by its token instead of creating a twin. An error fails those creates.
+    /// Before creates: records (durably, before returning, one write for the batch) that each
+    /// create is about to happen. A create whose provider can find objects by token gets a
+    /// placeholder with the token as its current object ([`Intent::placeholder`]), so a crashed
+    /// run's re-apply adopts the object instead of creating a twin; a create_before_destroy
+    /// first deposes the current object ([`Intent::deposes`]) in the same write. An error fails
+    /// those creates.
     fn intents(&self, _batch: &[Intent]) -> Result<(), String> {
         Ok(())
     }
+    /// A deposed object of `addr` (key `key`) was destroyed (or found gone): it leaves the
+    /// state.
+    fn forget_deposed(&self, addr: &ResourceInstance, key: &str);
     /// An instance's new state (None: it no longer exists).
     fn record(
         &self,
@@ -86,6 +92,12 @@ pub struct Intent {
     /// The planned state (unknowns: known after the create).
     pub planned: Value,
     pub dependencies: Vec<String>,
+    /// create_before_destroy: the current object of `addr` becomes deposed under this key (in
+    /// the same durable write as the intent), to be destroyed once the new one is in place.
+    pub deposes: Option<String>,
+    /// Whether a placeholder (tainted, with the token) is written as the current object: the
+    /// provider can find the object by token ([`ProviderInstance::adopts_by_token`]).
+    pub placeholder: bool,
 }
 
 pub struct ApplyOptions<'r> {
@@ -116,6 +128,11 @@ type OpFuture<'a> = Pin<Box<dyn Future<Output = OpDone> + 'a>>;
 
 struct OpDone {
     node: Option<(NodeIndex, usize)>,
+    /// The deposed key: of the object destroyed (a delete), or of the object this
+    /// create_before_destroy deposed.
+    deposed: Option<String>,
+    /// create_before_destroy: the destroy of the deposed object, once the create succeeded.
+    replaced: Option<ResourceChange>,
     service: (usize, &'static str),
     addr: ResourceInstance,
     key_index: usize,
@@ -128,9 +145,14 @@ struct OpDone {
 
 /// One operation waiting to start.
 struct PendingOp {
-    /// The resource node and module instance this operation belongs to (None: an orphan).
+    /// The resource node and module instance this operation belongs to (None: a destroy run
+    /// outside the configuration walk).
     node: Option<(NodeIndex, usize)>,
     key_index: usize,
+    /// See [`OpDone::deposed`].
+    deposed: Option<String>,
+    /// See [`OpDone::replaced`].
+    replaced: Option<ResourceChange>,
     change: ResourceChange,
     planned: Option<Value>,
     config: Option<Value>,
@@ -168,8 +190,13 @@ pub fn apply(
     if diags.has_errors() {
         return (ApplyOutcome::default(), diags);
     }
-    let changes: HashMap<&ResourceInstance, &ResourceChange> =
-        ao.plan.changes.iter().map(|c| (&c.addr, c)).collect();
+    let changes: HashMap<&ResourceInstance, &ResourceChange> = ao
+        .plan
+        .changes
+        .iter()
+        .filter(|c| c.deposed.is_none())
+        .map(|c| (&c.addr, c))
+        .collect();
     let mut ex = Executor {
         ao: &ao,
         changes,
@@ -182,12 +209,37 @@ pub fn apply(
         failed_nodes: HashSet::new(),
         causes: HashMap::new(),
         handled: HashSet::new(),
+        destroyed: HashMap::new(),
+        deposed_todo: Vec::new(),
     };
     let mut futs: FuturesUnordered<OpFuture<'_>> = FuturesUnordered::new();
     let mut starts: HashMap<(ResourceInstance, usize), (Action, Instant)> = HashMap::new();
 
+    // What refresh found gone leaves the state first (Terraform persists its refresh).
+    for d in ao.plan.gone() {
+        match &d.deposed {
+            Some(k) => ao.observer.forget_deposed(&d.addr, k),
+            None => ao.observer.record(&d.addr, "", None, &[]),
+        }
+    }
     runtime.block_on(async {
+        // Nodes evaluated before the configuration walk (what provider blocks need).
+        let mut pre_visited: HashSet<NodeIndex> = HashSet::new();
         if mode != PlanMode::Destroy {
+            // Terraform's destroy edges: the old objects of destroy-then-create replacements
+            // are destroyed before the walk creates anything, dependents first, together with
+            // the deletes that depend on them (an orphan that used a replaced object).
+            if ao
+                .plan
+                .changes
+                .iter()
+                .any(|c| c.action == Action::DeleteThenCreate)
+            {
+                pre_visited = visit_provider_inputs(&mut walk, graph, &root_vars);
+                let first = ex.destroys_first(&walk);
+                ex.run_destroys(&mut walk, first, &mut futs, &mut starts, &mut diags)
+                    .await;
+            }
             // The configuration walk.
             let mut remaining: HashMap<NodeIndex, usize> = graph
                 .g
@@ -227,7 +279,9 @@ pub fn apply(
                             done_nodes.push(n);
                         }
                     } else {
-                        walk.visit(n, &root_vars, &mut diags);
+                        if !pre_visited.contains(&n) {
+                            walk.visit(n, &root_vars, &mut diags);
+                        }
                         done_nodes.push(n);
                     }
                 }
@@ -265,35 +319,13 @@ pub fn apply(
         if mode == PlanMode::Destroy {
             // No configuration walk, but provider blocks (also in modules) may read variables and
             // locals: evaluate what the providers depend on, except what depends on resources.
-            let mut need: HashSet<NodeIndex> = HashSet::new();
-            let mut stack: Vec<NodeIndex> = graph
-                .g
-                .node_indices()
-                .filter(|n| matches!(graph.g[*n].addr.kind, NodeKind::Provider(_)))
-                .collect();
-            while let Some(n) = stack.pop() {
-                for d in graph.g.neighbors(n) {
-                    if need.insert(d) {
-                        stack.push(d);
-                    }
-                }
-            }
-            if let Ok(order) = petgraph::algo::toposort(&graph.g, None) {
-                let mut on_resources: HashSet<NodeIndex> = HashSet::new();
-                let mut scratch = Diagnostics::default();
-                for n in order.into_iter().rev().filter(|n| need.contains(n)) {
-                    if matches!(graph.g[n].addr.kind, NodeKind::Resource { .. })
-                        || graph.g.neighbors(n).any(|d| on_resources.contains(&d))
-                    {
-                        on_resources.insert(n);
-                        continue;
-                    }
-                    walk.visit(n, &root_vars, &mut scratch);
-                }
-            }
+            visit_provider_inputs(&mut walk, graph, &root_vars);
         }
-        // Deletes of instances the configuration no longer has, dependents first.
-        ex.run_orphan_deletes(&mut walk, &mut futs, &mut starts, &mut diags)
+        // Deletes of instances the configuration no longer has and the destroys of deposed
+        // objects (the plan's, and those create_before_destroy left in this run, once what
+        // depends on them was updated or replaced), dependents first.
+        let last = ex.destroys_last(graph);
+        ex.run_destroys(&mut walk, last, &mut futs, &mut starts, &mut diags)
             .await;
         // Providers that batch their side effects (one Git commit per apply) finish now.
         let instances: Vec<Arc<dyn ProviderInstance>> = walk
@@ -341,6 +373,68 @@ pub fn apply(
     (outcome, diags)
 }
 
+/// Evaluates what the provider blocks (also in modules) depend on, except what depends on
+/// resources, so providers can be configured before the configuration walk (a destroy, and the
+/// destroys that come first in an apply). Returns the nodes visited.
+fn visit_provider_inputs(
+    walk: &mut Walk<'_>,
+    graph: &Graph,
+    root_vars: &HashMap<String, Value>,
+) -> HashSet<NodeIndex> {
+    let mut need: HashSet<NodeIndex> = HashSet::new();
+    let mut stack: Vec<NodeIndex> = graph
+        .g
+        .node_indices()
+        .filter(|n| matches!(graph.g[*n].addr.kind, NodeKind::Provider(_)))
+        .collect();
+    while let Some(n) = stack.pop() {
+        for d in graph.g.neighbors(n) {
+            if need.insert(d) {
+                stack.push(d);
+            }
+        }
+    }
+    let mut visited = HashSet::new();
+    if let Ok(order) = petgraph::algo::toposort(&graph.g, None) {
+        let mut on_resources: HashSet<NodeIndex> = HashSet::new();
+        let mut scratch = Diagnostics::default();
+        for n in order.into_iter().rev().filter(|n| need.contains(n)) {
+            if matches!(graph.g[n].addr.kind, NodeKind::Resource { .. })
+                || graph.g.neighbors(n).any(|d| on_resources.contains(&d))
+            {
+                on_resources.insert(n);
+                continue;
+            }
+            walk.visit(n, root_vars, &mut scratch);
+            visited.insert(n);
+        }
+    }
+    visited
+}
+
+/// The resource address of an instance as dependencies name it: no instance keys, neither the
+/// resource's nor its modules' (`module.a.module.b.type.name`).
+fn base_addr(a: &ResourceInstance) -> String {
+    let module: String = a
+        .module
+        .path()
+        .iter()
+        .map(|m| format!("module.{m}."))
+        .collect();
+    let resource = ResourceInstance {
+        module: crate::addrs::ModuleInstance(Vec::new()),
+        key: None,
+        ..a.clone()
+    };
+    format!("{module}{resource}")
+}
+
+/// A key for a deposed object (8 hex digits, as Terraform's).
+fn deposed_key() -> String {
+    let u = uuid::Uuid::new_v4().simple().to_string();
+    u[..8].to_string()
+}
+
 struct Executor<'a, 'r> {
     ao: &'a ApplyOptions<'r>,
     changes: HashMap<&'a ResourceInstance, &'a ResourceChange>,
@@ -357,6 +451,11 @@ struct Executor<'a, 'r> {
     causes: HashMap<NodeIndex, String>,
     /// Planned changes that were started, skipped or otherwise dealt with.
     handled: HashSet<ResourceInstance>,
+    /// Destroys run before the configuration walk: whether each succeeded.
+    destroyed: HashMap<ResourceInstance, bool>,
+    /// The destroys of objects create_before_destroy deposed in this run (with the node of the
+    /// replaced resource), run after the walk.
+    deposed_todo: Vec<(ResourceChange, NodeIndex)>,
 }
 
 impl<'a, 'r> Executor<'a, 'r> {
@@ -396,6 +495,7 @@ impl<'a, 'r> Executor<'a, 'r> {
                         && &c.addr.type_ == type_
                         && &c.addr.name == name
                         && c.action != Action::NoOp
+                        && c.deposed.is_none()
                     {
                         self.handled.insert(c.addr.clone());
                         self.outcome.skipped += 1;
@@ -433,7 +533,13 @@ impl<'a, 'r> Executor<'a, 'r> {
         for (i, val) in vals.iter_mut().enumerate() {
             let before = diags.len();
             match self.prepare_instance(walk, n, slot, i, r, diags) {
-                Some(run) if run.outstanding == 0 => *val = Some(aggregate_run(r, &run)),
+                Some(run) if run.outstanding == 0 => {
+                    if run.failed {
+                        // A replacement whose old object could not be destroyed.
+                        self.failed_nodes.insert(n);
+                    }
+                    *val = Some(aggregate_run(r, &run));
+                }
                 Some(run) => {
                     *self.node_outstanding.entry(n).or_insert(0) += 1;
                     self.runs.insert((n, i), run);
@@ -539,6 +645,21 @@ impl<'a, 'r> Executor<'a, 'r> {
                 continue;
             };
             self.handled.insert(addr.clone());
+            // A destroy-then-create whose old object was destroyed before the walk is now a
+            // create; one whose destroy failed or was skipped is not attempted (its error or
+            // skip was reported).
+            let mut create_half = false;
+            if change.action == Action::DeleteThenCreate {
+                match self.destroyed.get(&addr) {
+                    Some(true) => create_half = true,
+                    Some(false) => {
+                        run.values.push(None);
+                        run.failed = true;
+                        continue;
+                    }
+                    None => {}
+                }
+            }
             // Re-evaluate with what is known now, and plan again for the final values.
             let eval = |e: &crate::lang::ast::Expr, it: &crate::lang::value::Attrs| {
                 walk.eval_value_with(slot, i, rep.clone(), e, it)
@@ -585,11 +706,40 @@ impl<'a, 'r> Executor<'a, 'r> {
             }
             let mut change = change.clone();
             change.before = prior;
+            // create_before_destroy: the current object is deposed when the create starts, and
+            // destroyed after the walk.
+            let (deposed, replaced) = if change.action == Action::CreateThenDelete {
+                let key = deposed_key();
+                let old = ResourceChange {
+                    addr: addr.clone(),
+                    provider: change.provider.clone(),
+                    action: Action::Delete,
+                    before: change.before.clone(),
+                    after: None,
+                    reason: None,
+                    dependencies: ro
+                        .prior
+                        .get(&addr)
+                        .map(|p| p.dependencies.clone())
+                        .unwrap_or_else(|| change.dependencies.clone()),
+                    deposed: Some(key.clone()),
+                    token: None,
+                };
+                (Some(key), Some(old))
+            } else {
+                (None, None)
+            };
+            if create_half {
+                change.action = Action::Create;
+                change.before = None;
+            }
             run.values.push(None);
             run.outstanding += 1;
             self.pending.push_back(PendingOp {
                 node: Some((n, i)),
                 key_index,
+                deposed,
+                replaced,
                 change,
                 planned,
                 config: Some(config),
@@ -626,12 +776,23 @@ impl<'a, 'r> Executor<'a, 'r> {
             *svc += 1;
             self.running += 1;
             let started = Instant::now();
-            let token = format!("sakk-{}", uuid_like(&op.change.addr.to_string(), started));
+            // A create that follows an unresolved intent reuses its token (idempotency tokens
+            // are reused on retry, not regenerated).
+            let token = op.change.token.clone().unwrap_or_else(|| {
+                format!("sakk-{}", uuid_like(&op.change.addr.to_string(), started))
+            });
             starting.push((op, token, started));
         }
         // Intents first (one durable write for the whole batch), then the creates.
-        let needs_intent =
-            |op: &PendingOp| op.change.action == Action::Create && op.pi.adopts_by_token(&op.type_);
+        let placeholder = |op: &PendingOp| {
+            matches!(op.change.action, Action::Create | Action::CreateThenDelete)
+                && op.pi.adopts_by_token(&op.type_)
+        };
+        let deposes = |op: &PendingOp| match op.change.action {
+            Action::CreateThenDelete => op.deposed.clone(),
+            _ => None,
+        };
+        let needs_intent = |op: &PendingOp| placeholder(op) || deposes(op).is_some();
         let batch: Vec<Intent> = starting
             .iter()
             .filter(|(op, _, _)| needs_intent(op))
@@ -642,6 +803,8 @@ impl<'a, 'r> Executor<'a, 'r> {
                     token: token.clone(),
                     planned: op.planned.clone()?,
                     dependencies: op.change.dependencies.clone(),
+                    deposes: deposes(op),
+                    placeholder: placeholder(op),
                 })
             })
             .collect();
@@ -689,6 +852,8 @@ impl<'a, 'r> Executor<'a, 'r> {
                 let result = result.map_err(|e| e.redact(&secrets_of(&from)));
                 OpDone {
                     node: op.node,
+                    deposed: op.deposed.clone(),
+                    replaced: op.replaced.clone(),
                     service,
                     addr: op.change.addr.clone(),
                     key_index: op.key_index,
@@ -746,26 +911,36 @@ impl<'a, 'r> Executor<'a, 'r> {
     }
 
     /// Records a finished operation; returns the node if that finished it.
-    fn finish_op(&mut self, walk: &mut Walk<'_>, d: OpDone) -> Option<NodeIndex> {
+    fn finish_op(&mut self, walk: &mut Walk<'_>, mut d: OpDone) -> Option<NodeIndex> {
         if let Some(v) = self.service_running.get_mut(&d.service) {
             *v = v.saturating_sub(1);
         }
         let elapsed = d.started.elapsed();
+        let replaced = d.replaced.take();
         let ok = match &d.result {
             Ok(state) => {
-                self.ao
-                    .observer
-                    .record(&d.addr, &d.provider, state.as_ref(), &d.deps);
+                match (&d.deposed, d.action) {
+                    (Some(key), Action::Delete) => self.ao.observer.forget_deposed(&d.addr, key),
+                    _ => self
+                        .ao
+                        .observer
+                        .record(&d.addr, &d.provider, state.as_ref(), &d.deps),
+                }
+                if let (Some(old), Some((n, _))) = (replaced, d.node) {
+                    self.deposed_todo.push((old, n));
+                }
                 self.ao.observer.event(&ApplyEvent::Finished {
                     addr: d.addr.clone(),
                     action: d.action,
                     elapsed,
                 });
                 match d.action {
-                    Action::Create => self.outcome.added += 1,
+                    // create_before_destroy: the destroy of the deposed object counts when it
+                    // is done.
+                    Action::Create | Action::CreateThenDelete => self.outcome.added += 1,
                     Action::Update => self.outcome.changed += 1,
                     Action::Delete => self.outcome.destroyed += 1,
-                    Action::DeleteThenCreate | Action::CreateThenDelete => {
+                    Action::DeleteThenCreate => {
                         self.outcome.added += 1;
                         self.outcome.destroyed += 1;
                     }
@@ -841,49 +1016,161 @@ impl<'a, 'r> Executor<'a, 'r> {
         }
     }
 
-    /// Deletes of instances with no configuration left, in reverse dependency order.
-    async fn run_orphan_deletes<'f>(
-        &mut self,
-        walk: &mut Walk<'_>,
-        futs: &mut FuturesUnordered<OpFuture<'f>>,
-        starts: &mut HashMap<(ResourceInstance, usize), (Action, Instant)>,
-        diags: &mut Diagnostics,
-    ) {
-        let mut todo: Vec<ResourceChange> = self
+    /// The destroys that run before the configuration walk: the old objects of
+    /// destroy-then-create replacements, and the deletes that depend on them (transitively),
+    /// as plain deletes. Only those whose provider can be configured before the walk (one that
+    /// depends on a resource cannot: such a replacement deletes and creates in its node).
+    fn destroys_first(&mut self, walk: &Walk<'_>) -> Vec<ResourceChange> {
+        let mut scratch = Diagnostics::new();
+        let at = walk.config.root.module.decl_range_hint();
+        let mut reachable = |c: &ResourceChange| {
+            walk.provider_for(
+                Site::Orphan(&c.addr.module),
+                &c.provider,
+                c.addr.mode,
+                &c.addr.type_,
+                &at,
+                &mut scratch,
+            )
+            .is_some()
+        };
+        let plan = self.ao.plan;
+        let mut first: Vec<ResourceChange> = Vec::new();
+        for c in &plan.changes {
+            if c.deposed.is_none() && c.action == Action::DeleteThenCreate && reachable(c) {
+                first.push(ResourceChange {
+                    action: Action::Delete,
+                    after: None,
+                    token: None,
+                    ..c.clone()
+                });
+            }
+        }
+        if first.is_empty() {
+            return first;
+        }
+        let mut bases: HashSet<String> = first.iter().map(|c| base_addr(&c.addr)).collect();
+        let mut taken: HashSet<ResourceInstance> = first.iter().map(|c| c.addr.clone()).collect();
+        loop {
+            let mut more = Vec::new();
+            for c in &plan.changes {
+                if c.deposed.is_none()
+                    && c.action == Action::Delete
+                    && !taken.contains(&c.addr)
+                    && c.dependencies.iter().any(|d| bases.contains(d))
+                    && reachable(c)
+                {
+                    more.push(c.clone());
+                }
+            }
+            if more.is_empty() {
+                break;
+            }
+            for c in more {
+                bases.insert(base_addr(&c.addr));
+                taken.insert(c.addr.clone());
+                first.push(c);
+            }
+        }
+        for c in &first {
+            self.handled.insert(c.addr.clone());
+        }
+        first
+    }
+
+    /// The destroys that run after the configuration walk: deletes not run yet, the plan's
+    /// deposed objects, and the objects create_before_destroy deposed in this run, unless
+    /// something that depends on the replaced resource failed or was skipped (the old object
+    /// then stays deposed: the next plan destroys it).
+    fn destroys_last(&mut self, graph: &Graph) -> Vec<ResourceChange> {
+        let mut last: Vec<ResourceChange> = self
             .ao
             .plan
             .changes
             .iter()
-            .filter(|c| c.action == Action::Delete && !self.handled.contains(&c.addr))
+            .filter(|c| {
+                c.action == Action::Delete
+                    && (c.deposed.is_some() || !self.handled.contains(&c.addr))
+            })
             .cloned()
             .collect();
+        for (c, n) in std::mem::take(&mut self.deposed_todo) {
+            let mut seen = HashSet::new();
+            let mut stack = vec![n];
+            let mut blocked = None;
+            'search: while let Some(x) = stack.pop() {
+                for d in graph.g.neighbors_directed(x, Direction::Incoming) {
+                    if seen.insert(d) {
+                        if self.failed_nodes.contains(&d) {
+                            blocked = Some(d);
+                            break 'search;
+                        }
+                        stack.push(d);
+                    }
+                }
+            }
+            if let Some(d) = blocked {
+                self.outcome.skipped += 1;
+                self.ao.observer.event(&ApplyEvent::Skipped {
+                    addr: c.addr.clone(),
+                    action: Action::Delete,
+                    because: format!(
+                        "{} depends on it and was not applied: the old object stays deposed",
+                        graph.g[d].addr
+                    ),
+                });
+                continue;
+            }
+            last.push(c);
+        }
+        last
+    }
+
+    /// Runs destroys in reverse dependency order: a destroy waits while something still to be
+    /// destroyed (or being destroyed) depends on it. When one fails or is skipped, what it
+    /// depends on stays (transitively).
+    async fn run_destroys<'f>(
+        &mut self,
+        walk: &mut Walk<'_>,
+        mut todo: Vec<ResourceChange>,
+        futs: &mut FuturesUnordered<OpFuture<'f>>,
+        starts: &mut HashMap<(ResourceInstance, usize), (Action, Instant)>,
+        diags: &mut Diagnostics,
+    ) {
         if todo.is_empty() {
             return;
         }
-        // The resource address of each remaining delete as dependencies name it: no instance
-        // keys, neither the resource's nor its modules' (module.a.module.b.type.name).
-        let base = |a: &ResourceInstance| {
-            let module: String = a
-                .module
-                .path()
-                .iter()
-                .map(|m| format!("module.{m}."))
-                .collect();
-            let resource = ResourceInstance {
-                module: crate::addrs::ModuleInstance(Vec::new()),
-                key: None,
-                ..a.clone()
+        // Destroys in flight: (instance, deposed key) -> its dependencies.
+        let mut running: HashMap<(ResourceInstance, Option<String>), Vec<String>> = HashMap::new();
+        // Remove what `failed` depends on from `todo`, transitively, reporting each as skipped.
+        let skip_dependencies =
+            |ex: &mut Self, todo: &mut Vec<ResourceChange>, failed: Vec<String>| {
+                let mut stack = failed;
+                while let Some(deps) = stack.pop().map(|d| vec![d]) {
+                    let (skip, keep): (Vec<ResourceChange>, Vec<ResourceChange>) = todo
+                        .drain(..)
+                        .partition(|c| deps.contains(&base_addr(&c.addr)));
+                    *todo = keep;
+                    for c in skip {
+                        stack.extend(c.dependencies.iter().cloned());
+                        if c.deposed.is_none() {
+                            ex.destroyed.insert(c.addr.clone(), false);
+                        }
+                        ex.outcome.skipped += 1;
+                        ex.ao.observer.event(&ApplyEvent::Skipped {
+                            addr: c.addr.clone(),
+                            action: c.action,
+                            because: "a resource that depends on it could not be destroyed".into(),
+                        });
+                    }
+                }
             };
-            format!("{module}{resource}")
-        };
-        // Deletes in flight: (instance, its dependencies).
-        let mut running: HashMap<ResourceInstance, Vec<String>> = HashMap::new();
         loop {
             if !self.ao.cancel.load(Ordering::SeqCst) {
                 let mut i = 0;
                 while i < todo.len() {
-                    let me = base(&todo[i].addr);
-                    // Wait while something still to be deleted depends on this one.
+                    let me = base_addr(&todo[i].addr);
+                    // Wait while something still to be destroyed depends on this one.
                     let blocked = todo
                         .iter()
                         .enumerate()
@@ -908,6 +1195,13 @@ impl<'a, 'r> Executor<'a, 'r> {
                         &at,
                         diags,
                     ) else {
+                        self.outcome.failed += 1;
+                        if c.deposed.is_none() {
+                            self.destroyed.insert(c.addr.clone(), false);
+                        }
+                        let deps = c.dependencies.clone();
+                        skip_dependencies(self, &mut todo, deps);
+                        i = 0;
                         continue;
                     };
                     let limit = walk
@@ -916,11 +1210,15 @@ impl<'a, 'r> Executor<'a, 'r> {
                         .and_then(|ro| ro.providers.for_type(&c.addr.type_))
                         .map(|p| p.service_limit(rt.service))
                         .unwrap_or(10);
-                    running.insert(c.addr.clone(), c.dependencies.clone());
-                    self.handled.insert(c.addr.clone());
+                    running.insert((c.addr.clone(), c.deposed.clone()), c.dependencies.clone());
+                    if c.deposed.is_none() {
+                        self.handled.insert(c.addr.clone());
+                    }
                     self.pending.push_back(PendingOp {
                         node: None,
-                        key_index: 0,
+                        key_index: usize::from(c.deposed.is_some()),
+                        deposed: c.deposed.clone(),
+                        replaced: None,
                         type_: c.addr.type_.clone(),
                         change: c,
                         planned: None,
@@ -935,8 +1233,16 @@ impl<'a, 'r> Executor<'a, 'r> {
             self.launch(futs, starts);
             if futs.is_empty() {
                 if !self.pending.is_empty() || !todo.is_empty() {
+                    for op in &self.pending {
+                        if op.deposed.is_none() {
+                            self.destroyed.insert(op.change.addr.clone(), false);
+                        }
+                    }
                     self.drop_pending("the apply was interrupted");
                     for c in todo.drain(..) {
+                        if c.deposed.is_none() {
+                            self.destroyed.insert(c.addr.clone(), false);
+                        }
                         self.outcome.skipped += 1;
                         self.ao.observer.event(&ApplyEvent::Skipped {
                             addr: c.addr.clone(),
@@ -951,22 +1257,17 @@ impl<'a, 'r> Executor<'a, 'r> {
                 break;
             };
             starts.remove(&(done.addr.clone(), done.key_index));
-            let deps = running.remove(&done.addr).unwrap_or_default();
+            let deps = running
+                .remove(&(done.addr.clone(), done.deposed.clone()))
+                .unwrap_or_default();
             let failed = done.result.is_err();
+            if done.deposed.is_none() {
+                self.destroyed.insert(done.addr.clone(), !failed);
+            }
             let _ = self.finish_op(walk, done);
             if failed {
-                // What it depends on must stay: the deletes of its dependencies are skipped.
-                let (skip, keep): (Vec<ResourceChange>, Vec<ResourceChange>) =
-                    todo.drain(..).partition(|c| deps.contains(&base(&c.addr)));
-                todo = keep;
-                for c in skip {
-                    self.outcome.skipped += 1;
-                    self.ao.observer.event(&ApplyEvent::Skipped {
-                        addr: c.addr.clone(),
-                        action: c.action,
-                        because: "a resource that depends on it could not be destroyed".into(),
-                    });
-                }
+                // What it depends on must stay: the destroys of its dependencies are skipped.
+                skip_dependencies(self, &mut todo, deps);
             }
         }
     }
@@ -1014,7 +1315,8 @@ async fn run_op(
     let missing = || ProviderError::new("internal: operation without the values it needs");
     match c.action {
         Action::NoOp => Ok(prior.cloned()),
-        Action::Create => {
+        // create_before_destroy: the old object was deposed; it is destroyed after the walk.
+        Action::Create | Action::CreateThenDelete => {
             let p = planned.ok_or_else(missing)?;
             if let Some(found) = pi
                 .find_by_token(&op.type_, p, &ctx.idempotency_token)
@@ -1044,36 +1346,6 @@ async fn run_op(
             pi.create(&op.type_, planned.ok_or_else(missing)?, ctx)
                 .await
                 .map(Some)
-        }
-        Action::CreateThenDelete => {
-            let new = pi
-                .create(&op.type_, planned.ok_or_else(missing)?, ctx)
-                .await?;
-            if let Err(e) = pi.delete(&op.type_, prior.ok_or_else(missing)?, ctx).await {
-                // The state keeps the old object: the new one must not outlive the failure.
-                let id = new
-                    .get_attr("id")
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_else(|| "(no id)".into());
-                let with = |e: ProviderError, more: String| {
-                    let detail = match e.detail.is_empty() {
-                        true => more,
-                        false => format!("{}\n{more}", e.detail),
-                    };
-                    e.detail(detail)
-                };
-                return Err(match pi.delete(&op.type_, &new, ctx).await {
-                    Ok(()) => with(e, format!(
-                        "Deleting the object being replaced failed, so the replacement ({id}) was deleted again; the state keeps the old object and the next apply tries again."
-                    )),
-                    Err(e2) => with(e, format!(
-                        "Deleting the object being replaced failed, and deleting its replacement {id} failed too ({}): that object exists outside the state.",
-                        e2.summary
-                    ))
-                    .hint(format!("delete {id} by hand (or import it), then run sakk apply again")),
-                });
-            }
-            Ok(Some(new))
         }
         Action::Read => pi
             .read_data(&op.type_, op.config.as_ref().ok_or_else(missing)?, ctx)

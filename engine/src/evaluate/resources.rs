@@ -69,6 +69,9 @@ pub enum PlanMode {
 pub struct ResourceOptions<'r> {
     pub providers: &'r Registry,
     pub prior: &'r IndexMap<ResourceInstance, PriorInstance>,
+    /// The state's deposed objects (old objects a create_before_destroy kept), by address and
+    /// deposed key: a plan destroys them.
+    pub deposed: &'r IndexMap<(ResourceInstance, String), PriorInstance>,
     pub mode: PlanMode,
     /// Read every prior instance from its provider first (`--refresh=false` skips it).
     pub refresh: bool,
@@ -503,6 +506,17 @@ impl<'c> Walk<'c> {
                                     dependencies: deps.clone(),
                                     how: Adoption::Token(token.clone()),
                                 });
+                            } else if mode != PlanMode::Normal {
+                                // A create that made nothing, in a destroy or a refresh: its
+                                // placeholder leaves the state (a plan creates it again).
+                                if let Some(p) = ro.prior.get(&a) {
+                                    self.res_state.borrow_mut().drift.push(Drift {
+                                        addr: a.clone(),
+                                        before: p.value.clone(),
+                                        after: None,
+                                        deposed: None,
+                                    });
+                                }
                             }
                         } else if let (Some(p), Some(now)) = (ro.prior.get(&a), &v) {
                             if !p.value.raw_equal(now) {
@@ -510,6 +524,7 @@ impl<'c> Walk<'c> {
                                     addr: a.clone(),
                                     before: p.value.clone(),
                                     after: Some(now.clone()),
+                                    deposed: None,
                                 });
                             }
                         } else if let (Some(p), None) = (ro.prior.get(&a), &v) {
@@ -517,6 +532,7 @@ impl<'c> Walk<'c> {
                                 addr: a.clone(),
                                 before: p.value.clone(),
                                 after: None,
+                                deposed: None,
                             });
                         }
                         refreshed.insert(a, v);
@@ -622,6 +638,8 @@ impl<'c> Walk<'c> {
                         after: None,
                         reason: Some(Reason::Destroy),
                         dependencies: deps.clone(),
+                        deposed: None,
+                        token: None,
                     });
                     items.push((key, p));
                 }
@@ -630,10 +648,21 @@ impl<'c> Walk<'c> {
             let eval = |e: &crate::lang::ast::Expr, it: &crate::lang::value::Attrs| {
                 self.eval_value_with(slot, i, rep.clone(), e, it)
             };
-            let Some(config) = config_value(&r.body, &rt.schema, &what, &eval, diags) else {
+            // A destroy reads no data source; one whose arguments refer to instances already
+            // gone (a destroy that was cut off) must not stop it.
+            let mut scratch = Diagnostics::new();
+            let config_diags = match (mode, r.mode) {
+                (PlanMode::Destroy, Mode::Data) => &mut scratch,
+                _ => &mut *diags,
+            };
+            let Some(config) = config_value(&r.body, &rt.schema, &what, &eval, config_diags) else {
                 items.push((key, Value::unknown(rt.schema.object_type())));
                 continue;
             };
+            if mode == PlanMode::Destroy && r.mode == Mode::Data {
+                items.push((key, Value::unknown(rt.schema.object_type())));
+                continue;
+            }
             if r.mode == Mode::Data {
                 let v = if config.is_wholly_known() && mode != PlanMode::Destroy {
                     let ctx = noop_ctx(addr.to_string());
@@ -661,6 +690,8 @@ impl<'c> Walk<'c> {
                         after: Some(config.clone()),
                         reason: None,
                         dependencies: deps.clone(),
+                        deposed: None,
+                        token: None,
                     });
                     Value::unknown(rt.schema.object_type())
                 };
@@ -668,9 +699,10 @@ impl<'c> Walk<'c> {
                 continue;
             }
             if mode == PlanMode::RefreshOnly {
-                if let Some(p) = prior {
-                    items.push((key, p));
-                }
+                // An instance the state does not have (or that is gone) is unknown to what
+                // refers to it: a reference by its key must still evaluate.
+                let v = prior.unwrap_or_else(|| Value::unknown(rt.schema.object_type()));
+                items.push((key, v));
                 continue;
             }
             // ignore_changes: the provider plans from the prior values of the ignored arguments.
@@ -770,17 +802,24 @@ impl<'c> Walk<'c> {
                 after: Some(after.clone()),
                 reason,
                 dependencies: deps.clone(),
+                deposed: None,
+                // The create after an unresolved intent reuses its idempotency token.
+                token: match (&prior, action) {
+                    (None, Action::Create) => prior_meta.and_then(|m| m.intent.clone()),
+                    _ => None,
+                },
             });
             items.push((key, after));
         }
         // Prior instances whose key is no longer in count/for_each.
-        if mode != PlanMode::RefreshOnly {
+        {
             for a in prior_addrs {
                 if planned_keys.contains(&a.key) {
                     continue;
                 }
                 self.res_state.borrow_mut().seen.insert(a.clone());
-                if !selected(&a) {
+                // Refresh-only: read above (and reported if gone); nothing is deleted.
+                if mode == PlanMode::RefreshOnly || !selected(&a) {
                     continue;
                 }
                 let p = match refreshed.get(&a).cloned() {
@@ -805,6 +844,8 @@ impl<'c> Walk<'c> {
                     after: None,
                     reason: Some(Reason::KeyNotInConfig),
                     dependencies: deps.clone(),
+                    deposed: None,
+                    token: None,
                 });
             }
         }
@@ -1014,7 +1055,7 @@ impl<'c> Walk<'c> {
                     continue;
                 }
                 let targeted = ro.targets.is_empty() || ro.targets.iter().any(|t| t.covers(a));
-                if targeted && ro.mode != PlanMode::RefreshOnly {
+                if targeted {
                     orphans.push((a.clone(), p.clone()));
                 }
             }
@@ -1032,8 +1073,11 @@ impl<'c> Walk<'c> {
             ) else {
                 continue;
             };
+            let refresh_only = ro.mode == PlanMode::RefreshOnly;
             let current = if let Some(token) = &p.intent {
                 match block_on(&ro.runtime, pi.find_by_token(&a.type_, &p.value, token)) {
+                    // A refresh-only run drops a placeholder whose create made nothing.
+                    Ok(None) if refresh_only => None,
                     Ok(v) => Some(v.unwrap_or_else(|| p.value.clone())),
                     Err(e) => {
                         diags.push(
@@ -1058,12 +1102,34 @@ impl<'c> Walk<'c> {
             } else {
                 Some(p.value.clone())
             };
-            let Some(current) = current else { continue };
+            let Some(current) = current else {
+                // Gone outside sakk: nothing to delete, and it leaves the state (Terraform's
+                // refresh drops it and reports it deleted outside Terraform).
+                self.res_state.borrow_mut().drift.push(Drift {
+                    addr: a.clone(),
+                    before: p.value.clone(),
+                    after: None,
+                    deposed: None,
+                });
+                continue;
+            };
+            let current = remark(current, &rt.schema, &[&p.value]);
+            if refresh_only {
+                if !p.value.raw_equal(&current) && p.intent.is_none() {
+                    self.res_state.borrow_mut().drift.push(Drift {
+                        addr: a.clone(),
+                        before: p.value.clone(),
+                        after: Some(current),
+                        deposed: None,
+                    });
+                }
+                continue;
+            }
             self.push_change(ResourceChange {
                 addr: a.clone(),
                 provider: p.provider.clone(),
                 action: Action::Delete,
-                before: Some(remark(current, &rt.schema, &[&p.value])),
+                before: Some(current),
                 after: None,
                 reason: Some(if ro.mode == PlanMode::Destroy {
                     Reason::Destroy
@@ -1071,11 +1137,17 @@ impl<'c> Walk<'c> {
                     Reason::NoLongerInConfig
                 }),
                 dependencies: p.dependencies.clone(),
+                deposed: None,
+                token: None,
             });
         }
+        self.plan_deposed(diags);
+        self.propagate_create_before_destroy();
+        self.warn_unfindable_creates(diags);
         let mut st = self.res_state.borrow_mut();
         let mut changes = std::mem::take(&mut st.changes);
-        changes.sort_by(|a, b| a.addr.cmp(&b.addr));
+        // The current object's change first, then its deposed objects'.
+        changes.sort_by(|a, b| (&a.addr, &a.deposed).cmp(&(&b.addr, &b.deposed)));
         let mut adopted = std::mem::take(&mut st.adopted);
         adopted.sort_by(|a, b| a.addr.cmp(&b.addr));
         crate::plan::Plan {
@@ -1084,6 +1156,191 @@ impl<'c> Walk<'c> {
             outputs: IndexMap::new(),
             adopted,
             moved: Vec::new(),
+        }
+    }
+}
+
+impl<'c> Walk<'c> {
+    /// Terraform's rule: create_before_destroy propagates to the dependencies of a resource
+    /// that has it (transitively), so their replacements create first too (a destroy-then-
+    /// create under a create_before_destroy dependent would make a cycle of destroy edges).
+    fn propagate_create_before_destroy(&mut self) {
+        let mut forced: HashSet<NodeIndex> = HashSet::new();
+        let mut stack: Vec<NodeIndex> = Vec::new();
+        for n in self.graph.g.node_indices() {
+            if self
+                .node_resource(n)
+                .is_some_and(|r| r.lifecycle.create_before_destroy)
+            {
+                stack.push(n);
+            }
+        }
+        let mut seen: HashSet<NodeIndex> = stack.iter().copied().collect();
+        while let Some(n) = stack.pop() {
+            for d in self.graph.g.neighbors(n) {
+                if seen.insert(d) {
+                    if self.node_resource(d).is_some() {
+                        forced.insert(d);
+                    }
+                    stack.push(d);
+                }
+            }
+        }
+        if forced.is_empty() {
+            return;
+        }
+        let mut st = self.res_state.borrow_mut();
+        for c in st.changes.iter_mut() {
+            if c.action != Action::DeleteThenCreate || c.deposed.is_some() {
+                continue;
+            }
+            let node = self.slot_of.get(&c.addr.module.path()).and_then(|s| {
+                self.slots[*s].nodes.get(&NodeKind::Resource {
+                    mode: c.addr.mode,
+                    type_: c.addr.type_.clone(),
+                    name: c.addr.name.clone(),
+                })
+            });
+            if node.is_some_and(|n| forced.contains(n)) {
+                c.action = Action::CreateThenDelete;
+            }
+        }
+    }
+
+    /// The managed resource a graph node declares.
+    fn node_resource(&self, n: NodeIndex) -> Option<&'c Resource> {
+        let addr = &self.graph.g[n].addr;
+        let NodeKind::Resource { mode, type_, name } = &addr.kind else {
+            return None;
+        };
+        let slot = *self.slot_of.get(&addr.module)?;
+        let module: &'c crate::config::Module = self.slots[slot].module;
+        module
+            .resources
+            .get(&crate::config::resource_key(*mode, type_, name))
+    }
+
+    /// One warning per resource type the plan creates whose provider cannot find an object
+    /// by the token of the create that made it: a crash between the create call and the state
+    /// write may leave an object behind that sakk cannot find.
+    fn warn_unfindable_creates(&self, diags: &mut Diagnostics) {
+        let creates: Vec<(ResourceInstance, String)> = self
+            .res_state
+            .borrow()
+            .changes
+            .iter()
+            .filter(|c| {
+                c.deposed.is_none()
+                    && matches!(
+                        c.action,
+                        Action::Create | Action::DeleteThenCreate | Action::CreateThenDelete
+                    )
+            })
+            .map(|c| (c.addr.clone(), c.provider.clone()))
+            .collect();
+        let mut by_type: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        let at = self.config.root.module.decl_range_hint();
+        for (a, provider) in creates {
+            let mut scratch = Diagnostics::new();
+            let Some((pi, _)) = self.provider_for(
+                Site::Orphan(&a.module),
+                &provider,
+                a.mode,
+                &a.type_,
+                &at,
+                &mut scratch,
+            ) else {
+                continue;
+            };
+            if !pi.adopts_by_token(&a.type_) {
+                by_type
+                    .entry(a.type_.clone())
+                    .or_default()
+                    .push(a.to_string());
+            }
+        }
+        for (type_, addrs) in by_type {
+            let shown: Vec<&str> = addrs.iter().take(5).map(String::as_str).collect();
+            let more = match addrs.len() > shown.len() {
+                true => format!(" and {} more", addrs.len() - shown.len()),
+                false => String::new(),
+            };
+            diags.push(
+                Diagnostic::warning(format!(
+                    "Objects of type {type_} cannot be found again after a crash"
+                ))
+                .detail(format!(
+                    "The provider cannot look up a {type_} by the idempotency token of the create that made it. If sakk is killed, or loses the response, between the create call and the state write, the object may be left behind outside the state where sakk cannot find it, and the next apply creates another. Planned: {}{more}.",
+                    shown.join(", ")
+                ))
+                .hint("let the apply run to the end; after a crash, look for such objects and import them (`sakk import ADDR ID`) or delete them"),
+            );
+        }
+    }
+
+    /// The state's deposed objects: each is read (one gone outside sakk leaves the state) and
+    /// destroyed, in any mode but refresh-only.
+    fn plan_deposed(&mut self, diags: &mut Diagnostics) {
+        let Some(ro) = self.resources.as_ref() else {
+            return;
+        };
+        for ((a, key), p) in ro.deposed.iter() {
+            if !(ro.targets.is_empty() || ro.targets.iter().any(|t| t.covers(a))) {
+                continue;
+            }
+            let at = self.config.root.module.decl_range_hint();
+            let Some((pi, rt)) = self.provider_for(
+                Site::Orphan(&a.module),
+                &p.provider,
+                a.mode,
+                &a.type_,
+                &at,
+                diags,
+            ) else {
+                continue;
+            };
+            let current = if ro.refresh {
+                let ctx = noop_ctx(format!("{a} (deposed object {key})"));
+                match block_on(&ro.runtime, pi.read(&a.type_, &p.value, &ctx)) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        let e = e.redact(&secrets_of(&[&p.value]));
+                        diags.push(
+                            Diagnostic::error(format!(
+                                "Error refreshing {a} (deposed object {key}): {}",
+                                e.summary
+                            ))
+                            .detail(e.detail),
+                        );
+                        continue;
+                    }
+                }
+            } else {
+                Some(p.value.clone())
+            };
+            let Some(current) = current else {
+                self.res_state.borrow_mut().drift.push(Drift {
+                    addr: a.clone(),
+                    before: p.value.clone(),
+                    after: None,
+                    deposed: Some(key.clone()),
+                });
+                continue;
+            };
+            if ro.mode == PlanMode::RefreshOnly {
+                continue;
+            }
+            self.push_change(ResourceChange {
+                addr: a.clone(),
+                provider: p.provider.clone(),
+                action: Action::Delete,
+                before: Some(remark(current, &rt.schema, &[&p.value])),
+                after: None,
+                reason: None,
+                dependencies: p.dependencies.clone(),
+                deposed: Some(key.clone()),
+                token: None,
+            });
         }
     }
 }

@@ -92,6 +92,14 @@ pub struct ResourceChange {
     pub reason: Option<Reason>,
     /// Direct dependencies (resource addresses, no instance keys), for the state.
     pub dependencies: Vec<String>,
+    /// A destroy of a deposed object of `addr` (the old object a create_before_destroy kept),
+    /// by its key in the state; None for the current object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deposed: Option<String>,
+    /// A create that follows an unresolved intent (a create cut off before its object was
+    /// found): the intent's idempotency token, reused by the create.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
 }
 
 /// Something refresh found changed outside sakk (shown separately from planned changes).
@@ -102,6 +110,9 @@ pub struct Drift {
     pub before: Value,
     /// None: deleted outside sakk.
     pub after: Option<Value>,
+    /// The key of a deposed object (None: the current object).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deposed: Option<String>,
 }
 
 /// The change of one root output.
@@ -179,6 +190,13 @@ impl Plan {
         self.changes.iter().any(|c| c.action != Action::NoOp)
             || !self.adopted.is_empty()
             || !self.moved.is_empty()
+            || self.gone().next().is_some()
+    }
+
+    /// Objects refresh found gone (deleted outside sakk, or placeholders of creates that made
+    /// nothing): apply removes them from the state, whatever else it does.
+    pub fn gone(&self) -> impl Iterator<Item = &Drift> {
+        self.drift.iter().filter(|d| d.after.is_none())
     }
 
     /// How many objects this plan imports.
@@ -261,6 +279,8 @@ mod tests {
                     after,
                     reason: reason.clone(),
                     dependencies: vec!["aws_vpc.v".into(), "module.n.aws_iam_role.r".into()],
+                    deposed: None,
+                    token: None,
                 });
             }
         }
@@ -288,11 +308,13 @@ mod tests {
                     addr: addr("data.aws_caller_identity.me"),
                     before: bucket(Value::string("a")),
                     after: Some(bucket(Value::string("b"))),
+                    deposed: None,
                 },
                 Drift {
                     addr: addr("aws_vpc.v[0]"),
                     before: Value::null(Type::empty_object()),
                     after: None,
+                    deposed: None,
                 },
             ],
             outputs,

@@ -76,6 +76,8 @@ pub struct MemInstance {
 #[derive(Debug, Clone, Default)]
 pub struct MemState {
     pub instances: IndexMap<ResourceInstance, MemInstance>,
+    /// Deposed objects (create_before_destroy kept them), by address and deposed key.
+    pub deposed: IndexMap<(ResourceInstance, String), MemInstance>,
     pub outputs: IndexMap<String, Value>,
     pub serial: u64,
 }
@@ -136,6 +138,40 @@ impl MemState {
             if a.mode == engine::config::Mode::Data {
                 continue;
             }
+            out.insert(a.clone(), prior_instance(providers, a, inst)?);
+        }
+        Ok(out)
+    }
+
+    /// The deposed objects, as the engine plans them.
+    pub fn prior_deposed(
+        &self,
+        providers: &Registry,
+    ) -> Result<IndexMap<(ResourceInstance, String), PriorInstance>, String> {
+        let mut out = IndexMap::new();
+        for ((a, k), inst) in &self.deposed {
+            out.insert((a.clone(), k.clone()), prior_instance(providers, a, inst)?);
+        }
+        Ok(out)
+    }
+
+    /// An instance's attributes, decoded with its schema (None: not in the state).
+    pub fn value(&self, providers: &Registry, a: &str) -> Option<Value> {
+        self.prior(providers)
+            .ok()?
+            .get(&addr(a))
+            .map(|p| p.value.clone())
+    }
+}
+
+/// One instance of the state as the engine plans it (as `state_io::prior_from_state`).
+fn prior_instance(
+    providers: &Registry,
+    a: &ResourceInstance,
+    inst: &MemInstance,
+) -> Result<PriorInstance, String> {
+    {
+        {
             let Some(rt) = providers
                 .for_type(&a.type_)
                 .and_then(|p| p.resource_types().get(&a.type_))
@@ -156,26 +192,14 @@ impl MemState {
                 ),
                 _ => value,
             };
-            out.insert(
-                a.clone(),
-                PriorInstance {
-                    value,
-                    provider: inst.provider.clone(),
-                    tainted: inst.tainted && inst.intent.is_none(),
-                    dependencies: inst.dependencies.clone(),
-                    intent: inst.intent.clone(),
-                },
-            );
+            Ok(PriorInstance {
+                value,
+                provider: inst.provider.clone(),
+                tainted: inst.tainted && inst.intent.is_none(),
+                dependencies: inst.dependencies.clone(),
+                intent: inst.intent.clone(),
+            })
         }
-        Ok(out)
-    }
-
-    /// An instance's attributes, decoded with its schema (None: not in the state).
-    pub fn value(&self, providers: &Registry, a: &str) -> Option<Value> {
-        self.prior(providers)
-            .ok()?
-            .get(&addr(a))
-            .map(|p| p.value.clone())
     }
 }
 
@@ -205,6 +229,15 @@ impl ApplyObserver for Recorder<'_> {
         }
         let mut st = self.state.lock().unwrap();
         for i in batch {
+            if let Some(key) = &i.deposes {
+                // create_before_destroy: the current object is deposed in the same write.
+                if let Some(old) = st.instances.shift_remove(&i.addr) {
+                    st.deposed.insert((i.addr.clone(), key.clone()), old);
+                }
+            }
+            if !i.placeholder {
+                continue;
+            }
             let ty = schema_type(self.providers, &i.addr.type_, &i.planned);
             // Attributes known so far; the rest null (as the Recorder of the CLI).
             let known: Vec<(String, Value)> = i
@@ -240,6 +273,11 @@ impl ApplyObserver for Recorder<'_> {
         }
         self.intents.lock().unwrap().extend(batch.iter().cloned());
         Ok(())
+    }
+
+    fn forget_deposed(&self, addr: &ResourceInstance, key: &str) {
+        let mut st = self.state.lock().unwrap();
+        st.deposed.shift_remove(&(addr.clone(), key.to_string()));
     }
 
     fn record(
@@ -315,6 +353,7 @@ pub struct Planned {
     pub inputs: Vec<RawInput>,
     pub opts: EvalOptions,
     pub prior: IndexMap<ResourceInstance, PriorInstance>,
+    pub deposed: IndexMap<(ResourceInstance, String), PriorInstance>,
     pub plan: Plan,
     pub evaluated: Evaluated,
     pub diags: Diagnostics,
@@ -524,12 +563,17 @@ impl Harness {
             .collect();
         let replace: Vec<ResourceInstance> = o.replace.iter().map(|r| addr(r)).collect();
         let prior = self.state.prior(&self.registry).expect("state decodes");
+        let deposed = self
+            .state
+            .prior_deposed(&self.registry)
+            .expect("state decodes");
         let mut planned = Planned {
             config,
             graph,
             inputs,
             opts,
             prior,
+            deposed,
             plan: Plan::default(),
             evaluated: Evaluated::default(),
             diags,
@@ -544,6 +588,7 @@ impl Harness {
         let ro = ResourceOptions {
             providers: &self.registry,
             prior: &planned.prior,
+            deposed: &planned.deposed,
             mode: o.mode,
             refresh: o.refresh,
             replace: planned.replace.clone(),
@@ -594,6 +639,12 @@ impl Harness {
         };
         if p.mode == PlanMode::RefreshOnly {
             for d in &p.plan.drift {
+                if let Some(k) = &d.deposed {
+                    if d.after.is_none() {
+                        st.deposed.shift_remove(&(d.addr.clone(), k.clone()));
+                    }
+                    continue;
+                }
                 match &d.after {
                     Some(v) => {
                         let old = st.instances.get(&d.addr).cloned();
@@ -659,6 +710,7 @@ impl Harness {
         let resources = ResourceOptions {
             providers: &self.registry,
             prior: &p.prior,
+            deposed: &p.deposed,
             mode: p.mode,
             refresh: false,
             replace: p.replace.clone(),
@@ -683,6 +735,9 @@ impl Harness {
         let mut st = recorder.state.into_inner().unwrap();
         if p.mode == PlanMode::Destroy {
             st.outputs.clear();
+            // Data sources leave the state with a destroy (as Terraform's).
+            st.instances
+                .retain(|a, _| a.mode != engine::config::Mode::Data);
         } else if outcome.failed == 0 && !outcome.interrupted {
             st.outputs = output_values(&outcome.outputs);
         }
@@ -730,9 +785,23 @@ impl Harness {
         v.as_str().map(str::to_string).or_else(|| v.to_json().ok())
     }
 
-    /// The ids of every object the state holds.
+    /// The ids of every object the state holds (deposed ones too).
     pub fn state_ids(&self) -> BTreeSet<String> {
-        self.addrs().iter().filter_map(|a| self.id(a)).collect()
+        let mut ids: BTreeSet<String> = self.addrs().iter().filter_map(|a| self.id(a)).collect();
+        ids.extend(self.deposed_ids().into_values());
+        ids
+    }
+
+    /// The deposed objects: "address (deposed key)" -> id.
+    pub fn deposed_ids(&self) -> std::collections::BTreeMap<String, String> {
+        let deposed = self.state.prior_deposed(&self.registry).expect("decodes");
+        deposed
+            .iter()
+            .filter_map(|((a, k), p)| {
+                let id = p.value.get_attr("id")?.clone().unmark().0;
+                Some((format!("{a} (deposed {k})"), id.as_str()?.to_string()))
+            })
+            .collect()
     }
 
     /// Marks an instance tainted (`sakk taint`).

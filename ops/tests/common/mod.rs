@@ -342,10 +342,17 @@ impl Fx {
 
     /// The ids of the objects the state holds.
     pub fn state_ids(&self) -> BTreeSet<String> {
-        self.prior()
+        let mut ids: BTreeSet<String> = self
+            .prior()
             .values()
             .filter_map(|p| str_at(&p.value, &["id"]))
-            .collect()
+            .collect();
+        if let Some(st) = self.state() {
+            let deposed = ops::state_io::deposed_from_state(&st, &self.project.providers)
+                .expect("deposed objects decode");
+            ids.extend(deposed.values().filter_map(|p| str_at(&p.value, &["id"])));
+        }
+        ids
     }
 
     /// The world and the state agree: the same objects, each once, no placeholders.
