@@ -534,7 +534,11 @@ fn nonsensitive_passes_and_the_plan_shows_it() {
         .and_then(|s| s.get_key("helm"))
         .and_then(|h| h.get_key("values"))
         .expect("spec.source.helm.values");
-    assert!(!values.has_marks_deep(), "not sensitive any more");
+    assert!(!values.is_sensitive_deep(), "not sensitive any more");
+    assert!(
+        values.is_declassified(),
+        "and the plan knows it was declassified"
+    );
     assert_eq!(
         values.as_str(),
         Some(format!("password: {SECRET}").as_str())
@@ -558,6 +562,38 @@ fn nonsensitive_passes_and_the_plan_shows_it() {
         .remote
         .show("main:gitops/apps/application-db.yaml")
         .contains(SECRET));
+}
+
+/// Declassifying part of a value does not declassify the rest: a manifest that holds a
+/// `nonsensitive()` value next to (or mixed with) the secret itself is refused, naming where.
+#[test]
+fn a_partly_declassified_value_is_still_refused() {
+    for (what, helm, attribute) in [
+        (
+            "the secret beside its declassified copy",
+            "{ values = nonsensitive(var.db_password), parameters = [{ name = \"pw\", value = var.db_password }] }",
+            "spec.source.helm.parameters",
+        ),
+        (
+            "jsonencode of both",
+            "{ values = jsonencode({ a = nonsensitive(var.db_password), b = var.db_password }) }",
+            "spec.source.helm.values",
+        ),
+        (
+            "a template of both",
+            "{ values = \"${nonsensitive(var.db_password)}-${var.db_password}\" }",
+            "spec.source.helm.values",
+        ),
+        (
+            "sensitive() again",
+            "{ values = yamlencode({ pw = sensitive(nonsensitive(var.db_password)) }) }",
+            "spec.source.helm.values",
+        ),
+    ] {
+        let mut p = Project::new();
+        p.write("", &Project::app(helm, ""));
+        assert_refused(&mut p, what, attribute);
+    }
 }
 
 /// An AWS role's `tags_all` (default tags merged with the role's own, rebuilt by the provider)
