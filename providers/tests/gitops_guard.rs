@@ -489,6 +489,19 @@ fn sensitive_provider_settings_are_refused() {
     }
 }
 
+/// A provider setting declassified with `nonsensitive()` is not sensitive: it is committed.
+#[test]
+fn declassified_provider_settings_are_committed() {
+    let mut p = Project::new();
+    p.write(
+        "author_name = nonsensitive(sensitive(\"Deploy Bot\"))",
+        &Project::app("{ values = \"replicaCount: 2\" }", ""),
+    );
+    assert_applied(&mut p, "declassified author_name");
+    let t = p.git_text();
+    assert!(t.contains("Deploy Bot <"), "the commit's author: {t}");
+}
+
 /// The resource exists first (apply 1); apply 2 puts its attribute into a manifest: refused.
 #[test]
 fn a_second_apply_is_refused_too() {
