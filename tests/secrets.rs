@@ -242,3 +242,123 @@ resource "argocd_application" "db" {{
     let (out, _) = run_all(&work, &["destroy", "--auto-approve"]);
     assert!(!out.contains(SECRET), "{out}");
 }
+
+/// `nonsensitive()` is the explicit opt-out, and visibly so: a manifest value declassified
+/// with it plans with the annotation (human, markdown, `--json`'s `after_declassified`), the
+/// saved plan shows the same, the apply commits it, the re-plan is clean; the sensitive
+/// variable itself in the same place is still refused and never reaches Git. GitOps only
+/// (no AWS).
+#[test]
+fn nonsensitive_is_shown_in_the_plan_and_committed_while_the_secret_is_refused() {
+    const NOTE: &str = "# declassified with nonsensitive()";
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let remote = bare_remote(tmp.path());
+    let work = tmp.path().join("work");
+    std::fs::create_dir_all(&work).expect("mkdir");
+    let write = |values: &str| {
+        let text = format!(
+            r#"
+variable "db_password" {{
+  default   = "{SECRET}"
+  sensitive = true
+}}
+provider "gitops" {{
+  repository = "file://{}"
+  branch     = "main"
+}}
+resource "argocd_application" "db" {{
+  metadata = {{ name = "db" }}
+  spec = {{
+    project = "default"
+    source = {{
+      repoURL        = "https://charts.example.com"
+      chart          = "db"
+      targetRevision = "1.0.0"
+      helm           = {{ values = {values} }}
+    }}
+    destination = {{ server = "https://kubernetes.default.svc", namespace = "db" }}
+  }}
+}}
+"#,
+            remote.display()
+        );
+        std::fs::write(work.join("main.tf"), text).expect("write");
+    };
+    let run = |args: &[&str]| {
+        let o = run_in(&work, args);
+        (format!("{}{}", stdout(&o), stderr(&o)), o.status.code())
+    };
+    write("\"password: ${nonsensitive(var.db_password)}\"");
+    let (out, code) = run(&["init"]);
+    assert_eq!(code, Some(0), "{out}");
+    let annotated = format!("values = \"password: {SECRET}\" {NOTE}");
+    let (plan, code) = run(&["plan"]);
+    assert_eq!(code, Some(0), "{plan}");
+    assert!(plan.contains(&annotated), "{plan}");
+    let (md, code) = run(&["plan", "--markdown"]);
+    assert_eq!(code, Some(0), "{md}");
+    assert!(md.contains(&annotated), "{md}");
+    let declassified = |json: &str| -> serde_json::Value {
+        let doc: serde_json::Value = serde_json::from_str(json).expect("plan JSON");
+        let c = doc["resource_changes"]
+            .as_array()
+            .expect("resource_changes")
+            .iter()
+            .find(|c| c["address"] == "argocd_application.db")
+            .expect("the application")["change"]
+            .clone();
+        // Terraform's own fields are as they were: nothing is sensitive any more.
+        assert!(!c["after_sensitive"].to_string().contains("true"), "{c}");
+        assert_eq!(
+            c["after_declassified"]["spec"]["source"]["helm"]["values"], true,
+            "{c}"
+        );
+        assert_eq!(
+            c["after"]["spec"]["source"]["helm"]["values"],
+            format!("password: {SECRET}")
+        );
+        c["after_declassified"].clone()
+    };
+    let (json, code) = run(&["plan", "--json"]);
+    assert_eq!(code, Some(0), "{json}");
+    let want = declassified(&json);
+    // Nothing else of the manifest is declassified.
+    assert_eq!(want.to_string().matches("true").count(), 1, "{want}");
+    // The saved plan keeps the mark: `show` prints the same, and apply executes it.
+    let (out, code) = run(&["plan", "--out", "p.bin"]);
+    assert_eq!(code, Some(0), "{out}");
+    let (shown, code) = run(&["show", "p.bin"]);
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(shown.contains(&annotated), "{shown}");
+    let (json, code) = run(&["show", "--json", "p.bin"]);
+    assert_eq!(code, Some(0), "{json}");
+    assert_eq!(declassified(&json), want);
+    let (out, code) = run(&["apply", "p.bin"]);
+    assert_eq!(code, Some(0), "{out}");
+    let files = git(&remote, &["ls-tree", "-r", "--name-only", "main"]);
+    let path = files
+        .lines()
+        .find(|f| f.ends_with("application-db.yaml"))
+        .unwrap_or_else(|| panic!("the manifest was committed: {files}"))
+        .to_string();
+    let file = git(&remote, &["show", &format!("main:{path}")]);
+    assert!(file.contains(&format!("password: {SECRET}")), "{file}");
+    // Nothing of the mark is in the state; the re-plan is clean.
+    let (again, code) = run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(code, Some(0), "{again}");
+    assert!(again.contains("No changes."), "{again}");
+    let commits = git(&remote, &["rev-list", "--count", "main"]);
+    // The sensitive variable itself: refused at plan and at apply, nothing committed, not
+    // printed.
+    write("var.db_password");
+    for args in [&["plan"][..], &["apply", "--auto-approve"]] {
+        let (out, code) = run(args);
+        assert_eq!(code, Some(1), "{args:?}: {out}");
+        assert!(out.contains("would commit a secret to Git"), "{out}");
+        assert!(out.contains("nonsensitive()"), "the hint: {out}");
+        assert!(!out.contains(SECRET), "{args:?} printed the secret:\n{out}");
+    }
+    assert_eq!(git(&remote, &["rev-list", "--count", "main"]), commits);
+    let now = git(&remote, &["show", &format!("main:{path}")]);
+    assert_eq!(now, file, "unchanged");
+}

@@ -154,6 +154,66 @@ fn sensitive_marks_propagate() {
     assert_eq!(run("var.secret != \"\" ? 1 : 2"), "1");
 }
 
+fn value_of(src: &str) -> Value {
+    // Every function (`yamlencode` is not among the core ones); no file is read.
+    let funcs = Registry::for_module(std::path::Path::new("."));
+    let ctx = EvalContext::new(&TestScope, &funcs);
+    let e = parse_expr("t.tf".into(), src).expect("parses");
+    eval(&e, &ctx).unwrap_or_else(|d| panic!("{src}: {d:?}"))
+}
+
+/// `nonsensitive()` leaves a second mark, "declassified", that travels like the sensitive mark
+/// through operators, templates, `for`, collections and functions, but never hides a value.
+#[test]
+fn declassified_marks_propagate_and_never_hide() {
+    for src in [
+        "nonsensitive(var.secret)",
+        "\"x${nonsensitive(var.secret)}\"",
+        "\"%{for c in [1]}${nonsensitive(var.secret)}%{endfor}\"",
+        "upper(nonsensitive(var.secret))",
+        "nonsensitive(var.secret) == \"a\"",
+        "{for k in [1]: k => nonsensitive(var.secret)}[\"1\"]",
+        "[nonsensitive(var.secret)][0]",
+        "{a = nonsensitive(var.secret)}.a",
+        "length(nonsensitive(var.secret))",
+        "jsonencode({ pw = nonsensitive(var.secret) })",
+        "yamlencode({ pw = nonsensitive(var.secret) })",
+        "toset([nonsensitive(var.secret)])",
+        "nonsensitive(sensitive(\"public\"))",
+    ] {
+        let v = value_of(src);
+        assert!(v.is_declassified(), "{src}: {v:?}");
+        assert!(!v.is_sensitive_deep(), "{src}");
+        assert_ne!(v.to_string(), "(sensitive)", "{src}");
+    }
+    assert_eq!(
+        value_of("jsonencode({ pw = nonsensitive(var.secret) })").as_str(),
+        Some(r#"{"pw":"hunter2"}"#)
+    );
+    // Inside collections the mark stays on the element.
+    let l = value_of("[for x in [1]: nonsensitive(var.secret)]");
+    assert!(!l.is_declassified() && l.marks_deep().is_declassified());
+    assert_eq!(l.to_string(), "[\n  \"hunter2\",\n]");
+    // Mixed with a secret: sensitive, whatever was declassified.
+    for src in [
+        "\"${nonsensitive(var.secret)}${var.secret}\"",
+        "jsonencode([nonsensitive(var.secret), var.secret])",
+        "sensitive(nonsensitive(var.secret))",
+    ] {
+        let v = value_of(src);
+        assert!(v.is_sensitive() && !v.is_declassified(), "{src}");
+        assert_eq!(v.to_string(), "(sensitive)", "{src}");
+    }
+    // Only part declassified: the rest stays sensitive.
+    let partial = value_of("{ a = nonsensitive(var.secret), b = var.secret }");
+    assert!(partial.is_sensitive_deep());
+    assert!(partial.get_attr("a").is_some_and(Value::is_declassified));
+    // A condition's marks do not reach the result, as for the sensitive mark (Terraform 1.0).
+    assert!(!value_of("nonsensitive(var.secret) != \"\" ? \"y\" : \"n\"").is_marked());
+    // Twice is redundant, as in Terraform.
+    assert!(run("nonsensitive(nonsensitive(var.secret))").starts_with("ERR: "));
+}
+
 #[test]
 fn errors_have_ranges_and_hints() {
     let funcs = Registry::builtins();

@@ -369,6 +369,63 @@ fn a_value_marked_sensitive_in_the_configuration_is_not_a_perpetual_change() {
     assert!(again.no_changes(), "{:?}", again.actions());
 }
 
+/// `nonsensitive()` is the explicit opt-out: the planned value carries the declassified mark (not
+/// the sensitive one), a root output built from it needs no `sensitive = true`, the state keeps
+/// no mark for it (as Terraform keeps nothing), and the re-plan after apply is clean.
+#[test]
+fn a_value_declassified_with_nonsensitive_is_annotated_and_not_a_perpetual_change() {
+    let mut h = Harness::new(&[(
+        "main.tf",
+        r#"
+variable "pw" {
+  default   = "hunter2"
+  sensitive = true
+}
+resource "mock_thing" "d" {
+  input = "public-${nonsensitive(var.pw)}"
+}
+output "shown" {
+  value = { v = nonsensitive(var.pw) }
+}
+"#,
+    )]);
+    let p = plan_ok(&h, PlanOpts::default());
+    let after = p
+        .change("mock_thing.d")
+        .and_then(|c| c.after.clone())
+        .expect("after");
+    let input = after.get_attr("input").expect("input");
+    assert!(
+        input.is_declassified() && !input.is_sensitive(),
+        "{input:?}"
+    );
+    assert_eq!(input.as_str(), Some("public-hunter2"));
+    // The mock's own `output` is computed from `input`: no secret in it either.
+    assert!(!after
+        .get_attr("output")
+        .is_some_and(Value::is_sensitive_deep));
+    // No "Output refers to sensitive values" (plan_ok), and the value is not sensitive.
+    let out = p.evaluated.outputs.get("shown").expect("output");
+    assert!(!out.sensitive && !out.value.is_sensitive_deep());
+    assert!(out.value.get_attr("v").is_some_and(Value::is_declassified));
+    apply_exactly(&mut h, &p, &[]);
+    let st = &h.state.instances[&addr("mock_thing.d")];
+    // (`secret` is the mock schema's own sensitive attribute.)
+    assert!(
+        !st.sensitive.contains(&"input".to_string()),
+        "{:?}",
+        st.sensitive
+    );
+    assert!(h
+        .mock
+        .objects()
+        .iter()
+        .any(|o| o.value.get_attr("input").and_then(Value::as_str) == Some("public-hunter2")));
+    let again = plan_ok(&h, PlanOpts::default());
+    assert!(again.plan.drift.is_empty(), "{:?}", again.plan.drift);
+    assert!(again.no_changes(), "{:?}", again.actions());
+}
+
 // ---- data sources ----
 
 #[test]

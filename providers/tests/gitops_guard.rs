@@ -489,6 +489,19 @@ fn sensitive_provider_settings_are_refused() {
     }
 }
 
+/// A provider setting declassified with `nonsensitive()` is not sensitive: it is committed.
+#[test]
+fn declassified_provider_settings_are_committed() {
+    let mut p = Project::new();
+    p.write(
+        "author_name = nonsensitive(sensitive(\"Deploy Bot\"))",
+        &Project::app("{ values = \"replicaCount: 2\" }", ""),
+    );
+    assert_applied(&mut p, "declassified author_name");
+    let t = p.git_text();
+    assert!(t.contains("Deploy Bot <"), "the commit's author: {t}");
+}
+
 /// The resource exists first (apply 1); apply 2 puts its attribute into a manifest: refused.
 #[test]
 fn a_second_apply_is_refused_too() {
@@ -534,7 +547,11 @@ fn nonsensitive_passes_and_the_plan_shows_it() {
         .and_then(|s| s.get_key("helm"))
         .and_then(|h| h.get_key("values"))
         .expect("spec.source.helm.values");
-    assert!(!values.has_marks_deep(), "not sensitive any more");
+    assert!(!values.is_sensitive_deep(), "not sensitive any more");
+    assert!(
+        values.is_declassified(),
+        "and the plan knows it was declassified"
+    );
     assert_eq!(
         values.as_str(),
         Some(format!("password: {SECRET}").as_str())
@@ -558,6 +575,38 @@ fn nonsensitive_passes_and_the_plan_shows_it() {
         .remote
         .show("main:gitops/apps/application-db.yaml")
         .contains(SECRET));
+}
+
+/// Declassifying part of a value does not declassify the rest: a manifest that holds a
+/// `nonsensitive()` value next to (or mixed with) the secret itself is refused, naming where.
+#[test]
+fn a_partly_declassified_value_is_still_refused() {
+    for (what, helm, attribute) in [
+        (
+            "the secret beside its declassified copy",
+            "{ values = nonsensitive(var.db_password), parameters = [{ name = \"pw\", value = var.db_password }] }",
+            "spec.source.helm.parameters",
+        ),
+        (
+            "jsonencode of both",
+            "{ values = jsonencode({ a = nonsensitive(var.db_password), b = var.db_password }) }",
+            "spec.source.helm.values",
+        ),
+        (
+            "a template of both",
+            "{ values = \"${nonsensitive(var.db_password)}-${var.db_password}\" }",
+            "spec.source.helm.values",
+        ),
+        (
+            "sensitive() again",
+            "{ values = yamlencode({ pw = sensitive(nonsensitive(var.db_password)) }) }",
+            "spec.source.helm.values",
+        ),
+    ] {
+        let mut p = Project::new();
+        p.write("", &Project::app(helm, ""));
+        assert_refused(&mut p, what, attribute);
+    }
 }
 
 /// An AWS role's `tags_all` (default tags merged with the role's own, rebuilt by the provider)

@@ -8,8 +8,21 @@ use std::fmt::Write as _;
 
 const UNKNOWN: &str = "(known after apply)";
 const SENSITIVE: &str = "(sensitive value)";
+/// The annotation of a value that went through `nonsensitive()` (shown in clear, on purpose).
+pub const DECLASSIFIED: &str = "declassified with nonsensitive()";
 
-/// A value in HCL-like syntax, indented by `ind` for continuation lines.
+/// ` # declassified with nonsensitive()` when `v` is declassified (and not sensitive).
+fn note(v: &Value) -> String {
+    if v.is_declassified() {
+        format!(" # {DECLASSIFIED}")
+    } else {
+        String::new()
+    }
+}
+
+/// A value in HCL-like syntax, indented by `ind` for continuation lines. Elements and
+/// attributes inside it that were declassified with `nonsensitive()` say so at the end of their
+/// line (the caller annotates the value itself).
 pub fn fmt_value(v: &Value, ind: usize) -> String {
     if v.is_sensitive() {
         return SENSITIVE.into();
@@ -28,7 +41,7 @@ pub fn fmt_value(v: &Value, ind: usize) -> String {
             }
             let mut out = String::from("[\n");
             for it in items {
-                let _ = writeln!(out, "{pad}{},", fmt_value(it, ind + 2));
+                let _ = writeln!(out, "{pad}{},{}", fmt_value(it, ind + 2), note(it));
             }
             out.push_str(&close);
             out.push(']');
@@ -47,9 +60,10 @@ pub fn fmt_value(v: &Value, ind: usize) -> String {
             for (k, x) in m {
                 let _ = writeln!(
                     out,
-                    "{pad}{:<width$} = {}",
+                    "{pad}{:<width$} = {}{}",
                     key_text(k),
-                    fmt_value(x, ind + 2)
+                    fmt_value(x, ind + 2),
+                    note(x)
                 );
             }
             out.push_str(&close);
@@ -135,16 +149,16 @@ pub fn render_change(c: &ResourceChange) -> String {
         let null = |v: Option<&Value>| v.is_none_or(|v| v.is_null() && v.is_known());
         match c.action {
             Action::Create | Action::Read => {
-                if !null(a) {
-                    lines.push(("+".into(), n.clone(), fmt_value(a.unwrap_or(&empty), 6)));
+                if let Some(a) = a.filter(|a| !null(Some(a))) {
+                    lines.push(("+".into(), n.clone(), fmt_value(a, 6) + &note(a)));
                 }
             }
             Action::Delete => {
-                if !null(b) {
+                if let Some(b) = b.filter(|b| !null(Some(b))) {
                     lines.push((
                         "-".into(),
                         n.clone(),
-                        format!("{} -> null", fmt_value(b.unwrap_or(&empty), 6)),
+                        format!("{} -> null{}", fmt_value(b, 6), note(b)),
                     ));
                 }
             }
@@ -158,13 +172,15 @@ pub fn render_change(c: &ResourceChange) -> String {
                     unchanged += 1;
                     continue;
                 }
-                let suffix = if forced
+                let forces = forced
                     .iter()
-                    .any(|f| f == n || f.starts_with(&format!("{n}.")))
-                {
-                    " # forces replacement"
-                } else {
-                    ""
+                    .any(|f| f == n || f.starts_with(&format!("{n}.")));
+                let declassified = a.or(b).is_some_and(Value::is_declassified);
+                let suffix = match (forces, declassified) {
+                    (true, true) => format!(" # forces replacement; {DECLASSIFIED}"),
+                    (true, false) => " # forces replacement".to_string(),
+                    (false, true) => format!(" # {DECLASSIFIED}"),
+                    (false, false) => String::new(),
                 };
                 let text = match (null(b), null(a)) {
                     (true, false) => ("+", fmt_value(a.unwrap_or(&empty), 6)),
@@ -395,7 +411,34 @@ fn mask(v: &Value, pick: &dyn Fn(&Value) -> bool) -> serde_json::Value {
     }
 }
 
-/// Terraform's `show -json` plan shape (resource_changes, output_changes).
+/// Where a value was declassified with `nonsensitive()` (true), as a tree parallel to the value
+/// like `after_sensitive`; nothing at or below a sensitive value counts.
+fn declassified_mask(v: &Value) -> serde_json::Value {
+    if v.is_sensitive() {
+        return serde_json::Value::Bool(false);
+    }
+    if v.is_declassified() {
+        return serde_json::Value::Bool(true);
+    }
+    match v.kind() {
+        Kind::List(items) | Kind::Set(items) | Kind::Tuple(items) => {
+            serde_json::Value::Array(items.iter().map(declassified_mask).collect())
+        }
+        Kind::Map(m) | Kind::Object(m) => serde_json::Value::Object(
+            m.iter()
+                .filter_map(|(k, x)| {
+                    let inner = declassified_mask(x);
+                    (inner != serde_json::Value::Bool(false)).then(|| (k.clone(), inner))
+                })
+                .collect(),
+        ),
+        _ => serde_json::Value::Bool(false),
+    }
+}
+
+/// Terraform's `show -json` plan shape (resource_changes, output_changes), plus sakk's
+/// `after_declassified` (the parts of `after` shown because of `nonsensitive()`, shaped like
+/// `after_sensitive`).
 pub fn to_json(plan: &Plan, outputs: &[(&str, OutputChange)]) -> serde_json::Value {
     let unknown = |v: &Value| !v.is_known();
     let sensitive = |v: &Value| v.is_sensitive();
@@ -419,6 +462,7 @@ pub fn to_json(plan: &Plan, outputs: &[(&str, OutputChange)]) -> serde_json::Val
                     "after_unknown": c.after.as_ref().map(|v| mask(v, &unknown)).unwrap_or(serde_json::Value::Bool(false)),
                     "before_sensitive": c.before.as_ref().map(|v| mask(v, &sensitive)).unwrap_or(serde_json::Value::Bool(false)),
                     "after_sensitive": c.after.as_ref().map(|v| mask(v, &sensitive)).unwrap_or(serde_json::Value::Bool(false)),
+                    "after_declassified": c.after.as_ref().map(declassified_mask).unwrap_or(serde_json::Value::Bool(false)),
                     "replace_paths": match &c.reason { Some(Reason::ForcesReplacement(p)) => serde_json::json!(p), _ => serde_json::json!([]) },
                 }
             });
@@ -581,5 +625,109 @@ mod tests {
         );
         assert_eq!(json["resource_drift"][0]["deposed"], "5e6f7a8b");
         assert_eq!(json["summary"]["destroy"], 1);
+    }
+
+    use engine::lang::types::Type;
+
+    fn change(action: Action, before: Option<Value>, after: Option<Value>) -> ResourceChange {
+        ResourceChange {
+            addr: "argocd_application.db".parse().expect("address"),
+            provider: "gitops".into(),
+            action,
+            before,
+            after,
+            reason: None,
+            dependencies: Vec::new(),
+            deposed: None,
+            token: None,
+        }
+    }
+
+    fn obj(v: Vec<(&str, Value)>) -> Value {
+        Value::object(v.into_iter().map(|(k, x)| (k.to_string(), x)).collect())
+    }
+
+    fn planned() -> Value {
+        let d = |s: &str| Value::string(s).mark_declassified();
+        obj(vec![
+            ("values", d("password: hunter2")),
+            (
+                "spec",
+                obj(vec![
+                    ("helm", d("x: 1")),
+                    ("list", Value::list(Type::String, vec![d("a1")])),
+                    ("plain", Value::string("p")),
+                    ("secret", Value::string("hunter2").mark_sensitive()),
+                    // Declassified, then mixed with a secret: sensitive.
+                    ("mixed", d("hunter2").mark_sensitive()),
+                ]),
+            ),
+        ])
+    }
+
+    #[test]
+    fn declassified_values_are_annotated_on_their_line() {
+        let text = render_change(&change(Action::Create, None, Some(planned())));
+        let line = |needle: &str| {
+            text.lines()
+                .find(|l| l.contains(needle))
+                .unwrap_or_else(|| panic!("{needle} in\n{text}"))
+                .to_string()
+        };
+        assert!(
+            line("+ values")
+                .ends_with(r#"= "password: hunter2" # declassified with nonsensitive()"#),
+            "{text}"
+        );
+        assert!(
+            line("helm").ends_with(r#""x: 1" # declassified with nonsensitive()"#),
+            "{text}"
+        );
+        assert!(
+            line("\"a1\"").ends_with(r#""a1", # declassified with nonsensitive()"#),
+            "{text}"
+        );
+        assert!(!line("plain").contains("declassified"), "{text}");
+        assert!(line("secret").ends_with(SENSITIVE), "{text}");
+        assert!(line("mixed").ends_with(SENSITIVE), "{text}");
+        assert_eq!(
+            text.matches("hunter2").count(),
+            1,
+            "only the declassified one:\n{text}"
+        );
+        // An update: the state keeps no mark, the planned side has it.
+        let before = obj(vec![
+            ("values", Value::string("old")),
+            ("spec", Value::null_dynamic()),
+        ]);
+        let after = obj(vec![
+            ("values", Value::string("new").mark_declassified()),
+            ("spec", Value::null_dynamic()),
+        ]);
+        let text = render_change(&change(Action::Update, Some(before), Some(after)));
+        assert!(
+            text.contains(r#"~ values = "old" -> "new" # declassified with nonsensitive()"#),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn json_keeps_terraform_fields_and_adds_after_declassified() {
+        let mut plan = Plan::default();
+        plan.changes
+            .push(change(Action::Create, None, Some(planned())));
+        let j = to_json(&plan, &[]);
+        let c = &j["resource_changes"][0]["change"];
+        assert_eq!(
+            c["after_declassified"],
+            serde_json::json!({"values": true, "spec": {"helm": true, "list": [true]}})
+        );
+        assert_eq!(
+            c["after_sensitive"],
+            serde_json::json!({"spec": {"secret": true, "mixed": true, "list": [false]}})
+        );
+        assert_eq!(c["after"]["values"], "password: hunter2");
+        assert_eq!(c["after"]["spec"]["mixed"], serde_json::Value::Null);
+        assert!(!j.to_string().contains("\"hunter2\""), "{j}");
     }
 }

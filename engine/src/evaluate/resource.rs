@@ -590,15 +590,23 @@ fn expand_dynamic<'b>(
 
 /// A value a provider returned for an object of `schema`, marked: the schema's sensitive
 /// attributes, the positions where `from` (the configuration, planned or prior value it was
-/// made from) is marked, and every string containing a sensitive string of `from` (what the
-/// provider derived from a secret, such as `tags_all` from `tags`, stays secret).
+/// made from) is marked (sensitive or declassified), and every string containing a sensitive
+/// string of `from` (what the provider derived from a secret, such as `tags_all` from `tags`,
+/// stays secret).
 pub fn remark(v: Value, schema: &Schema, from: &[&Value]) -> Value {
     use crate::lang::marks;
+    use crate::lang::value::Marks;
     let mut v = mark_sensitive(v, schema);
     let mut secrets = Vec::new();
-    for f in from.iter().filter(|f| f.marks_deep().is_sensitive()) {
-        v = marks::mark_paths(v, &marks::sensitive_paths(f));
-        secrets.extend(marks::sensitive_strings(f));
+    for f in from {
+        let m = f.marks_deep();
+        if m.is_sensitive() {
+            v = marks::mark_paths(v, &marks::sensitive_paths(f));
+            secrets.extend(marks::sensitive_strings(f));
+        }
+        if m.is_declassified() {
+            v = marks::mark_paths_with(v, &marks::declassified_paths(f), Marks::DECLASSIFIED);
+        }
     }
     marks::mark_containing(v, &secrets)
 }
@@ -1402,5 +1410,44 @@ mod tests {
             "{}",
             d.detail
         );
+    }
+
+    #[test]
+    fn remark_puts_declassified_marks_back_from_the_configuration() {
+        use crate::lang::types::Type;
+        let schema = Schema::new()
+            .attr("values", Attribute::optional(Type::String))
+            .attr("token", Attribute::optional(Type::String).sensitive())
+            .attr("all", Attribute::computed(Type::map(Type::String)));
+        let config = Value::object(vec![
+            (
+                "values".into(),
+                Value::string("pw: hunter2").mark_declassified(),
+            ),
+            (
+                "token".into(),
+                Value::string("public-token").mark_declassified(),
+            ),
+            ("all".into(), Value::null(Type::map(Type::String))),
+        ]);
+        // What a provider returns: no marks at all.
+        let planned = Value::object(vec![
+            ("values".into(), Value::string("pw: hunter2")),
+            ("token".into(), Value::string("public-token")),
+            (
+                "all".into(),
+                Value::map(
+                    Type::String,
+                    vec![("v".into(), Value::string("pw: hunter2"))],
+                ),
+            ),
+        ]);
+        let v = remark(planned, &schema, &[&config]);
+        assert!(v.get_attr("values").is_some_and(Value::is_declassified));
+        // The schema says sensitive: that wins over the configuration's nonsensitive().
+        let token = v.get_attr("token").expect("token");
+        assert!(token.is_sensitive() && !token.is_declassified());
+        // A declassified string is no secret: what the provider derives from it is plain.
+        assert!(!v.get_attr("all").is_some_and(Value::has_marks_deep));
     }
 }

@@ -316,7 +316,7 @@ impl<'c> Walk<'c> {
                 for i in 0..count {
                     let v = self.eval_in(slot, i, InstanceRep::None, &o.value, diags);
                     let v = v.map(|v| {
-                        if slot == 0 && !o.sensitive && v.has_marks_deep() {
+                        if slot == 0 && !o.sensitive && v.is_sensitive_deep() {
                             diags.push(
                                 Diagnostic::error("Output refers to sensitive values")
                                     .at(&o.decl_range)

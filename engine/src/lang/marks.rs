@@ -1,9 +1,12 @@
 //! Sensitive marks by path and by content: what the state records (Terraform's
 //! `sensitive_attributes`), putting them back on values read from the state or from a provider,
 //! and keeping secrets out of values and texts that a provider derived from them (`tags_all`
-//! built from `tags`, an error message that quotes an argument).
+//! built from `tags`, an error message that quotes an argument). The declassified positions
+//! (values that went through `nonsensitive()`) by path too: the state does not keep them
+//! (Terraform keeps nothing for them), but the planned value a provider returns gets them back
+//! from the configuration, so the plan can say what was declassified.
 
-use super::value::{Kind, Step, Value};
+use super::value::{Kind, Marks, Step, Value};
 
 /// A step of a [`Path`]: an attribute or map key, or an element index.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -49,13 +52,63 @@ fn collect(v: &Value, path: &mut Path, out: &mut Vec<Path>) {
     }
 }
 
+/// The paths of the outermost declassified positions in `v` that are not sensitive (nothing
+/// below a declassified value, nothing at or below a sensitive one: that is sensitive whatever
+/// went into it). A declassified element of a set is reported as the set itself.
+pub fn declassified_paths(v: &Value) -> Vec<Path> {
+    let mut out = Vec::new();
+    if v.marks_deep().is_declassified() {
+        collect_declassified(v, &mut Vec::new(), &mut out);
+    }
+    out
+}
+
+fn collect_declassified(v: &Value, path: &mut Path, out: &mut Vec<Path>) {
+    if v.is_sensitive() {
+        return;
+    }
+    if v.is_declassified() {
+        out.push(path.clone());
+        return;
+    }
+    match v.kind() {
+        Kind::Set(items)
+            if items
+                .iter()
+                .any(|x| !x.is_sensitive() && x.marks_deep().is_declassified()) =>
+        {
+            out.push(path.clone());
+        }
+        Kind::List(items) | Kind::Tuple(items) => {
+            for (i, x) in items.iter().enumerate() {
+                path.push(PathStep::Index(i));
+                collect_declassified(x, path, out);
+                path.pop();
+            }
+        }
+        Kind::Map(m) | Kind::Object(m) => {
+            for (k, x) in m {
+                path.push(PathStep::Key(k.clone()));
+                collect_declassified(x, path, out);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
 /// `v` marked sensitive at each of `paths` (paths that name nothing are ignored).
 pub fn mark_paths(v: Value, paths: &[Path]) -> Value {
+    mark_paths_with(v, paths, Marks::SENSITIVE)
+}
+
+/// `v` with `marks` added at each of `paths` (paths that name nothing are ignored).
+pub fn mark_paths_with(v: Value, paths: &[Path], marks: Marks) -> Value {
     if paths.is_empty() {
         return v;
     }
     if paths.iter().any(|p| p.is_empty()) {
-        return v.mark_sensitive();
+        return v.mark(marks);
     }
     v.map_children(|step, x| {
         let rest: Vec<Path> = paths
@@ -70,7 +123,7 @@ pub fn mark_paths(v: Value, paths: &[Path]) -> Value {
         if rest.is_empty() {
             x.clone()
         } else {
-            mark_paths(x.clone(), &rest)
+            mark_paths_with(x.clone(), &rest, marks)
         }
     })
 }
@@ -208,5 +261,48 @@ mod tests {
         );
         // Short strings are not secrets worth matching.
         assert!(sensitive_strings(&Value::string("no").mark_sensitive()).is_empty());
+    }
+
+    #[test]
+    fn declassified_paths_round_trip_and_never_count_as_secrets() {
+        let d = |s: &str| Value::string(s).mark_declassified();
+        let v = obj(vec![
+            ("values", d("password: hunter2")),
+            (
+                "spec",
+                obj(vec![
+                    ("public", d("hunter2")),
+                    // Declassified, then mixed with a secret: sensitive, not declassified.
+                    ("mixed", d("hunter2").mark_sensitive()),
+                    (
+                        "set",
+                        Value::set(Type::String, vec![d("a1"), Value::string("b")]),
+                    ),
+                ]),
+            ),
+            // Below a sensitive value nothing is declassified.
+            ("secret", obj(vec![("inner", d("x"))]).mark_sensitive()),
+        ]);
+        let key = |k: &str| PathStep::Key(k.into());
+        let paths = declassified_paths(&v);
+        assert_eq!(
+            paths,
+            vec![
+                vec![key("spec"), key("public")],
+                vec![key("spec"), key("set")],
+                vec![key("values")],
+            ]
+        );
+        // Only the sensitive marks are secrets, state paths and message redactions.
+        assert_eq!(
+            sensitive_paths(&v),
+            vec![vec![key("secret")], vec![key("spec"), key("mixed")]]
+        );
+        assert_eq!(sensitive_strings(&v), vec!["hunter2".to_string()]);
+        let (plain, _) = v.clone().unmark_deep();
+        let back = mark_paths_with(plain, &paths, Marks::DECLASSIFIED);
+        assert_eq!(declassified_paths(&back), paths);
+        assert!(sensitive_paths(&back).is_empty());
+        assert!(declassified_paths(&Value::string("x")).is_empty());
     }
 }

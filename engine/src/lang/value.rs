@@ -1,7 +1,9 @@
 //! Values, as in cty: typed nulls, unknowns ("known after apply") of any type, bools, exact
 //! numbers, strings, and the collection (list, set, map) and structural (tuple, object) kinds.
 //!
-//! Every value can carry marks (today only *sensitive*). Collections are `Arc`-backed so cloning
+//! Every value can carry marks: *sensitive* (never printed, never committed) and *declassified*
+//! (the value went through `nonsensitive()`: shown, and the plan says so; it never makes a value
+//! secret, and identity and equality ignore it). Collections are `Arc`-backed so cloning
 //! a value is O(1) whatever its size; maps and objects keep their keys in lexical order and
 //! index them by hash, so attribute and key lookups are O(1). Sets keep cty's canonical order.
 //!
@@ -22,11 +24,21 @@ pub struct Marks(u8);
 impl Marks {
     pub const NONE: Marks = Marks(0);
     pub const SENSITIVE: Marks = Marks(1);
+    /// The value (or what it was computed from) went through `nonsensitive()`: an annotation
+    /// for the plan, never a reason to hide a value.
+    pub const DECLASSIFIED: Marks = Marks(2);
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
     pub fn is_sensitive(self) -> bool {
-        self.0 & 1 != 0
+        self.0 & Marks::SENSITIVE.0 != 0
+    }
+    pub fn is_declassified(self) -> bool {
+        self.0 & Marks::DECLASSIFIED.0 != 0
+    }
+    /// These marks without those of `o`.
+    pub fn without(self, o: Marks) -> Marks {
+        Marks(self.0 & !o.0)
     }
     pub fn union(self, o: Marks) -> Marks {
         Marks(self.0 | o.0)
@@ -275,6 +287,24 @@ impl Value {
     pub fn is_sensitive(&self) -> bool {
         self.marks.is_sensitive()
     }
+    /// Whether this value or anything inside it is sensitive (a declassified part is not).
+    pub fn is_sensitive_deep(&self) -> bool {
+        if self.is_sensitive() {
+            return true;
+        }
+        match &self.v {
+            V::List(c) | V::Set(c) => c.items.iter().any(Value::is_sensitive_deep),
+            V::Tuple(s) => s.items.iter().any(Value::is_sensitive_deep),
+            V::Map(m) => m.items.values().any(Value::is_sensitive_deep),
+            V::Object(o) => o.attrs.values().any(Value::is_sensitive_deep),
+            _ => false,
+        }
+    }
+    /// Carries the declassified mark (at the top level) and is not sensitive: the value to show
+    /// with "declassified with nonsensitive()". (A value that is both is sensitive.)
+    pub fn is_declassified(&self) -> bool {
+        self.marks.is_declassified() && !self.marks.is_sensitive()
+    }
     /// Adds marks (at the top level).
     pub fn mark(mut self, m: Marks) -> Value {
         self.marks |= m;
@@ -282,6 +312,9 @@ impl Value {
     }
     pub fn mark_sensitive(self) -> Value {
         self.mark(Marks::SENSITIVE)
+    }
+    pub fn mark_declassified(self) -> Value {
+        self.mark(Marks::DECLASSIFIED)
     }
     /// Removes the top-level marks, returning them.
     pub fn unmark(mut self) -> (Value, Marks) {
@@ -522,10 +555,12 @@ impl Value {
         }
     }
 
-    /// Structural identity: same type, same contents, same unknowns and marks at every depth.
-    /// (Use [`Value::equals`] for the language's `==`.)
+    /// Structural identity: same type, same contents, same unknowns and sensitive marks at
+    /// every depth. The declassified mark is an annotation, not identity: a value that went
+    /// through `nonsensitive()` is the one the state holds (which does not keep that mark), so a
+    /// re-plan finds no change. (Use [`Value::equals`] for the language's `==`.)
     pub fn raw_equal(&self, o: &Value) -> bool {
-        if self.marks != o.marks {
+        if self.marks.is_sensitive() != o.marks.is_sensitive() {
             return false;
         }
         match (&self.v, &o.v) {
@@ -1005,7 +1040,7 @@ fn format_value(v: &Value, indent: usize, out: &mut String) {
         out.push_str("(known after apply)");
         return;
     }
-    if v.is_marked() {
+    if v.is_sensitive() {
         out.push_str("(sensitive)");
         return;
     }
@@ -1218,6 +1253,30 @@ mod tests {
             Some(true)
         );
         assert!(n("1").mark_sensitive().equals(&n("1")).is_sensitive());
+    }
+
+    #[test]
+    fn declassified_is_shown_and_is_not_identity() {
+        let d = Value::string("pw").mark_declassified();
+        assert!(d.is_declassified() && !d.is_sensitive() && !d.is_sensitive_deep());
+        assert_eq!(d.to_string(), "\"pw\"", "shown, not (sensitive)");
+        // Identity ignores the annotation, not the sensitive mark.
+        assert!(d.raw_equal(&Value::string("pw")));
+        assert!(!d.raw_equal(&Value::string("pw").mark_sensitive()));
+        let both = d.clone().mark_sensitive();
+        assert!(both.is_sensitive() && !both.is_declassified());
+        assert_eq!(both.to_string(), "(sensitive)");
+        // Equality keeps the annotation, and never makes the result sensitive.
+        let eq = d.equals(&Value::string("pw"));
+        assert_eq!(eq.as_bool(), Some(true));
+        assert!(eq.marks().is_declassified() && !eq.is_sensitive());
+        let deep = Value::tuple(vec![d.clone(), Value::tuple(vec![both])]);
+        assert!(deep.is_sensitive_deep() && deep.marks_deep().is_declassified());
+        assert!(!Value::tuple(vec![d]).is_sensitive_deep());
+        assert_eq!(
+            (Marks::SENSITIVE | Marks::DECLASSIFIED).without(Marks::SENSITIVE),
+            Marks::DECLASSIFIED
+        );
     }
 
     #[test]

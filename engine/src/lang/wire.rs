@@ -11,7 +11,7 @@
 //! # Values
 //!
 //! A value is an object holding its type once, its data below it in a cty-JSON-like form, and
-//! the paths of its unknown and sensitive parts:
+//! the paths of its unknown, sensitive and declassified parts:
 //!
 //! ```json
 //! {"type": ["object",{"id":"string","port":"number","tags":["map","string"]}],
@@ -28,7 +28,8 @@
 //!   type of a `list(dynamic)`, a `dynamic` attribute in an element type, or the whole value when
 //!   it is an untyped null or unknown) the data carries its own type, `{"type":T,"value":DATA}`,
 //!   as Terraform writes dynamic attributes in its state; paths see through this wrapper.
-//! * `unknown`, `sensitive` (left out when empty): paths from the top of the value, in the order
+//! * `unknown`, `sensitive`, `declassified` (left out when empty; `declassified`: the parts that
+//!   went through `nonsensitive()`): paths from the top of the value, in the order
 //!   of a depth-first walk. A path is an array of steps: a string is an attribute name or a map
 //!   key, an integer the index of a list, tuple or set element (in stored order); `[]` is the
 //!   value itself. Marks are kept at every depth: a sensitive map holding a sensitive element
@@ -112,6 +113,9 @@ pub fn value_to_json(v: &Value) -> Result<J, String> {
     if !enc.sensitive.is_empty() {
         m.insert("sensitive".into(), J::Array(enc.sensitive));
     }
+    if !enc.declassified.is_empty() {
+        m.insert("declassified".into(), J::Array(enc.declassified));
+    }
     Ok(J::Object(m))
 }
 
@@ -120,10 +124,12 @@ pub fn value_from_json(j: &J) -> Result<Value, String> {
     let J::Object(m) = j else {
         return Err("a value must be an object {\"type\": ..., \"value\": ...}".into());
     };
-    if let Some(k) = m
-        .keys()
-        .find(|k| !matches!(k.as_str(), "type" | "value" | "unknown" | "sensitive"))
-    {
+    if let Some(k) = m.keys().find(|k| {
+        !matches!(
+            k.as_str(),
+            "type" | "value" | "unknown" | "sensitive" | "declassified"
+        )
+    }) {
         return Err(format!("unknown field {k:?} in a value"));
     }
     let ty = type_from_json(m.get("type").ok_or("a value has no \"type\"")?, 1)?;
@@ -132,6 +138,9 @@ pub fn value_from_json(j: &J) -> Result<Value, String> {
     add_paths(&mut root, m.get("unknown"), "unknown", |n| n.unknown = true)?;
     add_paths(&mut root, m.get("sensitive"), "sensitive", |n| {
         n.sensitive = true
+    })?;
+    add_paths(&mut root, m.get("declassified"), "declassified", |n| {
+        n.declassified = true
     })?;
     Dec::default().plain(&ty, data, Some(&root), 1)
 }
@@ -281,6 +290,7 @@ struct Enc {
     path: Vec<J>,
     unknown: Vec<J>,
     sensitive: Vec<J>,
+    declassified: Vec<J>,
 }
 
 impl Enc {
@@ -315,6 +325,9 @@ impl Enc {
     fn plain(&mut self, v: &Value, t: &Type, depth: usize) -> Result<J, String> {
         if v.is_sensitive() {
             self.sensitive.push(self.here());
+        }
+        if v.marks().is_declassified() {
+            self.declassified.push(self.here());
         }
         let mismatch = |enc: &Enc| {
             enc.fail(format!(
@@ -394,11 +407,12 @@ impl Enc {
 
 // ---- reading ----
 
-/// The unknown and sensitive paths, as a tree (at most [`MAX_DEPTH`] deep).
+/// The unknown, sensitive and declassified paths, as a tree (at most [`MAX_DEPTH`] deep).
 #[derive(Default)]
 struct Trie {
     unknown: bool,
     sensitive: bool,
+    declassified: bool,
     kids: HashMap<Step, Trie>,
 }
 
@@ -577,10 +591,17 @@ impl Dec {
             }
         };
         if used != kids.map_or(0, HashMap::len) {
-            return Err(self.fail("an unknown or sensitive path names nothing in the data"));
+            return Err(
+                self.fail("an unknown, sensitive or declassified path names nothing in the data")
+            );
         }
-        Ok(if node.is_some_and(|n| n.sensitive) {
+        let v = if node.is_some_and(|n| n.sensitive) {
             v.mark_sensitive()
+        } else {
+            v
+        };
+        Ok(if node.is_some_and(|n| n.declassified) {
+            v.mark_declassified()
         } else {
             v
         })
@@ -858,6 +879,35 @@ mod tests {
         assert!(stored[0].is_sensitive() && !stored[1].is_sensitive());
         assert_eq!(stored[0].as_str(), Some("b"));
         assert_eq!(back.marks(), Marks::SENSITIVE);
+    }
+
+    #[test]
+    fn declassified_marks_round_trip_beside_sensitive_ones() {
+        let d = |x: &str| s(x).mark_declassified();
+        let v = obj(vec![
+            ("values", d("password: hunter2")),
+            ("both", d("x").mark_sensitive()),
+            (
+                "nested",
+                obj(vec![("a", d("y")), ("b", s("z").mark_sensitive())]),
+            ),
+            ("u", Value::unknown(Type::String).mark_declassified()),
+        ]);
+        // `round_trip` re-encodes what it read: a lost mark would change the text.
+        let json = round_trip(&v);
+        assert!(
+            json.contains(r#""sensitive":[["both"],["nested","b"]],"declassified":[["both"],["nested","a"],["u"],["values"]]"#),
+            "{json}"
+        );
+        let back: Value = serde_json::from_str(&json).expect("reads");
+        assert!(back.get_attr("values").is_some_and(Value::is_declassified));
+        assert!(back.get_attr("both").is_some_and(Value::is_sensitive));
+        let u = back.get_attr("u").expect("u");
+        assert!(u.is_declassified() && !u.is_known());
+        // A plain value writes no such field, and a path that names nothing is an error.
+        assert!(!round_trip(&s("x")).contains("declassified"));
+        let bad = r#"{"type":"string","value":"x","declassified":[["a"]]}"#;
+        assert!(serde_json::from_str::<Value>(bad).is_err());
     }
 
     #[test]

@@ -231,7 +231,7 @@ impl GitOps {
 /// A provider setting that is written to Git (a branch name, the path prefix of the files, the
 /// commit author): refused when sensitive.
 fn committed_str(v: &Value, name: &str) -> ProviderResult<Option<String>> {
-    if v.get_attr(name).is_some_and(Value::has_marks_deep) {
+    if v.get_attr(name).is_some_and(Value::is_sensitive_deep) {
         return Err(ProviderError::new(format!(
             "provider \"gitops\": {name} is sensitive, and would be committed to Git"
         ))
@@ -364,7 +364,10 @@ impl Provider for GitOps {
 /// credentials of a sensitive repository URL.
 fn config_secrets(config: &Value) -> guard::Secrets {
     let mut out = guard::Secrets::default();
-    if let Some(r) = config.get_attr("repository").filter(|r| r.has_marks_deep()) {
+    if let Some(r) = config
+        .get_attr("repository")
+        .filter(|r| r.is_sensitive_deep())
+    {
         let (plain, _) = r.clone().unmark_deep();
         if let Some(url) = plain.as_str() {
             for c in guard::url_credentials(url) {
@@ -526,7 +529,7 @@ impl GitOpsInstance {
     /// Remembers the sensitive values of a resource's configuration (or planned value) that
     /// the manifest check refuses, for the scan before the commit.
     fn remember_secrets(&self, type_: &str, value: &Value) -> ProviderResult<()> {
-        if !value.has_marks_deep() {
+        if !value.is_sensitive_deep() {
             return Ok(());
         }
         let mut s = self.secrets.lock().map_err(|_| lock_error())?;

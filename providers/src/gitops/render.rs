@@ -641,7 +641,7 @@ pub fn object(type_: &str, cfg: &Value, layout: &Layout) -> Result<Node, Vec<Iss
 /// (`argocd_application "db"`).
 pub fn label(type_: &str, cfg: &Value) -> String {
     fn plain(v: Option<&Value>) -> Option<&Value> {
-        v.filter(|x| !x.is_marked() && !x.is_null())
+        v.filter(|x| !x.is_sensitive() && !x.is_null())
     }
     let name = match type_ {
         MANIFEST => plain(attr(cfg, "manifest"))
@@ -701,7 +701,7 @@ pub fn render(type_: &str, cfg: &Value, layout: &Layout) -> Result<Rendered, Pro
         Err(i) => (None, i),
     };
     let given_path = attr(cfg, "path");
-    if given_path.is_some_and(Value::has_marks_deep) {
+    if given_path.is_some_and(Value::is_sensitive_deep) {
         // The file's name is committed too.
         issues.push(Issue::new(&Path::root("path"), tree::SENSITIVE_VALUE));
     }

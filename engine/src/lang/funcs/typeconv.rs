@@ -5,7 +5,7 @@
 use super::{FuncError, Function, Param, Registry};
 use crate::lang::convert;
 use crate::lang::types::Type;
-use crate::lang::value::Value;
+use crate::lang::value::{Marks, Value};
 
 /// Registers this group's functions (`try` and `can` are evaluator special forms, see
 /// [`try_can`]).
@@ -80,7 +80,7 @@ fn to_func(want: Type) -> Function {
                 let (val, _) = a[0].clone().unmark_deep();
                 let got = val.ty();
                 let what = || val.as_str().map(|s| format!("{s:?}")).unwrap_or_else(|| "string".into());
-                let msg = if a[0].has_marks_deep() {
+                let msg = if a[0].is_sensitive_deep() {
                     format!("cannot convert this sensitive {} to {}", got.friendly_name(), friendly_to(&want2))
                 } else if got == Type::String && want2 == Type::Bool {
                     format!("cannot convert {} to bool; only the strings \"true\" or \"false\" are allowed", what())
@@ -113,7 +113,17 @@ fn nonsensitive_impl(args: &[Value]) -> Result<Value, FuncError> {
             "the given value is not sensitive, so this call is redundant",
         ));
     }
-    Ok(a.unmark().0)
+    // Only the top-level sensitive mark goes (as in Terraform: a sensitive element of a
+    // collection stays sensitive); what was sensitive is marked declassified, so the plan can
+    // say so.
+    let was_sensitive = a.is_sensitive();
+    let (v, marks) = a.unmark();
+    let v = v.mark(marks.without(Marks::SENSITIVE));
+    Ok(if was_sensitive {
+        v.mark_declassified()
+    } else {
+        v
+    })
 }
 
 /// Terraform 1.0's `defaults` exists only with the `module_variable_optional_attrs`
@@ -274,6 +284,35 @@ mod tests {
             r("nonsensitive", vec![Value::unknown(Type::String)]),
             "(known after apply)"
         );
+    }
+
+    #[test]
+    fn nonsensitive_declassifies_the_top_level_only() {
+        let f = Registry::builtins();
+        let call = |name: &str, v: Value| f.get(name).expect(name).call(vec![v]).expect(name);
+        let d = call("nonsensitive", s("x").mark_sensitive());
+        assert!(d.is_declassified() && !d.is_sensitive());
+        // Twice is redundant, as in Terraform: declassified is not sensitive.
+        assert!(f
+            .get("nonsensitive")
+            .expect("f")
+            .call(vec![d.clone()])
+            .is_err());
+        // A sensitive element of a collection stays sensitive.
+        let l = Value::tuple(vec![s("a").mark_sensitive()]).mark_sensitive();
+        let out = call("nonsensitive", l);
+        assert!(out.is_declassified() && out.is_sensitive_deep());
+        // sensitive() again wins over the annotation.
+        let again = call("sensitive", d);
+        assert!(again.is_sensitive() && !again.is_declassified());
+        // An unknown that was not sensitive has nothing to declassify.
+        let u = call("nonsensitive", Value::unknown(Type::String));
+        assert!(!u.marks().is_declassified());
+        let u = call(
+            "nonsensitive",
+            Value::unknown(Type::String).mark_sensitive(),
+        );
+        assert!(u.is_declassified() && !u.is_known());
     }
 
     #[test]
