@@ -1318,11 +1318,16 @@ async fn run_op(
         // create_before_destroy: the old object was deposed; it is destroyed after the walk.
         Action::Create | Action::CreateThenDelete => {
             let p = planned.ok_or_else(missing)?;
-            if let Some(found) = pi
-                .find_by_token(&op.type_, p, &ctx.idempotency_token)
-                .await?
-            {
-                return Ok(Some(found));
+            // Only a create that retries an intent can have made something already (a fresh
+            // token names nothing): look first, as the plan did, in case the object appeared
+            // since (eventual consistency).
+            if c.token.is_some() {
+                if let Some(found) = pi
+                    .find_by_token(&op.type_, p, &ctx.idempotency_token)
+                    .await?
+                {
+                    return Ok(Some(found));
+                }
             }
             pi.create(&op.type_, p, ctx).await.map(Some)
         }
