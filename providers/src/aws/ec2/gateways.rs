@@ -6,7 +6,7 @@ use super::{
     wait_for,
 };
 use crate::aws::intent::found;
-use crate::aws::resource::{Ctx, Recovery, Resource, SdkResult};
+use crate::aws::resource::{Ctx, Plan, Recovery, Resource, SdkResult};
 use crate::aws::value::{opt_s, s, Obj};
 use aws_sdk_ec2::types::{ConnectivityType, DomainType, NatGatewayState, ResourceType as Ec2Type};
 use engine::lang::types::Type;
@@ -85,6 +85,18 @@ impl Resource for InternetGateway {
                 .attr("vpc_id", Attribute::optional(Type::String))
                 .attr("owner_id", Attribute::computed(Type::String)),
         ))
+    }
+    /// A gateway moves between known VPCs in place (detach, attach); one whose VPC ID becomes
+    /// known only after apply (its VPC is being replaced) is replaced with it, so that it is
+    /// destroyed before the old VPC: a gateway still attached blocks DeleteVpc.
+    fn customize_plan(&self, plan: &mut Plan<'_>) -> ProviderResult<()> {
+        let was_attached = plan
+            .prior_attr("vpc_id")
+            .is_some_and(|v| v.is_known() && !v.is_null());
+        if was_attached && !plan.get("vpc_id").is_known() {
+            plan.replace("vpc_id");
+        }
+        Ok(())
     }
     fn read<'a>(
         &'a self,
