@@ -312,17 +312,20 @@ fn replacements_apply_in_one_run_in_terraforms_order() {
         std::env::var_os("AWS_ENDPOINT_URL").is_some(),
         "this test needs moto: run it through ./scripts/test, or `eval \"$(scripts/moto start)\"` first"
     );
-    let p = project(&[("main.tf", REPLACE)]);
+    // Names of this run only (moto outlives a failed run).
+    let run = format!("r{}", std::process::id());
+    let uniq = |x: &str| {
+        x.replace("replace-e2e", &format!("{run}-e2e"))
+            .replace("replace.sakk.test", &format!("{run}.sakk.test"))
+    };
+    let config = uniq(REPLACE);
+    let p = project(&[("main.tf", config.as_str())]);
     let dir = p.path();
     assert!(run_in(dir, &["init"]).status.success());
     let o = run_in(dir, &["apply", "--auto-approve"]);
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
-    let vars = [
-        "--var",
-        "cidr=10.71.0.0/16",
-        "--var",
-        "zone=two.replace.sakk.test",
-    ];
+    let zone_var = uniq("zone=two.replace.sakk.test");
+    let vars = ["--var", "cidr=10.71.0.0/16", "--var", zone_var.as_str()];
     let o = run_in(dir, &[&["plan"][..], &vars].concat());
     let plan = stdout(&o);
     assert!(o.status.success(), "{plan}{}", stderr(&o));
@@ -332,7 +335,7 @@ fn replacements_apply_in_one_run_in_terraforms_order() {
     );
     let o = run_in(dir, &[&["apply", "--auto-approve"][..], &vars].concat());
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
-    let seen = moto_python(
+    let seen = moto_python(&uniq(
         "import boto3\n\
          e = boto3.client('ec2'); r53 = boto3.client('route53')\n\
          v = [x['CidrBlock'] for x in e.describe_vpcs(Filters=[{'Name':'tag:Name','Values':['replace-e2e']}])['Vpcs']]\n\
@@ -342,20 +345,25 @@ fn replacements_apply_in_one_run_in_terraforms_order() {
          zid = [x['Id'] for x in r53.list_hosted_zones()['HostedZones'] if x['Name'] == 'two.replace.sakk.test.']\n\
          rr = sorted(r['Name'] for r in r53.list_resource_record_sets(HostedZoneId=zid[0])['ResourceRecordSets'] if r['Type'] == 'A')\n\
          print(v, sum(1 for x in g if x in vid), z, rr)",
-    );
+    ));
     assert_eq!(
         seen,
-        "['10.71.0.0/16'] 1 ['two.replace.sakk.test.'] ['r0.two.replace.sakk.test.', 'r1.two.replace.sakk.test.', 'r2.two.replace.sakk.test.']"
+        uniq("['10.71.0.0/16'] 1 ['two.replace.sakk.test.'] ['r0.two.replace.sakk.test.', 'r1.two.replace.sakk.test.', 'r2.two.replace.sakk.test.']")
     );
     let o = run_in(dir, &[&["plan", "--detailed-exitcode"][..], &vars].concat());
-    assert_eq!(o.status.code(), Some(0), "re-plan is not clean:\n{}", stdout(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "re-plan is not clean:\n{}",
+        stdout(&o)
+    );
     let o = run_in(dir, &[&["destroy", "--auto-approve"][..], &vars].concat());
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
-    let left = moto_python(
+    let left = moto_python(&uniq(
         "import boto3\n\
          e = boto3.client('ec2'); r53 = boto3.client('route53')\n\
          print(len(e.describe_vpcs(Filters=[{'Name':'tag:Name','Values':['replace-e2e']}])['Vpcs']), \
                sum(1 for x in r53.list_hosted_zones()['HostedZones'] if 'replace.sakk.test' in x['Name']))",
-    );
+    ));
     assert_eq!(left, "0 0");
 }
