@@ -276,6 +276,43 @@ fn sigkill_leaves_a_lock_that_force_unlock_clears_with_the_right_id_only() {
     );
 }
 
+/// A writer killed between the state object's PUT and the digest's update leaves a newer
+/// object (same lineage, a later serial) than the digest describes: it is the state, read as
+/// such, and the next write brings the digest up to date. An older object (a stale read or a
+/// rollback by hand) is still refused.
+#[test]
+fn a_write_cut_off_before_its_digest_update_is_read_and_an_older_object_is_refused() {
+    let (p, bucket, _table) = s3_project("");
+    let d = p.path();
+    assert!(sakk_aws(d, &["state", "push", "s.json"]).status.success());
+    let serial = serial_in_s3(&bucket, "fleet/terraform.tfstate");
+    let rewrite = |to: u64| {
+        boto3(&format!(
+            "o = json.loads(s3.get_object(Bucket='{bucket}', Key='fleet/terraform.tfstate')['Body'].read())\n\
+             o['serial'] = {to}\n\
+             o['resources'] = [r for r in o['resources'] if r['name'] != 'b']\n\
+             s3.put_object(Bucket='{bucket}', Key='fleet/terraform.tfstate', Body=json.dumps(o).encode())"
+        ));
+    };
+    rewrite(serial + 1);
+    let o = sakk_aws(d, &["state", "list"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), "aws_s3_bucket.a", "the newer object is the state");
+    // The next write records its digest: an unchanged read works on.
+    assert!(sakk_aws(d, &["state", "rm", "aws_s3_bucket.a"]).status.success());
+    assert_eq!(serial_in_s3(&bucket, "fleet/terraform.tfstate"), serial + 2);
+    assert!(sakk_aws(d, &["state", "list"]).status.success());
+    // An object older than the digest's is refused.
+    rewrite(serial);
+    let o = sakk_aws(d, &["state", "list"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("does not match the checksum stored in DynamoDB"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 #[test]
 fn state_object_not_matching_its_digest_is_refused_with_the_repair_message() {
     let (p, bucket, table) = s3_project("");

@@ -140,6 +140,31 @@ impl HttpStatus for aws_smithy_runtime_api::http::Response {
     }
 }
 
+/// The digest item of a state object (see `stored_digest`).
+struct StoredDigest {
+    digest: String,
+    /// Lineage and serial of the state the digest is of (None: written by Terraform).
+    version: Option<(String, u64)>,
+}
+
+/// Whether the state object is a later write of the same lineage than the one the digest item
+/// describes: a writer cut off (killed) between the object's PUT and the digest's update. A
+/// stale read (eventual consistency) is of an earlier serial and still waits.
+fn newer_than_digest(stored: &StoredDigest, bytes: Option<&[u8]>) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Version {
+        lineage: String,
+        serial: u64,
+    }
+    let (Some((lineage, serial)), Some(bytes)) = (&stored.version, bytes) else {
+        return false;
+    };
+    match serde_json::from_slice::<Version>(bytes) {
+        Ok(v) => v.lineage == *lineage && v.serial > *serial,
+        Err(_) => false,
+    }
+}
+
 fn md5_hex(bytes: &[u8]) -> String {
     hex::encode(Md5::digest(bytes))
 }
@@ -298,16 +323,32 @@ impl S3Backend {
         Ok(r.item)
     }
 
-    async fn stored_digest(&self, workspace: &str) -> Result<Option<String>> {
+    /// The digest item: the checksum of the last state written, and (written by sakk, not by
+    /// Terraform) that state's lineage and serial.
+    async fn stored_digest(&self, workspace: &str) -> Result<Option<StoredDigest>> {
         let Some(table) = &self.cfg.dynamodb_table else {
             return Ok(None);
         };
         let item = self
             .get_item(table, &format!("{}-md5", self.lock_id(workspace)))
             .await?;
-        Ok(item
-            .and_then(|i| i.get("Digest").and_then(|d| d.as_s().ok().cloned()))
-            .filter(|d| !d.is_empty()))
+        let Some(item) = item else { return Ok(None) };
+        let Some(digest) = item
+            .get("Digest")
+            .and_then(|d| d.as_s().ok().cloned())
+            .filter(|d| !d.is_empty())
+        else {
+            return Ok(None);
+        };
+        let lineage = item.get("Lineage").and_then(|d| d.as_s().ok().cloned());
+        let serial = item
+            .get("Serial")
+            .and_then(|d| d.as_n().ok())
+            .and_then(|n| n.parse::<u64>().ok());
+        Ok(Some(StoredDigest {
+            digest,
+            version: lineage.zip(serial),
+        }))
     }
 
     async fn get_async(&self, workspace: &str) -> Result<Option<State>> {
@@ -315,13 +356,14 @@ impl S3Backend {
         let start = Instant::now();
         loop {
             let bytes = self.get_object(&key).await?;
-            let expected = self.stored_digest(workspace).await?;
+            let stored = self.stored_digest(workspace).await?;
             let actual = bytes.as_deref().map(md5_hex);
-            let ok = match (&expected, &actual) {
+            let ok = match (&stored, &actual) {
                 (None, _) => true,
-                (Some(e), Some(a)) => e == a,
+                (Some(e), Some(a)) => e.digest == *a || newer_than_digest(e, bytes.as_deref()),
                 (Some(_), None) => false,
             };
+            let expected = stored.map(|s| s.digest);
             if ok {
                 let Some(bytes) = bytes else { return Ok(None) };
                 if bytes.is_empty() {
@@ -358,7 +400,12 @@ impl S3Backend {
         }
     }
 
-    async fn put_async(&self, workspace: &str, bytes: Vec<u8>) -> Result<()> {
+    async fn put_async(
+        &self,
+        workspace: &str,
+        bytes: Vec<u8>,
+        version: Option<(String, u64)>,
+    ) -> Result<()> {
         let key = self.object_key(workspace);
         let digest = md5_hex(&bytes);
         // The read timeout covers the upload: a large state gets more time.
@@ -396,12 +443,18 @@ impl S3Backend {
             })?;
         if let Some(table) = &self.cfg.dynamodb_table {
             let id = format!("{}-md5", self.lock_id(workspace));
-            self.ddb
+            let mut req = self
+                .ddb
                 .put_item()
                 .table_name(table)
                 .item("LockID", AttributeValue::S(id.clone()))
-                .item("Digest", AttributeValue::S(digest))
-                .send()
+                .item("Digest", AttributeValue::S(digest));
+            if let Some((lineage, serial)) = version {
+                req = req
+                    .item("Lineage", AttributeValue::S(lineage))
+                    .item("Serial", AttributeValue::N(serial.to_string()));
+            }
+            req.send()
                 .await
                 .map_err(|e| {
                     aws_error(
@@ -880,7 +933,8 @@ impl Backend for S3Backend {
     }
 
     fn put(&self, workspace: &str, state: &State) -> Result<()> {
-        self.run(self.put_async(workspace, state.to_bytes()))
+        let version = (state.lineage.clone(), state.serial);
+        self.run(self.put_async(workspace, state.to_bytes(), Some(version)))
     }
 
     fn lock(&self, workspace: &str, info: &LockInfo) -> Result<String> {
