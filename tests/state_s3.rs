@@ -297,9 +297,15 @@ fn a_write_cut_off_before_its_digest_update_is_read_and_an_older_object_is_refus
     rewrite(serial + 1);
     let o = sakk_aws(d, &["state", "list"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(stdout(&o).trim(), "aws_s3_bucket.a", "the newer object is the state");
+    assert_eq!(
+        stdout(&o).trim(),
+        "aws_s3_bucket.a",
+        "the newer object is the state"
+    );
     // The next write records its digest: an unchanged read works on.
-    assert!(sakk_aws(d, &["state", "rm", "aws_s3_bucket.a"]).status.success());
+    assert!(sakk_aws(d, &["state", "rm", "aws_s3_bucket.a"])
+        .status
+        .success());
     assert_eq!(serial_in_s3(&bucket, "fleet/terraform.tfstate"), serial + 2);
     assert!(sakk_aws(d, &["state", "list"]).status.success());
     // An object older than the digest's is refused.

@@ -454,15 +454,13 @@ impl S3Backend {
                     .item("Lineage", AttributeValue::S(lineage))
                     .item("Serial", AttributeValue::N(serial.to_string()));
             }
-            req.send()
-                .await
-                .map_err(|e| {
-                    aws_error(
-                        format!("DynamoDB PutItem {id} in table {table}"),
-                        &e,
-                        &self.table_what(),
-                    )
-                })?;
+            req.send().await.map_err(|e| {
+                aws_error(
+                    format!("DynamoDB PutItem {id} in table {table}"),
+                    &e,
+                    &self.table_what(),
+                )
+            })?;
         }
         Ok(())
     }

@@ -290,6 +290,37 @@ fn rules_value(rules: &[Rule]) -> Value {
     )
 }
 
+/// A rule whose attributes are partly unknown: each known attribute as the normalised rule has
+/// it, the unknown ones kept.
+fn normalise_known(rule: &Value) -> Value {
+    if rule.is_wholly_known() {
+        return Rule::from_value(rule).to_value();
+    }
+    let normal = Rule::from_value(rule).to_value();
+    let protocol_known = rule
+        .get_attr("protocol")
+        .is_none_or(|p| p.is_wholly_known());
+    let attrs = rule_schema()
+        .attributes
+        .keys()
+        .map(|k| {
+            let mine = rule
+                .get_attr(k)
+                .cloned()
+                .unwrap_or_else(Value::null_dynamic);
+            // Ports depend on the protocol ("-1": 0 to 0).
+            let depends_on_protocol = matches!(k.as_str(), "from_port" | "to_port");
+            let v = if !mine.is_wholly_known() || (depends_on_protocol && !protocol_known) {
+                mine
+            } else {
+                normal.get_attr(k).cloned().unwrap_or(mine)
+            };
+            (k.clone(), v)
+        })
+        .collect();
+    Value::object(attrs)
+}
+
 fn config_rules(v: &Value, name: &str) -> Vec<Rule> {
     Obj(v)
         .blocks(name)
@@ -430,16 +461,23 @@ impl Resource for SecurityGroup {
     fn customize_plan(&self, plan: &mut Plan<'_>) -> ProviderResult<()> {
         for name in ["ingress", "egress"] {
             let v = plan.get(name);
-            if !v.is_wholly_known() {
+            if !v.is_known() {
                 continue;
             }
-            let rules: Vec<Rule> = match v.kind() {
-                Kind::Set(items) | Kind::List(items) => {
-                    items.iter().map(Rule::from_value).collect()
-                }
+            let items: Vec<Value> = match v.kind() {
+                Kind::Set(items) | Kind::List(items) => items.iter().cloned().collect(),
                 _ => Vec::new(),
             };
-            plan.set(name, rules_value(&rules));
+            if v.is_wholly_known() {
+                let rules: Vec<Rule> = items.iter().map(Rule::from_value).collect();
+                plan.set(name, rules_value(&rules));
+                continue;
+            }
+            // Rules with values known only after apply (another group's ID): what is known is
+            // normalised as it will be then (unset lists empty, no description "", self false),
+            // so the final plan does not contradict this one.
+            let items = items.iter().map(normalise_known).collect();
+            plan.set(name, Value::set(rule_schema().object_type(), items));
         }
         Ok(())
     }
@@ -571,6 +609,50 @@ impl Resource for SecurityGroup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A rule planned with another group's ID still unknown is normalised where known, so the
+    /// rule the apply sees (the ID known) agrees with every known part of the plan.
+    #[test]
+    fn a_rule_with_an_unknown_group_plans_what_apply_will_see() {
+        let rule = |groups: Value| {
+            let ty = rule_schema().object_type();
+            let attrs = ty.attribute_types().cloned().unwrap_or_default();
+            Value::object(
+                attrs
+                    .iter()
+                    .map(|(k, t)| {
+                        let v = match k.as_str() {
+                            "from_port" | "to_port" => Value::int(5432),
+                            "protocol" => Value::string("TCP"),
+                            "security_groups" => groups.clone(),
+                            _ => Value::null(t.clone()),
+                        };
+                        (k.clone(), v)
+                    })
+                    .collect(),
+            )
+        };
+        let planned = normalise_known(&rule(Value::unknown(Type::set(Type::String))));
+        assert!(!planned.is_wholly_known());
+        assert_eq!(
+            planned
+                .get_attr("protocol")
+                .and_then(|p| p.as_str().map(str::to_string)),
+            Some("tcp".to_string())
+        );
+        assert!(planned
+            .get_attr("cidr_blocks")
+            .is_some_and(|v| v.is_wholly_known() && !v.is_null()));
+        let at_apply = Rule::from_value(&rule(Value::set(
+            Type::String,
+            vec![Value::string("sg-0123")],
+        )))
+        .to_value();
+        assert_eq!(
+            engine::lang::compare::known_paths_conflict(&planned, &at_apply),
+            None
+        );
+    }
 
     #[test]
     fn protocols_normalise() {
