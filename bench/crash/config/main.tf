@@ -79,14 +79,17 @@ resource "aws_internet_gateway" "main" {
   tags   = { Name = "${local.p}-main" }
 }
 
+# Two addresses: the replaced NAT gateway takes the other one (moto keeps an address associated
+# with a deleted NAT gateway, so the new gateway could not take the same one there).
 resource "aws_eip" "nat" {
-  domain = "vpc"
-  tags   = { Name = "${local.p}-nat" }
+  for_each = toset(["a", "b"])
+  domain   = "vpc"
+  tags     = { Name = "${local.p}-nat-${each.key}" }
 }
 
 resource "aws_nat_gateway" "main" {
   subnet_id     = aws_subnet.public[0].id
-  allocation_id = aws_eip.nat.id
+  allocation_id = aws_eip.nat[var.replace ? "b" : "a"].id
   tags          = { Name = "${local.p}-nat" }
   depends_on    = [aws_internet_gateway.main]
 }
