@@ -535,26 +535,35 @@ impl Resource for NatGateway {
             let ct = p
                 .str("connectivity_type")
                 .unwrap_or_else(|| "public".into());
-            let out = client(cx)
-                .create_nat_gateway()
-                .set_subnet_id(p.str("subnet_id"))
-                .set_allocation_id(p.str("allocation_id"))
-                .set_private_ip_address(p.str("private_ip"))
-                .connectivity_type(ConnectivityType::from(ct.as_str()))
-                .client_token(&cx.op.idempotency_token)
-                .set_tag_specifications(
-                    tag_spec(Ec2Type::Natgateway, &cx.create_tags(planned)).map(|t| vec![t]),
+            // ClientToken makes a repeat idempotent on AWS; not every endpoint honours it, so
+            // the create is also sent once per attempt and looked up by its intent tag.
+            let id = cx
+                .create_once(
+                    "CreateNatGateway",
+                    || {
+                        let req = client(cx)
+                            .create_nat_gateway()
+                            .set_subnet_id(p.str("subnet_id"))
+                            .set_allocation_id(p.str("allocation_id"))
+                            .set_private_ip_address(p.str("private_ip"))
+                            .connectivity_type(ConnectivityType::from(ct.as_str()))
+                            .client_token(cx.token())
+                            .set_tag_specifications(
+                                tag_spec(Ec2Type::Natgateway, &cx.create_tags(planned))
+                                    .map(|t| vec![t]),
+                            );
+                        async move {
+                            let out = req.send().await?;
+                            let g = out.nat_gateway();
+                            Ok(g.and_then(|g| g.nat_gateway_id()).map(str::to_string))
+                        }
+                    },
+                    || found(self.find_id(cx, planned)),
                 )
-                .send()
-                .await
-                .map_err(|e| cx.err("CreateNatGateway", &e))?;
-            let id = out
-                .nat_gateway()
-                .and_then(|g| g.nat_gateway_id())
+                .await?
                 .ok_or_else(|| {
                     ProviderError::new(format!("{}: CreateNatGateway returned no ID", cx.address()))
-                })?
-                .to_string();
+                })?;
             let timeout = super::timeout(planned, "create", Duration::from_secs(600));
             wait_for(cx, "the NAT gateway to become available", timeout, || async {
                 match describe_nat(cx, &id).await? {

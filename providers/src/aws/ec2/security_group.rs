@@ -11,6 +11,7 @@ use super::vpc::must_read_after_write as must_read;
 use super::{
     client, def, ec2_arn, find_tagged, gone, put_tags, retag_and_read, tag_spec, tags_schema,
 };
+use crate::aws::error::is_code;
 use crate::aws::intent::found;
 use crate::aws::resource::{Ctx, Plan, Recovery, Resource, SdkResult};
 use crate::aws::value::{opt_s, s, Obj};
@@ -376,6 +377,31 @@ async fn authorize(cx: &Ctx<'_>, id: &str, egress: bool, rules: &[Rule]) -> Prov
         return Ok(());
     }
     let perms: Vec<IpPermission> = rules.iter().map(|r| r.permission(id)).collect();
+    match authorize_perms(cx, id, egress, perms.clone()).await {
+        Ok(()) => Ok(()),
+        // Some rule is there already: a retry of a call whose response was lost, or an
+        // adopted group. AWS refuses the whole batch: add the rules one by one, each already
+        // present being done.
+        Err((true, _)) => {
+            for p in perms {
+                if let Err((false, e)) = authorize_perms(cx, id, egress, vec![p]).await {
+                    return Err(e);
+                }
+            }
+            Ok(())
+        }
+        Err((false, e)) => Err(e),
+    }
+}
+
+/// One Authorize call; an error says whether AWS found a duplicate rule.
+async fn authorize_perms(
+    cx: &Ctx<'_>,
+    id: &str,
+    egress: bool,
+    perms: Vec<IpPermission>,
+) -> Result<(), (bool, engine::provider::ProviderError)> {
+    let dup = "InvalidPermission.Duplicate";
     if egress {
         client(cx)
             .authorize_security_group_egress()
@@ -383,7 +409,8 @@ async fn authorize(cx: &Ctx<'_>, id: &str, egress: bool, rules: &[Rule]) -> Prov
             .set_ip_permissions(Some(perms))
             .send()
             .await
-            .map_err(|e| cx.err("AuthorizeSecurityGroupEgress", &e))?;
+            .map(|_| ())
+            .map_err(|e| (is_code(&e, &[dup]), cx.err("AuthorizeSecurityGroupEgress", &e)))
     } else {
         client(cx)
             .authorize_security_group_ingress()
@@ -391,9 +418,9 @@ async fn authorize(cx: &Ctx<'_>, id: &str, egress: bool, rules: &[Rule]) -> Prov
             .set_ip_permissions(Some(perms))
             .send()
             .await
-            .map_err(|e| cx.err("AuthorizeSecurityGroupIngress", &e))?;
+            .map(|_| ())
+            .map_err(|e| (is_code(&e, &[dup]), cx.err("AuthorizeSecurityGroupIngress", &e)))
     }
-    Ok(())
 }
 
 async fn revoke(cx: &Ctx<'_>, id: &str, egress: bool, rules: &[Rule]) -> ProviderResult<()> {
