@@ -360,6 +360,14 @@ pub trait ProviderInstance: Send + Sync {
         Box::pin(async { Ok(()) })
     }
 
+    /// Whether a create of this type makes an object outside sakk's state that a crash between
+    /// the call and the state write could leave behind (a cloud object). False for objects
+    /// that live only in the state (`terraform_data`) or are written at the end of the apply,
+    /// after the state (GitOps manifests): no intent, no warning needed.
+    fn leaves_objects(&self, _type: &str) -> bool {
+        true
+    }
+
     /// Whether [`ProviderInstance::find_by_token`] can find objects of this type: only then does
     /// the executor record a durable intent before each create (one state write per batch).
     fn adopts_by_token(&self, _type: &str) -> bool {

@@ -836,7 +836,12 @@ fn decode_lifecycle(l: &mut Lifecycle, b: &Block, diags: &mut Diagnostics) {
                     }
                 }
             }
-            "replace_triggered_by" => {}
+            "replace_triggered_by" => diags.push(
+                Diagnostic::warning("replace_triggered_by is not implemented yet")
+                    .at(&a.range)
+                    .detail("sakk accepts the argument (Terraform 1.2) but does not act on it yet: a change of what it names does not replace this resource.")
+                    .hint("until it is, replace the resource explicitly when needed: sakk apply --replace ADDRESS"),
+            ),
             _ => unsupported_argument(a, "lifecycle", ARGS, diags),
         }
     }

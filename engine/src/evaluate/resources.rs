@@ -1252,7 +1252,7 @@ impl<'c> Walk<'c> {
             ) else {
                 continue;
             };
-            if !pi.adopts_by_token(&a.type_) {
+            if pi.leaves_objects(&a.type_) && !pi.adopts_by_token(&a.type_) {
                 by_type
                     .entry(a.type_.clone())
                     .or_default()

@@ -225,6 +225,11 @@ fn now_rfc3339() -> String {
 }
 
 impl ProviderInstance for BuiltinInstance {
+    /// terraform_data and time_sleep live only in the state.
+    fn leaves_objects(&self, _type: &str) -> bool {
+        false
+    }
+
     fn plan(&self, req: PlanRequest<'_>) -> ProviderResult<PlanResponse> {
         let cfg = req.config;
         match req.type_ {

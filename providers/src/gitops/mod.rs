@@ -608,6 +608,12 @@ fn foreign_file(path: &str) -> ProviderError {
 }
 
 impl ProviderInstance for GitOpsInstance {
+    /// Manifests are committed in `finish_apply`, after the state recorded them: a crash before
+    /// leaves nothing in Git, one after is a file the next refresh reads.
+    fn leaves_objects(&self, _type: &str) -> bool {
+        false
+    }
+
     fn plan(&self, req: PlanRequest<'_>) -> ProviderResult<PlanResponse> {
         self.remember_secrets(req.type_, req.config)?;
         let r = render::render(req.type_, req.config, &self.settings.layout)?;

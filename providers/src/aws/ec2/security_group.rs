@@ -410,7 +410,12 @@ async fn authorize_perms(
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| (is_code(&e, &[dup]), cx.err("AuthorizeSecurityGroupEgress", &e)))
+            .map_err(|e| {
+                (
+                    is_code(&e, &[dup]),
+                    cx.err("AuthorizeSecurityGroupEgress", &e),
+                )
+            })
     } else {
         client(cx)
             .authorize_security_group_ingress()
@@ -419,7 +424,12 @@ async fn authorize_perms(
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| (is_code(&e, &[dup]), cx.err("AuthorizeSecurityGroupIngress", &e)))
+            .map_err(|e| {
+                (
+                    is_code(&e, &[dup]),
+                    cx.err("AuthorizeSecurityGroupIngress", &e),
+                )
+            })
     }
 }
 
