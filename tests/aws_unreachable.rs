@@ -104,12 +104,18 @@ fn apply_against_a_blackhole_fails_within_30s_and_releases_the_lock() {
     );
     assert!(block.contains("Hint: check AWS_ENDPOINT_URL"), "{block}");
     assert_no_debug(&e);
-    // The lock was released: a locking command does not wait for it.
-    let (o, took) = run(p.path(), &ep, &["plan", "--lock-timeout=0s"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(took < BOUND, "plan took {took:?}");
+    // The request was sent and never answered: AWS may have made the bucket, so the state
+    // keeps the create's intent, which the next plan must resolve (here it cannot reach AWS
+    // either). The lock was released: a locking command does not wait for it.
     let (o, _) = run(p.path(), &ep, &["state", "list"]);
     assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), "aws_s3_bucket.b");
+    let (o, took) = run(p.path(), &ep, &["plan", "--lock-timeout=0s"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(!e.contains("lock"), "{e}");
+    assert!(e.contains("cannot reach the AWS endpoint"), "{e}");
+    assert!(took < BOUND, "plan took {took:?}");
 }
 
 #[test]
@@ -176,6 +182,14 @@ fn missing_credentials_fail_fast_with_a_short_message() {
         block.len()
     );
     assert_no_debug(&e);
+    // The request never left: the create cannot have made anything, so no intent is kept.
+    let (o, _) = run(p.path(), &ep, &["state", "list"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o).trim(),
+        "",
+        "no intent left for a create never sent"
+    );
     let (o, _) = run(p.path(), &ep, &["plan", "--lock-timeout=0s"]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
@@ -217,8 +231,12 @@ fn s3_backend_locks_are_released_when_the_provider_cannot_reach_aws() {
         "print(s3.list_objects_v2(Bucket='{bucket}', Prefix='u/terraform.tfstate.tflock').get('KeyCount', 0))"
     ));
     assert_eq!(objs.trim(), "0", "S3 lock object left");
+    // A locking command is not held up by a lock; it fails only on the intent the unanswered
+    // create left, which it cannot resolve while AWS stays unreachable.
     let o = sakk_aws(p.path(), &["plan", "--lock-timeout=0s"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(!e.contains("lock"), "{e}");
+    assert!(e.contains("cannot reach the AWS endpoint"), "{e}");
 }
 
 /// The S3 backend itself unreachable (`sakk init` checks the bucket): the same bound and message.

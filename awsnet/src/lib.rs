@@ -546,6 +546,19 @@ impl NetError {
         }
     }
 
+    /// Whether the request cannot have reached AWS: credentials were missing, or no connection
+    /// was made (refused, no such host, unroutable, TLS/proxy failure). A timeout after
+    /// connecting is not: AWS may have acted.
+    pub fn never_sent(&self) -> bool {
+        match &self.failure {
+            Failure::Credentials(_) => true,
+            Failure::Unreachable(r) => matches!(
+                r,
+                Reason::Refused | Reason::Dns(_) | Reason::Unroutable(_) | Reason::Connect(_)
+            ),
+        }
+    }
+
     /// The endpoint the call went to (`https://s3.us-east-1.amazonaws.com`), when it got that far.
     pub fn endpoint(&self) -> Option<&str> {
         self.endpoint.as_deref()

@@ -188,6 +188,9 @@ pub struct ProviderError {
     pub hint: Option<String>,
     /// The attribute this is about, if any (`vpc_config.subnet_ids`).
     pub attribute: Option<String>,
+    /// The request never left (no credentials, connection refused, no such host): the provider
+    /// cannot have acted, so a failed create leaves no intent to resolve.
+    pub not_sent: bool,
 }
 
 impl ProviderError {
@@ -203,6 +206,7 @@ impl ProviderError {
             detail: r(&self.detail),
             hint: self.hint.as_deref().map(r),
             attribute: self.attribute,
+            not_sent: self.not_sent,
         }
     }
 
@@ -212,7 +216,13 @@ impl ProviderError {
             detail: String::new(),
             hint: None,
             attribute: None,
+            not_sent: false,
         }
+    }
+    /// Marks the error as one whose request never left (see [`ProviderError::not_sent`]).
+    pub fn not_sent(mut self, yes: bool) -> ProviderError {
+        self.not_sent = yes;
+        self
     }
     pub fn detail(mut self, d: impl Into<String>) -> ProviderError {
         self.detail = d.into();

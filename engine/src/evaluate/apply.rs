@@ -141,6 +141,8 @@ struct OpDone {
     deps: Vec<String>,
     result: Result<Option<Value>, ProviderError>,
     started: Instant,
+    /// An intent placeholder was written as the current object before the operation.
+    placeholder: bool,
 }
 
 /// One operation waiting to start.
@@ -831,6 +833,7 @@ impl<'a, 'r> Executor<'a, 'r> {
                 _ => None,
             };
             let service = op.service;
+            let wrote_placeholder = placeholder(&op) && intent_error.is_none();
             futs.push(Box::pin(async move {
                 let ctx = OpContext {
                     address: op.change.addr.to_string(),
@@ -862,6 +865,7 @@ impl<'a, 'r> Executor<'a, 'r> {
                     deps: op.change.dependencies.clone(),
                     result: result.map(|v| v.map(|v| remark(v, &op.schema, &from))),
                     started,
+                    placeholder: wrote_placeholder,
                 }
             }));
         }
@@ -950,6 +954,18 @@ impl<'a, 'r> Executor<'a, 'r> {
             }
             Err(e) => {
                 self.outcome.failed += 1;
+                // A create whose request never left cannot have made anything: its intent
+                // placeholder goes (an earlier object, deposed or current, is not touched).
+                if e.not_sent
+                    && d.action == Action::Create
+                    && self
+                        .changes
+                        .get(&d.addr)
+                        .is_some_and(|c| c.before.is_none())
+                    && d.placeholder
+                {
+                    self.ao.observer.record(&d.addr, &d.provider, None, &d.deps);
+                }
                 self.ao.observer.event(&ApplyEvent::Failed {
                     addr: d.addr.clone(),
                     action: d.action,

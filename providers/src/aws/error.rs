@@ -104,7 +104,8 @@ where
         // The engine puts the address in front of the summary already.
         return ProviderError::new(format!("{} during {op}", n.summary()))
             .detail(n.detail())
-            .hint(n.hint());
+            .hint(n.hint())
+            .not_sent(n.never_sent());
     }
     let (code, message) = code_and_message(e);
     ProviderError::new(format!("{address}: AWS {op} failed"))

@@ -41,18 +41,6 @@ pub enum Recovery {
     Idempotent,
 }
 
-impl Recovery {
-    /// How the schema documentation says it.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Recovery::Token => "idempotency token",
-            Recovery::Tag => "sakk:intent tag written at create",
-            Recovery::Name => "unique name, checked against the intent",
-            Recovery::Idempotent => "idempotent create",
-        }
-    }
-}
-
 /// Attempts of one create in one run (each followed, on failure, by a lookup by token).
 const CREATE_ATTEMPTS: u32 = 4;
 
