@@ -502,7 +502,7 @@ impl Resource for SecurityGroup {
                 continue;
             }
             let items: Vec<Value> = match v.kind() {
-                Kind::Set(items) | Kind::List(items) => items.iter().cloned().collect(),
+                Kind::Set(items) | Kind::List(items) => items.to_vec(),
                 _ => Vec::new(),
             };
             if v.is_wholly_known() {
