@@ -46,14 +46,21 @@ async fn read_igw(cx: &Ctx<'_>, current: &Value) -> ProviderResult<Option<Value>
 }
 
 async fn attach(cx: &Ctx<'_>, id: &str, vpc: &str) -> ProviderResult<()> {
-    client(cx)
+    let r = client(cx)
         .attach_internet_gateway()
         .internet_gateway_id(id)
         .vpc_id(vpc)
         .send()
-        .await
-        .map_err(|e| cx.err("AttachInternetGateway", &e))?;
-    Ok(())
+        .await;
+    let Err(e) = r else { return Ok(()) };
+    // A retry of an attach whose response was lost finds it done: attached to this VPC is
+    // success.
+    let stub = cx.state().with("id", s(id)).build();
+    let now = read_igw(cx, &stub).await.ok().flatten();
+    if now.as_ref().and_then(|g| Obj(g).str("vpc_id")).as_deref() == Some(vpc) {
+        return Ok(());
+    }
+    Err(cx.err("AttachInternetGateway", &e))
 }
 
 async fn detach(cx: &Ctx<'_>, id: &str, vpc: &str) -> ProviderResult<()> {
