@@ -143,6 +143,32 @@ impl Ctx<'_> {
     }
 }
 
+impl Ctx<'_> {
+    /// [`Ctx::create_once`] of a create whose answer is the new object's ID, looked up after a
+    /// failure by `find` (the type's `find_id`); an answer without an ID is an error.
+    pub async fn create_id<E, S, SF, F, FF>(
+        &self,
+        op: &str,
+        send: S,
+        mut find: F,
+    ) -> ProviderResult<String>
+    where
+        S: FnMut() -> SF,
+        SF: Future<Output = Result<Option<String>, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        F: FnMut() -> FF,
+        FF: Future<Output = ProviderResult<Option<String>>>,
+    {
+        let lookup = || {
+            let found = find();
+            async move { Ok(found.await?.map(Some)) }
+        };
+        self.create_once(op, send, lookup)
+            .await?
+            .ok_or_else(|| ProviderError::new(format!("{}: {op} returned no ID", self.address())))
+    }
+}
+
 /// AWS error codes that mean "try again later".
 const THROTTLING: &[&str] = &[
     "Throttling",
@@ -173,15 +199,6 @@ pub fn transient<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool
         }
         _ => false,
     }
-}
-
-/// A type's [`super::resource::Resource::find_id`] as the lookup of [`Ctx::create_once`] for a
-/// create whose result is `Option<String>` (the new ID).
-pub async fn found<F>(find: F) -> ProviderResult<Option<Option<String>>>
-where
-    F: Future<Output = ProviderResult<Option<String>>>,
-{
-    Ok(find.await?.map(Some))
 }
 
 /// An AWS timestamp as a `SystemTime` (None when out of range).

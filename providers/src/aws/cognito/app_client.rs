@@ -2,7 +2,7 @@
 //! sensitive computed attribute.
 
 use super::{client, def, gone, import_by, must, split2, str_set_or_null};
-use crate::aws::intent::{found, one_found, system_time};
+use crate::aws::intent::{one_found, system_time};
 use crate::aws::resource::{Ctx, Recovery, Resource, SdkResult};
 use crate::aws::value::{opt_s, s, Obj};
 use aws_sdk_cognitoidentityprovider::types::{
@@ -10,7 +10,7 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 use engine::lang::types::Type;
 use engine::lang::value::Value;
-use engine::provider::{Attribute, BoxFuture, ProviderError, ProviderResult, ResourceType, Schema};
+use engine::provider::{Attribute, BoxFuture, ProviderResult, ResourceType, Schema};
 
 pub struct UserPoolClient;
 
@@ -307,20 +307,12 @@ impl Resource for UserPoolClient {
                 }
             };
             let id = cx
-                .create_once("CreateUserPoolClient", create, || {
-                    found(self.find_id(cx, planned))
-                })
+                .create_id("CreateUserPoolClient", create, || self.find_id(cx, planned))
                 .await
                 .map_err(|e| {
                     e.hint(
                         "OAuth flows need allowed_oauth_flows_user_pool_client = true, callback_urls, allowed_oauth_scopes and supported_identity_providers",
                     )
-                })?
-                .ok_or_else(|| {
-                    ProviderError::new(format!(
-                        "{}: CreateUserPoolClient returned no client ID",
-                        cx.address()
-                    ))
                 })?;
             let stub = cx.state_from(planned).with("id", s(&id)).build();
             must(cx, read_client(cx, &stub).await?, "user pool client")

@@ -2,7 +2,7 @@
 
 use super::{client, def, gone, must, str_set_or_null};
 use crate::aws::eks::{datetime, plan_single_block, single};
-use crate::aws::intent::{found, one_found, INTENT_TAG};
+use crate::aws::intent::{one_found, INTENT_TAG};
 use crate::aws::resource::{Ctx, Plan, Recovery, Resource, SdkResult};
 use crate::aws::value::{opt_s, s, Obj};
 use aws_sdk_cognitoidentityprovider::types::{
@@ -375,13 +375,8 @@ impl Resource for UserPool {
                 }
             };
             let id = cx
-                .create_once("CreateUserPool", create, || {
-                    found(self.find_id(cx, planned))
-                })
-                .await?
-                .ok_or_else(|| {
-                    ProviderError::new(format!("{}: CreateUserPool returned no ID", cx.address()))
-                })?;
+                .create_id("CreateUserPool", create, || self.find_id(cx, planned))
+                .await?;
             let stub = cx.state_from(planned).with("id", s(&id)).build();
             must(cx, read_pool(cx, &stub).await?, "user pool")
         })

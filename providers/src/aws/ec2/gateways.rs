@@ -5,7 +5,6 @@ use super::{
     client, def, ec2_arn, find_tagged, gone, put_tags, retag_and_read, tag_spec, tags_schema,
     wait_for,
 };
-use crate::aws::intent::found;
 use crate::aws::resource::{Ctx, Plan, Recovery, Resource, SdkResult};
 use crate::aws::value::{opt_s, s, Obj};
 use aws_sdk_ec2::types::{ConnectivityType, DomainType, NatGatewayState, ResourceType as Ec2Type};
@@ -138,7 +137,7 @@ impl Resource for InternetGateway {
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
             let id = cx
-                .create_once(
+                .create_id(
                     "CreateInternetGateway",
                     || {
                         let req = client(cx).create_internet_gateway().set_tag_specifications(
@@ -151,15 +150,9 @@ impl Resource for InternetGateway {
                             Ok(g.and_then(|g| g.internet_gateway_id()).map(str::to_string))
                         }
                     },
-                    || found(self.find_id(cx, planned)),
+                    || self.find_id(cx, planned),
                 )
                 .await?
-                .ok_or_else(|| {
-                    ProviderError::new(format!(
-                        "{}: CreateInternetGateway returned no ID",
-                        cx.address()
-                    ))
-                })?
                 .to_string();
             let stub = cx.state_from(planned).with("id", s(&id)).build();
             if let Some(vpc) = Obj(planned).str("vpc_id") {
@@ -336,7 +329,7 @@ impl Resource for Eip {
             let p = Obj(planned);
             let domain = p.str("domain").unwrap_or_else(|| "vpc".into());
             let id = cx
-                .create_once(
+                .create_id(
                     "AllocateAddress",
                     || {
                         let req = client(cx)
@@ -353,15 +346,9 @@ impl Resource for Eip {
                             Ok(out.allocation_id().map(str::to_string))
                         }
                     },
-                    || found(self.find_id(cx, planned)),
+                    || self.find_id(cx, planned),
                 )
                 .await?
-                .ok_or_else(|| {
-                    ProviderError::new(format!(
-                        "{}: AllocateAddress returned no allocation ID",
-                        cx.address()
-                    ))
-                })?
                 .to_string();
             let stub = cx.state_from(planned).with("id", s(&id)).build();
             must_read(cx, read_eip(cx, &stub).await?, "Elastic IP")
@@ -545,7 +532,7 @@ impl Resource for NatGateway {
             // ClientToken makes a repeat idempotent on AWS; not every endpoint honours it, so
             // the create is also sent once per attempt and looked up by its intent tag.
             let id = cx
-                .create_once(
+                .create_id(
                     "CreateNatGateway",
                     || {
                         let req = client(cx)
@@ -565,12 +552,9 @@ impl Resource for NatGateway {
                             Ok(g.and_then(|g| g.nat_gateway_id()).map(str::to_string))
                         }
                     },
-                    || found(self.find_id(cx, planned)),
+                    || self.find_id(cx, planned),
                 )
-                .await?
-                .ok_or_else(|| {
-                    ProviderError::new(format!("{}: CreateNatGateway returned no ID", cx.address()))
-                })?;
+                .await?;
             let timeout = super::timeout(planned, "create", Duration::from_secs(600));
             wait_for(cx, "the NAT gateway to become available", timeout, || async {
                 match describe_nat(cx, &id).await? {

@@ -8,7 +8,6 @@ use super::{
     client, def, ec2_arn, filter, find_tagged, gone, put_tags, retag_and_read, tag_spec,
     tags_schema,
 };
-use crate::aws::intent::found;
 use crate::aws::resource::{Ctx, Recovery, Resource, SdkResult};
 use crate::aws::value::{opt_s, s, Obj, State};
 use aws_sdk_ec2::types::ResourceType as Ec2Type;
@@ -94,7 +93,7 @@ impl Resource for RouteTable {
     ) -> BoxFuture<'a, ProviderResult<Value>> {
         Box::pin(async move {
             let id = cx
-                .create_once(
+                .create_id(
                     "CreateRouteTable",
                     || {
                         let req = client(cx)
@@ -111,12 +110,9 @@ impl Resource for RouteTable {
                             Ok(rt.and_then(|r| r.route_table_id()).map(str::to_string))
                         }
                     },
-                    || found(self.find_id(cx, planned)),
+                    || self.find_id(cx, planned),
                 )
                 .await?
-                .ok_or_else(|| {
-                    ProviderError::new(format!("{}: CreateRouteTable returned no ID", cx.address()))
-                })?
                 .to_string();
             let stub = cx.state_from(planned).with("id", s(&id)).build();
             must_read(cx, read_rt(cx, &stub).await?, "route table")
@@ -478,7 +474,7 @@ impl Resource for RouteTableAssociation {
                 ));
             }
             let id = cx
-                .create_once(
+                .create_id(
                     "AssociateRouteTable",
                     || {
                         let req = client(cx)
@@ -491,15 +487,9 @@ impl Resource for RouteTableAssociation {
                             Ok(out.association_id().map(str::to_string))
                         }
                     },
-                    || found(self.find_id(cx, planned)),
+                    || self.find_id(cx, planned),
                 )
-                .await?
-                .ok_or_else(|| {
-                    ProviderError::new(format!(
-                        "{}: AssociateRouteTable returned no ID",
-                        cx.address()
-                    ))
-                })?;
+                .await?;
             let id = id.as_str();
             let stub = cx.state_from(planned).with("id", s(id)).build();
             must_read(cx, read_assoc(cx, &stub).await?, "route table association")

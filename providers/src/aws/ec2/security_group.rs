@@ -12,7 +12,6 @@ use super::{
     client, def, ec2_arn, find_tagged, gone, put_tags, retag_and_read, tag_spec, tags_schema,
 };
 use crate::aws::error::is_code;
-use crate::aws::intent::found;
 use crate::aws::resource::{Ctx, Plan, Recovery, Resource, SdkResult};
 use crate::aws::value::{opt_s, s, Obj};
 use aws_sdk_ec2::types::{
@@ -21,7 +20,7 @@ use aws_sdk_ec2::types::{
 use engine::lang::types::Type;
 use engine::lang::value::{Kind, Value};
 use engine::provider::{
-    Attribute, Block, BoxFuture, Nesting, ProviderError, ProviderResult, ResourceType, Schema,
+    Attribute, Block, BoxFuture, Nesting, ProviderResult, ResourceType, Schema,
 };
 use std::collections::BTreeMap;
 
@@ -554,7 +553,7 @@ impl Resource for SecurityGroup {
             // Stable across attempts (the name is derived from the operation's token).
             let name = p.str("name").unwrap_or_else(|| cx.generated_name());
             let id = cx
-                .create_once(
+                .create_id(
                     "CreateSecurityGroup",
                     || {
                         let req = client(cx)
@@ -574,15 +573,9 @@ impl Resource for SecurityGroup {
                             Ok(out.group_id().map(str::to_string))
                         }
                     },
-                    || found(self.find_id(cx, planned)),
+                    || self.find_id(cx, planned),
                 )
-                .await?
-                .ok_or_else(|| {
-                    ProviderError::new(format!(
-                        "{}: CreateSecurityGroup returned no ID",
-                        cx.address()
-                    ))
-                })?;
+                .await?;
             let stub = cx.state_from(planned).with("id", s(&id)).build();
             // From the rules it has (AWS's default egress rule; an adopted group's earlier
             // rules) to the configuration's.

@@ -4,7 +4,6 @@ use super::{
     client, def, ec2_arn, filter, find_tagged, gone, put_tags, retag_and_read, tag_spec,
     tags_schema,
 };
-use crate::aws::intent::found;
 use crate::aws::resource::{Ctx, Recovery, Resource, SdkResult};
 use crate::aws::value::{opt_s, s, Obj};
 use aws_sdk_ec2::types::{
@@ -209,7 +208,7 @@ impl Resource for Vpc {
         Box::pin(async move {
             let p = Obj(planned);
             let id = cx
-                .create_once(
+                .create_id(
                     "CreateVpc",
                     || {
                         let mut req = client(cx)
@@ -226,12 +225,9 @@ impl Resource for Vpc {
                             Ok(out.vpc().and_then(|v| v.vpc_id()).map(str::to_string))
                         }
                     },
-                    || found(self.find_id(cx, planned)),
+                    || self.find_id(cx, planned),
                 )
                 .await?
-                .ok_or_else(|| {
-                    ProviderError::new(format!("{}: CreateVpc returned no VPC ID", cx.address()))
-                })?
                 .to_string();
             let stub = cx.state_from(planned).with("id", s(&id)).build();
             let support = p.bool("enable_dns_support").unwrap_or(true);
@@ -393,7 +389,7 @@ impl Resource for Subnet {
         Box::pin(async move {
             let p = Obj(planned);
             let id = cx
-                .create_once(
+                .create_id(
                     "CreateSubnet",
                     || {
                         let req = client(cx)
@@ -410,15 +406,9 @@ impl Resource for Subnet {
                             Ok(out.subnet().and_then(|v| v.subnet_id()).map(str::to_string))
                         }
                     },
-                    || found(self.find_id(cx, planned)),
+                    || self.find_id(cx, planned),
                 )
                 .await?
-                .ok_or_else(|| {
-                    ProviderError::new(format!(
-                        "{}: CreateSubnet returned no subnet ID",
-                        cx.address()
-                    ))
-                })?
                 .to_string();
             if p.bool("map_public_ip_on_launch") == Some(true) {
                 set_map_public_ip(cx, &id, true).await?;
